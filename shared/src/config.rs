@@ -1,0 +1,104 @@
+//! Configuration and SDK clients, built once per cold start and shared by every request.
+
+use std::sync::Arc;
+
+/// Settings read from the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The single DynamoDB table (`TABLE_NAME`).
+    pub table_name: String,
+    /// The S3 bucket holding logos (`LOGO_BUCKET`).
+    pub logo_bucket: String,
+    /// Public base URL under which logo keys are served (`LOGO_BASE_URL`), without trailing slash.
+    pub logo_base_url: String,
+    /// Domain under which each organization's `host_url` lives (`PUBLIC_HOST_DOMAIN`):
+    /// `https://<code>.<domain>`.
+    pub public_host_domain: String,
+}
+
+impl Config {
+    pub fn from_env() -> Self {
+        let var = |k: &str, d: &str| {
+            std::env::var(k)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| d.to_string())
+        };
+        let table_name = var("TABLE_NAME", "orgs");
+        let logo_bucket = var("LOGO_BUCKET", "orgs-logos");
+        let region = var("AWS_REGION", "us-east-1");
+        let default_logo_base = format!("https://{logo_bucket}.s3.{region}.amazonaws.com");
+        let logo_base_url = var("LOGO_BASE_URL", &default_logo_base)
+            .trim_end_matches('/')
+            .to_string();
+        let public_host_domain = var("PUBLIC_HOST_DOMAIN", "orgs.example.com");
+        Self {
+            table_name,
+            logo_bucket,
+            logo_base_url,
+            public_host_domain,
+        }
+    }
+}
+
+/// Everything a request needs: config and clients. Cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub config: Config,
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub s3: aws_sdk_s3::Client,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Builds the SDK clients from the standard AWS environment (region, credentials and
+    /// `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_S3` for the local stack).
+    pub async fn from_env() -> Self {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::from_sdk_config(&sdk, Config::from_env())
+    }
+
+    pub fn from_sdk_config(sdk: &aws_config::SdkConfig, config: Config) -> Self {
+        let dynamo = aws_sdk_dynamodb::Client::new(sdk);
+        // Path-style addressing works against every S3 stand-in and against AWS.
+        let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build();
+        let s3 = aws_sdk_s3::Client::from_conf(s3_conf);
+        Self(Arc::new(Inner { config, dynamo, s3 }))
+    }
+
+    pub fn store(&self) -> crate::store::Store<'_> {
+        crate::store::Store::new(&self.dynamo, &self.config.table_name)
+    }
+}
+
+/// Installs the JSON log subscriber once (level from `LOG_LEVEL`, default `info`).
+pub fn init_logging() {
+    let level = match std::env::var("LOG_LEVEL")
+        .unwrap_or_default()
+        .to_lowercase()
+        .as_str()
+    {
+        "trace" => tracing::Level::TRACE,
+        "debug" => tracing::Level::DEBUG,
+        "warn" => tracing::Level::WARN,
+        "error" => tracing::Level::ERROR,
+        _ => tracing::Level::INFO,
+    };
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(level)
+        .with_current_span(true)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,64 @@
+//! What every function router shares: a request span with the request id, the id echoed in the
+//! `X-Request-ID` response header, and 404 / 405 answered in the error envelope.
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tracing::Instrument;
+
+use crate::config::AppState;
+use crate::error::ApiError;
+use crate::identity::{request_id, REQUEST_ID_HEADER};
+
+async fn not_found() -> Response {
+    ApiError::not_found("route_not_found", "No route matches this path.").into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This method is not allowed on this path.",
+    )
+    .into_response()
+}
+
+async fn request_context(req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let id = request_id(&parts);
+    let header = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    // Handlers read the same id back from the header.
+    parts.headers.insert(REQUEST_ID_HEADER, header.clone());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %parts.method,
+        path = %parts.uri.path(),
+        user_id = tracing::field::Empty,
+    );
+    let req = Request::from_parts(parts, body);
+    async move {
+        let started = std::time::Instant::now();
+        let mut resp = next.run(req).await;
+        resp.headers_mut().insert(REQUEST_ID_HEADER, header);
+        tracing::info!(
+            status = resp.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "done"
+        );
+        resp
+    }
+    .instrument(span)
+    .await
+}
+
+/// Finishes a function's router: fallbacks, request context, state.
+pub fn finish(router: Router<AppState>, state: AppState) -> Router {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(request_context))
+        .with_state(state)
+}

@@ -1,0 +1,138 @@
+//! Who is calling, as API Gateway says.
+//!
+//! Deployed, the Lambda authorizer's result arrives in `requestContext.authorizer.lambda` and the
+//! gateway also overwrites the `User-ID` / `Organization-ID` headers from it, so clients cannot
+//! choose them. Locally (and with `cargo lambda invoke`) there is no authorizer context and the
+//! headers are read, exactly as seed 000 describes. The authorizer context always wins.
+
+use http::request::Parts;
+use lambda_http::request::RequestContext;
+
+pub const USER_ID_HEADER: &str = "user-id";
+pub const ORGANIZATION_ID_HEADER: &str = "organization-id";
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Facts about the request kept for logs and activity items.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RequestMeta {
+    pub request_id: String,
+    pub source_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The unverified identity claimed for a request (see [`crate::caller`] for the verified one).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Identity {
+    pub user_id: Option<String>,
+    pub organization_id: Option<String>,
+    /// True when it came from the authorizer (a token), false when from headers.
+    pub from_authorizer: bool,
+    pub meta: RequestMeta,
+}
+
+fn header(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The request id: `X-Request-ID` if the client sent a sane one, else the gateway's, else new.
+pub fn request_id(parts: &Parts) -> String {
+    if let Some(id) = header(parts, REQUEST_ID_HEADER) {
+        if id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) {
+            return id;
+        }
+    }
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = parts.extensions.get::<RequestContext>() {
+        if let Some(id) = ctx.request_id.as_deref().filter(|s| !s.is_empty()) {
+            return id.to_string();
+        }
+    }
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Reads the claimed identity from the request.
+pub fn identity_from_parts(parts: &Parts) -> Identity {
+    let mut meta = RequestMeta {
+        request_id: request_id(parts),
+        ..Default::default()
+    };
+    let mut from_ctx: Option<(Option<String>, Option<String>)> = None;
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = parts.extensions.get::<RequestContext>() {
+        meta.source_ip = ctx.http.source_ip.clone().filter(|s| !s.is_empty());
+        meta.user_agent = ctx.http.user_agent.clone().filter(|s| !s.is_empty());
+        if let Some(auth) = &ctx.authorizer {
+            let field = |k: &str| {
+                auth.fields
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+                    .filter(|s| !s.is_empty())
+            };
+            if !auth.fields.is_empty() {
+                from_ctx = Some((field("user_id"), field("organization_id")));
+            }
+        }
+    }
+    if meta.user_agent.is_none() {
+        meta.user_agent = header(parts, "user-agent");
+    }
+    match from_ctx {
+        Some((user_id, organization_id)) => Identity {
+            user_id,
+            organization_id,
+            from_authorizer: true,
+            meta,
+        },
+        None => Identity {
+            user_id: header(parts, USER_ID_HEADER),
+            organization_id: header(parts, ORGANIZATION_ID_HEADER),
+            from_authorizer: false,
+            meta,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(event: &str) -> Parts {
+        let req = lambda_http::request::from_str(event).unwrap();
+        req.into_parts().0
+    }
+
+    const WITH_AUTH: &str = r#"{
+      "version": "2.0", "routeKey": "GET /organizations", "rawPath": "/organizations", "rawQueryString": "",
+      "headers": {"user-id": "forged", "organization-id": "forged-org", "x-request-id": "req-1"},
+      "requestContext": {"accountId": "1", "apiId": "a", "domainName": "x", "domainPrefix": "x",
+        "http": {"method": "GET", "path": "/organizations", "protocol": "HTTP/1.1", "sourceIp": "10.0.0.1", "userAgent": "t"},
+        "requestId": "gw-1", "routeKey": "GET /organizations", "stage": "$default", "time": "t", "timeEpoch": 0,
+        "authorizer": {"lambda": {"user_id": "u-real", "organization_id": "o-real"}}},
+      "isBase64Encoded": false}"#;
+
+    #[test]
+    fn authorizer_context_beats_headers() {
+        let id = identity_from_parts(&parts(WITH_AUTH));
+        assert_eq!(id.user_id.as_deref(), Some("u-real"));
+        assert_eq!(id.organization_id.as_deref(), Some("o-real"));
+        assert!(id.from_authorizer);
+        assert_eq!(id.meta.request_id, "req-1");
+        assert_eq!(id.meta.source_ip.as_deref(), Some("10.0.0.1"));
+    }
+
+    #[test]
+    fn headers_without_authorizer() {
+        let ev = WITH_AUTH.replace(
+            r#""authorizer": {"lambda": {"user_id": "u-real", "organization_id": "o-real"}}"#,
+            r#""authorizer": null"#,
+        );
+        let id = identity_from_parts(&parts(&ev));
+        assert_eq!(id.user_id.as_deref(), Some("forged"));
+        assert!(!id.from_authorizer);
+    }
+}

@@ -1,0 +1,79 @@
+//! Every key format of the single table, in one place.
+//!
+//! | item                      | PK                      | SK                   |
+//! |---------------------------|-------------------------|----------------------|
+//! | organization              | `ORG#<org_id>`          | `ORG`                |
+//! | closure edge (A above D)  | `ORG#<A>`               | `DESC#<D>`           |
+//! | user                      | `USER#<user_id>`        | `USER`               |
+//! | user listed in its org    | `ORG#<org_id>`          | `USER#<user_id>`     |
+//! | organization code guard   | `ORGCODE#<code lower>`  | `GUARD`              |
+//! | user email guard          | `EMAIL#<email lower>`   | `GUARD`              |
+//! | RBAC template             | `RBAC#<template_id>`    | `TEMPLATE`           |
+//! | activity                  | `ACT#<org_id>`          | `<activity uuid v7>` |
+//! | bootstrap marker          | `BOOTSTRAP`             | `BOOTSTRAP`          |
+//!
+//! Activity ids are UUID v7, so an organization's activity partition sorts by time.
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+
+pub const ORG_SK: &str = "ORG";
+pub const DESC_PREFIX: &str = "DESC#";
+pub const USER_SK: &str = "USER";
+pub const USER_PREFIX: &str = "USER#";
+pub const GUARD_SK: &str = "GUARD";
+pub const TEMPLATE_SK: &str = "TEMPLATE";
+
+/// The marker written by the bootstrap transaction (root org and first superadmin).
+pub const BOOTSTRAP_KEY: &str = "BOOTSTRAP";
+
+pub fn org_pk(org_id: &str) -> String {
+    format!("ORG#{org_id}")
+}
+
+pub fn edge_sk(descendant_id: &str) -> String {
+    format!("{DESC_PREFIX}{descendant_id}")
+}
+
+pub fn user_pk(user_id: &str) -> String {
+    format!("USER#{user_id}")
+}
+
+pub fn org_user_sk(user_id: &str) -> String {
+    format!("{USER_PREFIX}{user_id}")
+}
+
+/// Codes are unique case-insensitively: the guard key is the lower-cased code.
+pub fn org_code_pk(code: &str) -> String {
+    format!("ORGCODE#{}", code.to_lowercase())
+}
+
+/// Emails are unique case-insensitively: the guard key is the lower-cased email.
+pub fn email_pk(email: &str) -> String {
+    format!("EMAIL#{}", email.to_lowercase())
+}
+
+pub fn template_pk(template_id: &str) -> String {
+    format!("RBAC#{template_id}")
+}
+
+pub fn activity_pk(org_id: &str) -> String {
+    format!("ACT#{org_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_shapes_are_pinned() {
+        assert_eq!(org_pk("o1"), "ORG#o1");
+        assert_eq!(edge_sk("o2"), "DESC#o2");
+        assert_eq!(user_pk("u1"), "USER#u1");
+        assert_eq!(org_user_sk("u1"), "USER#u1");
+        assert_eq!(org_code_pk("AcMe"), "ORGCODE#acme");
+        assert_eq!(email_pk("A@B.io"), "EMAIL#a@b.io");
+        assert_eq!(template_pk("default"), "RBAC#default");
+        assert_eq!(activity_pk("o1"), "ACT#o1");
+    }
+}

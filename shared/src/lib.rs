@@ -1,0 +1,28 @@
+//! The common library of the orgs service.
+//!
+//! - [`identity`] reads who the gateway says is calling; [`caller`] verifies it against the store.
+//! - [`access`] holds the access model (R2/R15) and [`catalogue`] the permissions catalogue.
+//! - [`error`] is the one error type and its one HTTP mapping; [`envelope`] the success body.
+//! - [`extract`] and [`validate`] turn requests into checked values or clear 4xx errors.
+//! - [`keys`] holds every key format; [`store`] every DynamoDB operation; [`model`] the items.
+//! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers.
+
+pub mod access;
+pub mod caller;
+pub mod catalogue;
+pub mod config;
+pub mod envelope;
+pub mod error;
+pub mod extract;
+pub mod http_layer;
+pub mod identity;
+pub mod keys;
+pub mod logo;
+pub mod model;
+pub mod store;
+pub mod validate;
+
+pub use caller::Caller;
+pub use config::AppState;
+pub use envelope::Envelope;
+pub use error::{ApiError, ApiResult, ErrorDetail};

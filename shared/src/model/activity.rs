@@ -1,0 +1,42 @@
+//! The activity (audit) item written in the same transaction as every change (seed 003 fields).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActorType {
+    User,
+    Api,
+    System,
+}
+
+/// An activity item (`PK = ACT#<organization_id>`, `SK = <activity_id>`, a UUID v7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub activity_id: String,
+    /// e.g. `organization.created`, `organization.updated`, `organization.logo_uploaded`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: i64,
+    pub actor_type: ActorType,
+    pub actor_id: String,
+    /// The actor's own organization.
+    #[serde(default)]
+    pub actor_organization_id: Option<String>,
+    #[serde(default)]
+    pub actor_ip_address: Option<String>,
+    #[serde(default)]
+    pub actor_details: Option<String>,
+    /// The organization the activity is scoped to.
+    pub organization_id: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub request_id: String,
+    /// Changed fields: `{field: {"from": old, "to": new}}` (secrets never appear here).
+    #[serde(default)]
+    pub changes: serde_json::Map<String, serde_json::Value>,
+}

@@ -1,0 +1,14 @@
+//! Stored items and API shapes.
+
+pub mod activity;
+pub mod org;
+pub mod template;
+pub mod user;
+
+/// Milliseconds since the Unix epoch (the seed's timestamps).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,329 @@
+//! Organizations: the stored item, the request bodies and the response shape of seed 000.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::catalogue::{Feature, Permission};
+use crate::model::template::{OrgDataVisibility, ParentVisibility};
+
+/// Where an organization's SSO / Darryl configuration comes from (R16).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigSource {
+    /// The organization's own values.
+    #[serde(rename = "self")]
+    Own,
+    /// The nearest ancestor's own configuration.
+    Parent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsoConfiguration {
+    pub sso_config_source: ConfigSource,
+    #[serde(default)]
+    pub identity_provider_name: Option<String>,
+    #[serde(default)]
+    pub entity_id: Option<String>,
+    #[serde(default)]
+    pub certificate: Option<String>,
+    #[serde(default)]
+    pub sso_url: Option<String>,
+    #[serde(default)]
+    pub logout_url: Option<String>,
+}
+
+impl SsoConfiguration {
+    /// SSO counts as enabled when an identity provider URL is configured.
+    pub fn enabled(&self) -> bool {
+        self.sso_url.as_deref().is_some_and(|u| !u.is_empty())
+    }
+}
+
+/// Darryl configuration as sent by clients (`OrganizationDarrylConfigurationRequest`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DarrylConfigurationRequest {
+    pub darryl_config_source: ConfigSource,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+/// Darryl configuration as stored and returned: the request plus the uploaded logo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DarrylConfiguration {
+    #[serde(default)]
+    pub logo_url: Option<String>,
+    pub darryl_config_source: ConfigSource,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MetabaseConfiguration {
+    pub enabled: bool,
+    #[serde(default)]
+    pub dashboards: Vec<Dashboard>,
+}
+
+/// One ancestor of an organization with the access flags it was created with (immutable).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AncestorRef {
+    pub organization_id: String,
+    pub parent_has_access: bool,
+    pub parent_has_access_to_descendants: bool,
+}
+
+/// An organization item (`PK = ORG#<id>`, `SK = ORG`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub organization_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    #[serde(default)]
+    pub updates_email: Option<String>,
+    #[serde(default)]
+    pub parent_organization_id: Option<String>,
+    #[serde(default)]
+    pub updates_email_for_escalations_from_parent: Vec<String>,
+    #[serde(default)]
+    pub updates_email_for_escalations_from_children: Vec<String>,
+    pub can_have_child_organizations: bool,
+    pub parent_has_access_to_descendants: bool,
+    pub parent_has_access: bool,
+    #[serde(default)]
+    pub logo_url: Option<String>,
+    #[serde(default)]
+    pub sso_configuration: Option<SsoConfiguration>,
+    #[serde(default)]
+    pub darryl_configuration: Option<DarrylConfiguration>,
+    #[serde(default)]
+    pub metabase_configuration: MetabaseConfiguration,
+    pub rbac_template_id: String,
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+    /// Root first, parent last. Parents never change, so this never changes.
+    #[serde(default)]
+    pub ancestors: Vec<AncestorRef>,
+    pub created_at: i64,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    pub modified_at: i64,
+    #[serde(default)]
+    pub modified_by: Option<String>,
+    /// Optimistic-locking version, +1 on every update.
+    pub version: u64,
+}
+
+impl OrgItem {
+    pub fn depth(&self) -> usize {
+        self.ancestors.len()
+    }
+
+    /// This organization as an ancestor of a new child.
+    pub fn as_ancestor(&self) -> AncestorRef {
+        AncestorRef {
+            organization_id: self.organization_id.clone(),
+            parent_has_access: self.parent_has_access,
+            parent_has_access_to_descendants: self.parent_has_access_to_descendants,
+        }
+    }
+
+    /// True when `org_id` is this organization or one of its ancestors.
+    pub fn is_self_or_below(&self, org_id: &str) -> bool {
+        self.organization_id == org_id || self.ancestors.iter().any(|a| a.organization_id == org_id)
+    }
+}
+
+/// Deserialises a present field (value or `null`) as `Some(..)`, so that with `#[serde(default)]`
+/// an absent field is `None`, `null` is `Some(None)` and a value is `Some(Some(v))`.
+pub fn patch_field<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `POST /organizations` body. Every field is optional at the serde level so that validation can
+/// report all missing and invalid fields at once.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrgRequest {
+    pub name: Option<String>,
+    pub code: Option<String>,
+    pub contact_email: Option<String>,
+    pub updates_email: Option<String>,
+    pub parent_organization_id: Option<String>,
+    pub updates_email_for_escalations_from_parent: Option<Vec<String>>,
+    pub can_have_child_organizations: Option<bool>,
+    pub parent_has_access_to_descendants: Option<bool>,
+    pub parent_has_access: Option<bool>,
+    pub updates_email_for_escalations_from_children: Option<Vec<String>>,
+    pub logo_url: Option<String>,
+    pub sso_configuration: Option<SsoConfiguration>,
+    pub darryl_configuration: Option<DarrylConfigurationRequest>,
+    pub rbac_template_id: Option<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+type Patch<T> = Option<Option<T>>;
+
+/// `PATCH /organizations/{organization_identifier}` body: absent = unchanged, `null` = cleared.
+/// Parent and access flags are not here: they never change after creation.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOrgRequest {
+    #[serde(default, deserialize_with = "patch_field")]
+    pub name: Patch<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub contact_email: Patch<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub updates_email: Patch<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub updates_email_for_escalations_from_parent: Patch<Vec<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub updates_email_for_escalations_from_children: Patch<Vec<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub logo_url: Patch<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub enable_metabase: Patch<bool>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub sso_configuration: Patch<SsoConfiguration>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub darryl_configuration: Patch<DarrylConfigurationRequest>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub rbac_template_id: Patch<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub metadata: Patch<BTreeMap<String, String>>,
+}
+
+/// `POST /organizations/filter` body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgFilterRequest {
+    #[serde(default)]
+    pub user_permissions: Option<Vec<String>>,
+    #[serde(default)]
+    pub include_organization_configuration: Option<bool>,
+    #[serde(default)]
+    pub root_organization_id: Option<String>,
+    #[serde(default)]
+    pub can_have_child_organizations: Option<bool>,
+    #[serde(default)]
+    pub include_organizations_with_no_access: Option<bool>,
+    #[serde(default)]
+    pub include_organizations_with_inaccessible_descendants: Option<bool>,
+    #[serde(default)]
+    pub feature: Option<String>,
+    /// Extension: page size (default 100, at most 500).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Extension: the `next_cursor` of the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+}
+
+/// `parent_organization` in responses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParentSummary {
+    pub organization_id: String,
+    pub name: String,
+    pub code: Option<String>,
+    pub logo_url: Option<String>,
+    pub sso_enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RbacConfiguration {
+    pub template_id: String,
+    pub parent_visibility: ParentVisibility,
+    pub child_visibility: OrgDataVisibility,
+    pub org_visibility: OrgDataVisibility,
+}
+
+/// The `configuration` object (on get, create, update, and lists when asked for).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrgConfiguration {
+    pub case_configuration: serde_json::Value,
+    pub sso_configuration: Option<SsoConfiguration>,
+    pub darryl_configuration: Option<DarrylConfiguration>,
+    pub metabase_configuration: MetabaseConfiguration,
+    pub rbac_configuration: Option<RbacConfiguration>,
+}
+
+/// An organization as returned by every organizations route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrgResponse {
+    pub organization_id: String,
+    pub name: String,
+    pub code: Option<String>,
+    pub contact_email: Option<String>,
+    pub updates_email: Option<String>,
+    pub parent_organization_id: Option<String>,
+    pub parent_organization: Option<ParentSummary>,
+    pub updates_email_for_escalations_from_parent: Vec<String>,
+    pub can_have_child_organizations: bool,
+    pub parent_has_access_to_descendants: bool,
+    pub parent_has_access: bool,
+    pub updates_email_for_escalations_from_children: Vec<String>,
+    pub host_url: Option<String>,
+    pub logo_url: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub features: Vec<Feature>,
+    pub permissions: Vec<Permission>,
+    pub created_at: i64,
+    pub created_by: Option<String>,
+    pub modified_at: i64,
+    /// Extension: the optimistic-locking version (send it back as `If-Match` to update safely).
+    pub version: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<OrgConfiguration>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_distinguishes_absent_null_and_value() {
+        let p: UpdateOrgRequest =
+            serde_json::from_str(r#"{"updates_email": null, "name": "x"}"#).unwrap();
+        assert_eq!(p.updates_email, Some(None));
+        assert_eq!(p.name, Some(Some("x".to_string())));
+        assert_eq!(p.contact_email, None);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        assert!(
+            serde_json::from_str::<UpdateOrgRequest>(r#"{"parent_has_access": false}"#).is_err()
+        );
+        assert!(serde_json::from_str::<CreateOrgRequest>(r#"{"version": 3}"#).is_err());
+    }
+
+    #[test]
+    fn config_source_values() {
+        let s: SsoConfiguration = serde_json::from_str(r#"{"sso_config_source":"self"}"#).unwrap();
+        assert_eq!(s.sso_config_source, ConfigSource::Own);
+        let s: SsoConfiguration =
+            serde_json::from_str(r#"{"sso_config_source":"parent"}"#).unwrap();
+        assert_eq!(s.sso_config_source, ConfigSource::Parent);
+    }
+}

@@ -1,0 +1,88 @@
+//! RBAC visibility templates (seed 000). The full API comes with the rbac-templates function;
+//! organizations reference a template by id and report it in `rbac_configuration`.
+
+use serde::{Deserialize, Serialize};
+
+/// What one side of the tree may see of another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    FullAccess,
+    ReadOnly,
+    NoAccess,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParentVisibility {
+    pub user_mgmt: Visibility,
+    pub org_data: Visibility,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgDataVisibility {
+    pub org_data: Visibility,
+}
+
+/// A template item (`PK = RBAC#<template_id>`, `SK = TEMPLATE`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub template_id: String,
+    pub display_name: String,
+    pub parent_visibility: ParentVisibility,
+    pub child_visibility: OrgDataVisibility,
+    pub org_visibility: OrgDataVisibility,
+    /// Templates an organization on this template may move to (besides staying).
+    #[serde(default)]
+    pub allowlist: Vec<String>,
+    pub created_at: i64,
+    pub version: u64,
+}
+
+/// The template every fresh installation has: full visibility everywhere.
+pub const DEFAULT_TEMPLATE_ID: &str = "default";
+
+/// Built-in templates written by bootstrap (idempotently).
+pub fn builtin_templates(now: i64) -> Vec<TemplateItem> {
+    let mk =
+        |id: &str, name: &str, parent_user: Visibility, parent_data: Visibility, allow: &[&str]| {
+            TemplateItem {
+                pk: crate::keys::template_pk(id),
+                sk: crate::keys::TEMPLATE_SK.to_string(),
+                template_id: id.to_string(),
+                display_name: name.to_string(),
+                parent_visibility: ParentVisibility {
+                    user_mgmt: parent_user,
+                    org_data: parent_data,
+                },
+                child_visibility: OrgDataVisibility {
+                    org_data: Visibility::FullAccess,
+                },
+                org_visibility: OrgDataVisibility {
+                    org_data: Visibility::FullAccess,
+                },
+                allowlist: allow.iter().map(|s| s.to_string()).collect(),
+                created_at: now,
+                version: 1,
+            }
+        };
+    vec![
+        mk(
+            DEFAULT_TEMPLATE_ID,
+            "Default",
+            Visibility::FullAccess,
+            Visibility::FullAccess,
+            &["parent_read_only"],
+        ),
+        mk(
+            "parent_read_only",
+            "Parent read-only",
+            Visibility::ReadOnly,
+            Visibility::ReadOnly,
+            &[DEFAULT_TEMPLATE_ID],
+        ),
+    ]
+}

@@ -1,0 +1,386 @@
+//! The DynamoDB store: typed get / batch-get / query / transaction over the single table.
+//!
+//! Every request path uses only these calls (never Scan). SDK failures are mapped here, once:
+//! throttling and service faults become a retryable 503, a failed condition in a transaction
+//! becomes the error its action was labelled with, anything else is a logged 500.
+
+pub mod activity;
+pub mod orgs;
+pub mod users;
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use base64::Engine;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{ApiError, ApiResult};
+use crate::keys::{PK, SK};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Most actions in one TransactWriteItems.
+pub const MAX_TX_ACTIONS: usize = 100;
+
+const RETRYABLE_CODES: [&str; 6] = [
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+];
+
+/// The one mapping from an SDK failure to an [`ApiError`].
+pub fn map_sdk_error<E, R>(err: SdkError<E, R>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    match &err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
+            tracing::warn!(error = ?err, "store unreachable");
+            ApiError::unavailable()
+        }
+        SdkError::ServiceError(se)
+            if se
+                .err()
+                .code()
+                .is_some_and(|c| RETRYABLE_CODES.contains(&c)) =>
+        {
+            tracing::warn!(code = ?se.err().code(), "store busy");
+            ApiError::unavailable()
+        }
+        _ => ApiError::internal(format!("dynamodb: {err:?}")),
+    }
+}
+
+pub fn to_item<T: Serialize>(v: &T) -> ApiResult<Item> {
+    serde_dynamo::to_item(v).map_err(|e| ApiError::internal(format!("encode item: {e}")))
+}
+
+pub fn from_item<T: DeserializeOwned>(item: Item) -> ApiResult<T> {
+    serde_dynamo::from_item(item).map_err(|e| ApiError::internal(format!("decode item: {e}")))
+}
+
+pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
+    HashMap::from([
+        (PK.to_string(), AttributeValue::S(pk.into())),
+        (SK.to_string(), AttributeValue::S(sk.into())),
+    ])
+}
+
+fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)
+        .and_then(|v| v.as_s().ok())
+        .map(String::as_str)
+}
+
+/// One action of a transaction and the error to answer if its condition fails.
+pub struct TxAction {
+    pub action: TransactWriteItem,
+    pub on_condition_failed: ApiError,
+}
+
+/// Opaque page cursors: base64url of the last sort key of the page, bound to one partition's prefix.
+pub mod cursor {
+    use super::*;
+
+    pub fn encode(sk: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sk.as_bytes())
+    }
+
+    /// Decodes a cursor that must point into `prefix`; anything else is a 400.
+    pub fn decode(cursor: &str, prefix: &str) -> ApiResult<String> {
+        let bad = || {
+            ApiError::bad_request(
+                "invalid_cursor",
+                "The cursor is not one this list returned.",
+            )
+        };
+        if cursor.len() > 512 {
+            return Err(bad());
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cursor)
+            .map_err(|_| bad())?;
+        let sk = String::from_utf8(bytes).map_err(|_| bad())?;
+        if sk.starts_with(prefix) {
+            Ok(sk)
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+/// The table, borrowed from the per-cold-start state.
+#[derive(Clone, Copy)]
+pub struct Store<'a> {
+    pub client: &'a Client,
+    pub table: &'a str,
+}
+
+impl<'a> Store<'a> {
+    pub fn new(client: &'a Client, table: &'a str) -> Self {
+        Self { client, table }
+    }
+
+    /// GetItem. `consistent` for reads that decide access or feed a conditional write.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        pk: &str,
+        sk: &str,
+        consistent: bool,
+    ) -> ApiResult<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(map_sdk_error)?;
+        out.item.map(from_item).transpose()
+    }
+
+    /// BatchGetItem of up to any number of keys (chunks of 100, unprocessed keys retried a bounded
+    /// number of times). Returns raw items in no particular order; missing keys are absent.
+    pub async fn batch_get_raw(
+        &self,
+        keys: Vec<(String, String)>,
+        consistent: bool,
+    ) -> ApiResult<Vec<Item>> {
+        let mut seen = std::collections::HashSet::new();
+        let keys: Vec<_> = keys
+            .into_iter()
+            .filter(|k| seen.insert(k.clone()))
+            .collect();
+        let mut out = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut pending: Vec<Item> = chunk
+                .iter()
+                .map(|(p, s)| key(p.clone(), s.clone()))
+                .collect();
+            let mut attempts = 0;
+            while !pending.is_empty() {
+                attempts += 1;
+                if attempts > 5 {
+                    return Err(ApiError::unavailable());
+                }
+                let ka = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(consistent)
+                    .build()
+                    .map_err(ApiError::internal)?;
+                let resp = self
+                    .client
+                    .batch_get_item()
+                    .request_items(self.table, ka)
+                    .send()
+                    .await
+                    .map_err(map_sdk_error)?;
+                if let Some(mut r) = resp.responses {
+                    out.extend(r.remove(self.table).unwrap_or_default());
+                }
+                if let Some(mut u) = resp.unprocessed_keys {
+                    if let Some(ka) = u.remove(self.table) {
+                        pending = ka.keys;
+                        tokio::time::sleep(std::time::Duration::from_millis(20 * attempts)).await;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// BatchGetItem decoded to `T`, keyed by `(PK, SK)`.
+    pub async fn batch_get<T: DeserializeOwned>(
+        &self,
+        keys: Vec<(String, String)>,
+        consistent: bool,
+    ) -> ApiResult<HashMap<(String, String), T>> {
+        let raw = self.batch_get_raw(keys, consistent).await?;
+        let mut out = HashMap::with_capacity(raw.len());
+        for item in raw {
+            let k = (
+                str_attr(&item, PK).unwrap_or_default().to_string(),
+                str_attr(&item, SK).unwrap_or_default().to_string(),
+            );
+            out.insert(k, from_item(item)?);
+        }
+        Ok(out)
+    }
+
+    /// One Query page of partition `pk` over sort keys starting with `prefix` (all if empty),
+    /// after `after_sk`.
+    /// Returns the items and the last sort key when more may follow.
+    pub async fn query_prefix(
+        &self,
+        pk: &str,
+        prefix: &str,
+        limit: i32,
+        after_sk: Option<String>,
+        consistent: bool,
+    ) -> ApiResult<(Vec<Item>, Option<String>)> {
+        let mut q = self
+            .client
+            .query()
+            .table_name(self.table)
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+            .consistent_read(consistent)
+            .limit(limit);
+        // An empty prefix means the whole partition (DynamoDB refuses an empty begins_with).
+        q = if prefix.is_empty() {
+            q.key_condition_expression("#pk = :pk")
+        } else {
+            q.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#sk", SK)
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
+        };
+        if let Some(sk) = after_sk {
+            q = q.set_exclusive_start_key(Some(key(pk, sk)));
+        }
+        let resp = q.send().await.map_err(map_sdk_error)?;
+        let last = resp
+            .last_evaluated_key
+            .as_ref()
+            .and_then(|k| str_attr(k, SK))
+            .map(str::to_string);
+        Ok((resp.items.unwrap_or_default(), last))
+    }
+
+    /// TransactWriteItems. A failed condition answers with the labelled error of the first
+    /// action whose condition failed; a conflicting concurrent transaction is a 409.
+    pub async fn transact(&self, actions: Vec<TxAction>) -> ApiResult<()> {
+        if actions.is_empty() {
+            return Ok(());
+        }
+        if actions.len() > MAX_TX_ACTIONS {
+            return Err(ApiError::internal(format!(
+                "transaction of {} actions",
+                actions.len()
+            )));
+        }
+        let (items, errors): (Vec<_>, Vec<_>) = actions
+            .into_iter()
+            .map(|a| (a.action, a.on_condition_failed))
+            .unzip();
+        let res = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se)) if se.err().is_transaction_canceled_exception() => {
+                let reasons = match se.err() {
+                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
+                        e,
+                    ) => e.cancellation_reasons.clone().unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                for (i, r) in reasons.iter().enumerate() {
+                    match r.code.as_deref() {
+                        Some("ConditionalCheckFailed") => {
+                            return Err(errors.get(i).cloned().unwrap_or_else(|| {
+                                ApiError::conflict(
+                                    "conflict",
+                                    "The request conflicts with the current state.",
+                                )
+                            }))
+                        }
+                        Some("ThrottlingError") | Some("ProvisionedThroughputExceeded") => {
+                            return Err(ApiError::unavailable())
+                        }
+                        _ => {}
+                    }
+                }
+                Err(ApiError::conflict(
+                    "concurrent_modification",
+                    "Another request changed the same data at the same time; retry.",
+                ))
+            }
+            Err(e) => Err(map_sdk_error(e)),
+        }
+    }
+}
+
+/// Builders of transaction actions.
+pub mod tx {
+    use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+
+    use super::*;
+
+    /// Put `item`, failing with `on_fail` if an item with its key already exists.
+    pub fn put_new<T: Serialize>(table: &str, item: &T, on_fail: ApiError) -> ApiResult<TxAction> {
+        put_if(table, item, Some("attribute_not_exists(PK)"), None, on_fail)
+    }
+
+    /// Put `item` under an optional condition with `:v`-style values.
+    pub fn put_if<T: Serialize>(
+        table: &str,
+        item: &T,
+        condition: Option<&str>,
+        values: Option<HashMap<String, AttributeValue>>,
+        on_fail: ApiError,
+    ) -> ApiResult<TxAction> {
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(to_item(item)?))
+            .set_condition_expression(condition.map(str::to_string))
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TxAction {
+            action: TransactWriteItem::builder().put(put).build(),
+            on_condition_failed: on_fail,
+        })
+    }
+
+    /// Check a condition on another item without writing it.
+    pub fn check(
+        table: &str,
+        pk: &str,
+        sk: &str,
+        condition: &str,
+        values: Option<HashMap<String, AttributeValue>>,
+        on_fail: ApiError,
+    ) -> ApiResult<TxAction> {
+        let cc = ConditionCheck::builder()
+            .table_name(table)
+            .set_key(Some(key(pk, sk)))
+            .condition_expression(condition)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TxAction {
+            action: TransactWriteItem::builder().condition_check(cc).build(),
+            on_condition_failed: on_fail,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip_and_binding() {
+        let c = cursor::encode("DESC#abc");
+        assert_eq!(cursor::decode(&c, "DESC#").unwrap(), "DESC#abc");
+        assert_eq!(
+            cursor::decode(&c, "USER#").unwrap_err().code,
+            "invalid_cursor"
+        );
+        assert_eq!(
+            cursor::decode("!!!", "DESC#").unwrap_err().code,
+            "invalid_cursor"
+        );
+    }
+}

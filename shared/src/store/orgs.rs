@@ -1,0 +1,186 @@
+//! Organization items, their code guards and closure edges.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::{cursor, from_item, tx, Store, TxAction};
+use crate::access::{edges_for_new_org, Reach};
+use crate::error::{ApiError, ApiResult};
+use crate::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
+use crate::model::org::{AncestorRef, OrgItem};
+
+/// A closure edge: `ancestor_id` is `descendant_id` or above it (`PK = ORG#<ancestor>`,
+/// `SK = DESC#<descendant>`). `reach` is the access verdict of R2 (see [`crate::access`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EdgeItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub ancestor_id: String,
+    pub descendant_id: String,
+    pub distance: u32,
+    pub reach: Reach,
+}
+
+/// A code guard (`PK = ORGCODE#<code lower>`, `SK = GUARD`): codes are unique.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeGuard {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub organization_id: String,
+}
+
+/// Deepest tree allowed: a create writes one edge per ancestor in one transaction.
+pub const MAX_DEPTH: usize = 40;
+
+pub fn org_not_found() -> ApiError {
+    ApiError::not_found(
+        "organization_not_found",
+        "No accessible organization has that identifier.",
+    )
+}
+
+impl Store<'_> {
+    pub async fn get_org(&self, org_id: &str, consistent: bool) -> ApiResult<Option<OrgItem>> {
+        self.get(&keys::org_pk(org_id), ORG_SK, consistent).await
+    }
+
+    /// The organization id for a code (one GetItem of the guard).
+    pub async fn org_id_by_code(&self, code: &str) -> ApiResult<Option<String>> {
+        Ok(self
+            .get::<CodeGuard>(&keys::org_code_pk(code), GUARD_SK, false)
+            .await?
+            .map(|g| g.organization_id))
+    }
+
+    /// Resolves an identifier (id or code) to an organization id. UUIDs are ids; anything else
+    /// is a code (codes may not look like UUIDs).
+    pub async fn resolve_org_identifier(&self, identifier: &str) -> ApiResult<Option<String>> {
+        if uuid::Uuid::try_parse(identifier).is_ok() {
+            Ok(Some(identifier.to_string()))
+        } else {
+            self.org_id_by_code(identifier).await
+        }
+    }
+
+    /// The access verdict of `ancestor` over `descendant` (one consistent GetItem).
+    pub async fn reach(&self, ancestor: &str, descendant: &str) -> ApiResult<Reach> {
+        let edge: Option<EdgeItem> = self
+            .get(&keys::org_pk(ancestor), &keys::edge_sk(descendant), true)
+            .await?;
+        Ok(edge.map(|e| e.reach).unwrap_or(Reach::None))
+    }
+
+    /// One page of the closure edges below `ancestor` (itself included), in id order.
+    pub async fn edges_page(
+        &self,
+        ancestor: &str,
+        limit: i32,
+        cursor: Option<&str>,
+    ) -> ApiResult<(Vec<EdgeItem>, Option<String>)> {
+        let after = cursor.map(|c| cursor::decode(c, DESC_PREFIX)).transpose()?;
+        let (items, last) = self
+            .query_prefix(&keys::org_pk(ancestor), DESC_PREFIX, limit, after, false)
+            .await?;
+        let edges = items
+            .into_iter()
+            .map(from_item)
+            .collect::<ApiResult<Vec<EdgeItem>>>()?;
+        Ok((edges, last.map(|sk| cursor::encode(&sk))))
+    }
+
+    /// The transaction actions that create `org` under `parent`: the item, the code guard, every
+    /// closure edge, and checks that the parent still accepts children and the template exists.
+    pub fn create_org_actions(
+        &self,
+        org: &OrgItem,
+        parent: Option<&OrgItem>,
+    ) -> ApiResult<Vec<TxAction>> {
+        let t = self.table;
+        let mut actions = Vec::with_capacity(org.ancestors.len() + 4);
+        actions.push(tx::put_new(
+            t,
+            org,
+            ApiError::conflict("organization_exists", "The organization already exists."),
+        )?);
+        if let Some(code) = &org.code {
+            let guard = CodeGuard {
+                pk: keys::org_code_pk(code),
+                sk: GUARD_SK.to_string(),
+                organization_id: org.organization_id.clone(),
+            };
+            actions.push(tx::put_new(
+                t,
+                &guard,
+                ApiError::conflict(
+                    "organization_code_taken",
+                    "Another organization already has that code.",
+                ),
+            )?);
+        }
+        let chain: Vec<AncestorRef> = org.ancestors.clone();
+        for e in edges_for_new_org(&org.organization_id, &chain, org.parent_has_access) {
+            let edge = EdgeItem {
+                pk: keys::org_pk(&e.ancestor_id),
+                sk: keys::edge_sk(&org.organization_id),
+                ancestor_id: e.ancestor_id,
+                descendant_id: org.organization_id.clone(),
+                distance: e.distance as u32,
+                reach: e.reach,
+            };
+            actions.push(tx::put_new(
+                t,
+                &edge,
+                ApiError::conflict("organization_exists", "The organization already exists."),
+            )?);
+        }
+        if let Some(parent) = parent {
+            actions.push(tx::check(
+                t,
+                &keys::org_pk(&parent.organization_id),
+                ORG_SK,
+                "attribute_exists(PK) AND can_have_child_organizations = :t",
+                Some([(":t".to_string(), AttributeValue::Bool(true))].into()),
+                ApiError::conflict(
+                    "parent_cannot_have_children",
+                    "The parent organization cannot have child organizations.",
+                ),
+            )?);
+        }
+        actions.push(tx::check(
+            t,
+            &keys::template_pk(&org.rbac_template_id),
+            keys::TEMPLATE_SK,
+            "attribute_exists(PK)",
+            None,
+            ApiError::validation(vec![crate::error::ErrorDetail::field(
+                "rbac_template_id",
+                "no such RBAC template",
+            )]),
+        )?);
+        Ok(actions)
+    }
+
+    /// The action that replaces `org` if its stored version is still `expected_version`.
+    pub fn update_org_action(&self, org: &OrgItem, expected_version: u64) -> ApiResult<TxAction> {
+        tx::put_if(
+            self.table,
+            org,
+            Some("attribute_exists(PK) AND version = :v"),
+            Some(
+                [(
+                    ":v".to_string(),
+                    AttributeValue::N(expected_version.to_string()),
+                )]
+                .into(),
+            ),
+            ApiError::conflict(
+                "version_conflict",
+                "The organization was changed by another request; reload and retry.",
+            ),
+        )
+    }
+}
