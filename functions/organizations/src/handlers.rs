@@ -1,0 +1,105 @@
+//! HTTP handlers: extract, call the service, wrap in the envelope. No logic lives here.
+
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use shared::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
+use shared::model::org::{CreateOrgRequest, OrgFilterRequest, OrgResponse, UpdateOrgRequest};
+use shared::{ApiError, ApiResult, AppState, Caller, Envelope};
+
+use crate::service;
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateOrgRequest>,
+) -> ApiResult<Envelope<OrgResponse>> {
+    let org = service::create(&state, &caller, body).await?;
+    Ok(Envelope::created("Organization created.", org))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Envelope<Vec<OrgResponse>>> {
+    let filter = OrgFilterRequest {
+        limit: q.limit,
+        cursor: q.cursor,
+        ..Default::default()
+    };
+    let (orgs, next) = service::filter(&state, &caller, filter).await?;
+    Ok(Envelope::page("Accessible organizations.", orgs, next))
+}
+
+pub async fn filter(
+    State(state): State<AppState>,
+    caller: Caller,
+    OptionalJsonBody(body): OptionalJsonBody<OrgFilterRequest>,
+) -> ApiResult<Envelope<Vec<OrgResponse>>> {
+    let (orgs, next) = service::filter(&state, &caller, body).await?;
+    Ok(Envelope::page("Filtered organizations.", orgs, next))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Envelope<OrgResponse>> {
+    let org = service::get(&state, &caller, &id).await?;
+    Ok(Envelope::ok("Organization details.", org))
+}
+
+/// `If-Match: <version>` (optional) makes the update conditional on the version the client saw.
+fn if_match(headers: &HeaderMap) -> ApiResult<Option<u64>> {
+    match headers.get(axum::http::header::IF_MATCH) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .map(|s| s.trim().trim_matches('"'))
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_if_match",
+                    "If-Match must be the organization's version number.",
+                )
+            }),
+    }
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<UpdateOrgRequest>,
+) -> ApiResult<Envelope<OrgResponse>> {
+    let expected = if_match(&headers)?;
+    let org = service::update(&state, &caller, &id, body, expected).await?;
+    Ok(Envelope::ok("Organization updated.", org))
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct LogoResponse {
+    pub logo_url: String,
+}
+
+pub async fn upload_logo(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+    req: Request,
+) -> ApiResult<Envelope<LogoResponse>> {
+    let upload = crate::multipart::read_logo_upload(req).await?;
+    let logo_url = service::upload_logo(&state, &caller, &id, upload).await?;
+    Ok(Envelope::ok("Logo uploaded.", LogoResponse { logo_url }))
+}

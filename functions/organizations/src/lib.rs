@@ -1,0 +1,38 @@
+//! The organizations endpoint group (seed 000): thin handlers in [`handlers`] over the
+//! [`service`], with responses rendered by [`view`].
+
+pub mod handlers;
+pub mod input;
+pub mod multipart;
+pub mod service;
+pub mod view;
+
+use axum::routing::{get, post};
+use axum::Router;
+use shared::AppState;
+
+/// Every `(method, path)` this function serves, in API Gateway route syntax. The infra template
+/// must list exactly these (a test checks it).
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/organizations"),
+    ("GET", "/organizations"),
+    ("POST", "/organizations/filter"),
+    ("GET", "/organizations/{organization_identifier}"),
+    ("PATCH", "/organizations/{organization_identifier}"),
+    ("POST", "/organizations/{organization_identifier}/logo"),
+];
+
+pub fn router(state: AppState) -> Router {
+    let r = Router::new()
+        .route("/organizations", post(handlers::create).get(handlers::list))
+        .route("/organizations/filter", post(handlers::filter))
+        .route(
+            "/organizations/{organization_identifier}",
+            get(handlers::get_one).patch(handlers::update),
+        )
+        .route(
+            "/organizations/{organization_identifier}/logo",
+            post(handlers::upload_logo),
+        );
+    shared::http_layer::finish(r, state)
+}

@@ -1,0 +1,601 @@
+//! The organizations service: rules R1–R4, R15 and R16 over the store.
+
+use serde_json::{json, Map, Value};
+use shared::access::Reach;
+use shared::catalogue::{self, role_has};
+use shared::keys::{self, ORG_SK};
+use shared::model::now_ms;
+use shared::model::org::{
+    CreateOrgRequest, DarrylConfiguration, OrgFilterRequest, OrgItem, OrgResponse, UpdateOrgRequest,
+};
+use shared::model::template::TemplateItem;
+use shared::store::activity::{Actor, Change};
+use shared::store::from_item;
+use shared::store::orgs::{org_not_found, EdgeItem, MAX_DEPTH};
+use shared::validate::path_identifier;
+use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
+
+use crate::input;
+use crate::multipart::{LogoUpload, UsageType};
+use crate::view::render;
+
+/// Default and largest page of organization lists.
+pub const DEFAULT_PAGE: u32 = 100;
+pub const MAX_PAGE: u32 = 100;
+/// Query rounds one filter request may spend filling a page.
+const MAX_FILL_ROUNDS: usize = 3;
+/// Attempts of a read-modify-write that is not pinned by If-Match.
+const UPDATE_ATTEMPTS: usize = 3;
+
+fn require_superadmin(caller: &Caller, what: &str) -> ApiResult<()> {
+    if caller.role().manages_organizations() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "forbidden",
+            format!("Only superadmins can {what}."),
+        ))
+    }
+}
+
+/// Resolves an identifier (id or code) and loads the organization if the caller fully reaches it.
+/// One GetItem for a code, then one consistent BatchGetItem (organization + the caller's edge).
+pub async fn load_accessible(
+    state: &AppState,
+    caller: &Caller,
+    identifier: &str,
+) -> ApiResult<OrgItem> {
+    path_identifier(identifier, "organization identifier")?;
+    let store = state.store();
+    let org_id = store
+        .resolve_org_identifier(identifier)
+        .await?
+        .ok_or_else(org_not_found)?;
+    let home = caller.home_org();
+    let mut wanted = vec![(keys::org_pk(&org_id), ORG_SK.to_string())];
+    if org_id != home {
+        wanted.push((keys::org_pk(home), keys::edge_sk(&org_id)));
+    }
+    let mut org = None;
+    let mut reach = if org_id == home {
+        Reach::Full
+    } else {
+        Reach::None
+    };
+    for item in store.batch_get_raw(wanted, true).await? {
+        if item
+            .get(keys::SK)
+            .and_then(|v| v.as_s().ok())
+            .is_some_and(|s| s == ORG_SK)
+        {
+            org = Some(from_item::<OrgItem>(item)?);
+        } else {
+            reach = from_item::<EdgeItem>(item)?.reach;
+        }
+    }
+    match (org, reach) {
+        (Some(o), Reach::Full) => Ok(o),
+        _ => Err(org_not_found()),
+    }
+}
+
+async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResult<OrgResponse> {
+    render(state, caller, vec![(org, Reach::Full)], true)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("render returned nothing"))
+}
+
+/// R3: superadmin only, parent accessible and accepting children, unique code.
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateOrgRequest,
+) -> ApiResult<OrgResponse> {
+    require_superadmin(caller, "create organizations")?;
+    input::check_create(&body)?;
+    let parent_ident = body.parent_organization_id.clone().unwrap_or_default();
+    let parent = load_accessible(state, caller, &parent_ident)
+        .await
+        .map_err(|e| {
+            if e.code == "organization_not_found" {
+                ApiError::not_found(
+                    "parent_organization_not_found",
+                    "The parent organization does not exist or is not accessible.",
+                )
+            } else {
+                e
+            }
+        })?;
+    if !parent.can_have_child_organizations {
+        return Err(ApiError::conflict(
+            "parent_cannot_have_children",
+            "The parent organization cannot have child organizations.",
+        ));
+    }
+    if parent.depth() + 1 >= MAX_DEPTH {
+        return Err(ApiError::bad_request(
+            "tree_too_deep",
+            format!("Organizations can be nested at most {MAX_DEPTH} levels deep."),
+        ));
+    }
+    let now = now_ms();
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut ancestors = parent.ancestors.clone();
+    ancestors.push(parent.as_ancestor());
+    let org = OrgItem {
+        pk: keys::org_pk(&id),
+        sk: ORG_SK.to_string(),
+        organization_id: id.clone(),
+        name: body.name.unwrap_or_default().trim().to_string(),
+        code: body.code,
+        contact_email: body.contact_email,
+        updates_email: body.updates_email,
+        parent_organization_id: Some(parent.organization_id.clone()),
+        updates_email_for_escalations_from_parent: body
+            .updates_email_for_escalations_from_parent
+            .unwrap_or_default(),
+        updates_email_for_escalations_from_children: body
+            .updates_email_for_escalations_from_children
+            .unwrap_or_default(),
+        can_have_child_organizations: body.can_have_child_organizations.unwrap_or(false),
+        parent_has_access_to_descendants: body.parent_has_access_to_descendants.unwrap_or(true),
+        parent_has_access: body.parent_has_access.unwrap_or(true),
+        logo_url: body.logo_url,
+        sso_configuration: body.sso_configuration,
+        darryl_configuration: body.darryl_configuration.map(|d| DarrylConfiguration {
+            logo_url: None,
+            darryl_config_source: d.darryl_config_source,
+            name: d.name,
+            color: d.color,
+        }),
+        metabase_configuration: Default::default(),
+        rbac_template_id: body.rbac_template_id.unwrap_or_default(),
+        metadata: body.metadata.unwrap_or_default(),
+        ancestors,
+        created_at: now,
+        created_by: Some(caller.user_id().to_string()),
+        modified_at: now,
+        modified_by: Some(caller.user_id().to_string()),
+        version: 1,
+    };
+    let store = state.store();
+    let mut actions = store.create_org_actions(&org, Some(&parent))?;
+    let mut changes = Map::new();
+    changes.insert("name".into(), json!({"to": org.name}));
+    changes.insert(
+        "parent_organization_id".into(),
+        json!({"to": parent.organization_id}),
+    );
+    actions.push(store.activity_action(
+        &Actor::of(caller),
+        Change {
+            kind: "organization.created",
+            organization_id: &id,
+            target_type: "organization",
+            target_id: &id,
+            changes,
+        },
+    )?);
+    store.transact(actions).await?;
+    render_one(state, caller, org).await
+}
+
+pub async fn get(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgResponse> {
+    let org = load_accessible(state, caller, identifier).await?;
+    render_one(state, caller, org).await
+}
+
+/// Checks the filter's fields before any read.
+fn check_filter(f: &OrgFilterRequest) -> ApiResult<u32> {
+    let mut details = Vec::new();
+    let limit = f.limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        details.push(ErrorDetail::field(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    if let Some(feature) = &f.feature {
+        if catalogue::feature(feature).is_none() {
+            details.push(ErrorDetail::field(
+                "feature",
+                "is not a feature of the catalogue",
+            ));
+        }
+    }
+    for (i, p) in f.user_permissions.iter().flatten().enumerate() {
+        if catalogue::permission(p).is_none() {
+            details.push(ErrorDetail::field(
+                format!("user_permissions[{i}]"),
+                "is not a permission of the catalogue",
+            ));
+        }
+    }
+    if f.user_permissions.as_ref().is_some_and(|p| p.len() > 50) {
+        details.push(ErrorDetail::field(
+            "user_permissions",
+            "must have at most 50 entries",
+        ));
+    }
+    if details.is_empty() {
+        Ok(limit)
+    } else {
+        Err(ApiError::validation(details))
+    }
+}
+
+/// GET /organizations and POST /organizations/filter (R2, R10, R15): one page of the
+/// organizations the caller reaches below the root (default: their own organization, included).
+pub async fn filter(
+    state: &AppState,
+    caller: &Caller,
+    f: OrgFilterRequest,
+) -> ApiResult<(Vec<OrgResponse>, Option<String>)> {
+    let limit = check_filter(&f)? as usize;
+    let store = state.store();
+    // The root of the listing, and whether its own descendant flag stands between caller and results.
+    let (root_id, explicit_root, root_blocks_below) = match f.root_organization_id.as_deref() {
+        None => (caller.home_org().to_string(), false, false),
+        Some(ident) => {
+            let root = load_accessible(state, caller, ident).await?;
+            let blocks =
+                root.organization_id != caller.home_org() && !root.parent_has_access_to_descendants;
+            (root.organization_id, true, blocks)
+        }
+    };
+    let include_listed = f.include_organizations_with_no_access.unwrap_or(false);
+    let include_desc_blockers = f
+        .include_organizations_with_inaccessible_descendants
+        .unwrap_or(true);
+    let wanted_perms = f.user_permissions.clone().unwrap_or_default();
+
+    let mut out: Vec<(OrgItem, Reach)> = Vec::new();
+    let mut cursor = f.cursor.clone();
+    for _ in 0..MAX_FILL_ROUNDS {
+        let want = (limit - out.len()) as i32;
+        let (edges, next) = store.edges_page(&root_id, want, cursor.as_deref()).await?;
+        cursor = next;
+        let candidates: Vec<(String, Reach)> = edges
+            .into_iter()
+            .filter(|e| !(explicit_root && e.descendant_id == root_id))
+            .map(|e| {
+                let reach = if root_blocks_below {
+                    Reach::None
+                } else {
+                    e.reach
+                };
+                (e.descendant_id, reach)
+            })
+            .filter(|(_, r)| *r == Reach::Full || (include_listed && *r == Reach::Listed))
+            .collect();
+        if !candidates.is_empty() {
+            let keys: Vec<(String, String)> = candidates
+                .iter()
+                .map(|(id, _)| (keys::org_pk(id), ORG_SK.to_string()))
+                .collect();
+            let mut items: std::collections::HashMap<String, OrgItem> = store
+                .batch_get_raw(keys, false)
+                .await?
+                .into_iter()
+                .map(from_item::<OrgItem>)
+                .map(|r| r.map(|o| (o.organization_id.clone(), o)))
+                .collect::<ApiResult<_>>()?;
+            for (id, reach) in candidates {
+                let Some(org) = items.remove(&id) else {
+                    continue;
+                };
+                if f.can_have_child_organizations
+                    .is_some_and(|c| c != org.can_have_child_organizations)
+                {
+                    continue;
+                }
+                if !include_desc_blockers && !org.parent_has_access_to_descendants {
+                    continue;
+                }
+                if !wanted_perms.is_empty()
+                    && (reach != Reach::Full
+                        || !wanted_perms.iter().all(|p| role_has(caller.role(), p)))
+                {
+                    continue;
+                }
+                out.push((org, reach));
+            }
+        }
+        if cursor.is_none() || out.len() >= limit {
+            break;
+        }
+    }
+    // `feature` is validated above; every catalogue feature is enabled for every organization
+    // until per-organization feature switches exist, so it selects nothing away.
+    let with_config = f.include_organization_configuration.unwrap_or(false);
+    let rendered = render(state, caller, out, with_config).await?;
+    Ok((rendered, cursor))
+}
+
+fn diff(changes: &mut Map<String, Value>, field: &str, from: Value, to: Value) {
+    if from != to {
+        changes.insert(field.to_string(), json!({"from": from, "to": to}));
+    }
+}
+
+/// Applies `body` to `org`, recording what changed. Returns the template id moved to, if any.
+fn apply_patch(
+    org: &mut OrgItem,
+    body: &UpdateOrgRequest,
+    changes: &mut Map<String, Value>,
+) -> Option<String> {
+    macro_rules! set {
+        ($field:ident, $value:expr) => {{
+            let new = $value;
+            diff(changes, stringify!($field), json!(org.$field), json!(new));
+            org.$field = new;
+        }};
+    }
+    if let Some(Some(n)) = &body.name {
+        set!(name, n.trim().to_string());
+    }
+    if let Some(v) = &body.contact_email {
+        set!(contact_email, v.clone());
+    }
+    if let Some(v) = &body.updates_email {
+        set!(updates_email, v.clone());
+    }
+    if let Some(v) = &body.updates_email_for_escalations_from_parent {
+        set!(
+            updates_email_for_escalations_from_parent,
+            v.clone().unwrap_or_default()
+        );
+    }
+    if let Some(v) = &body.updates_email_for_escalations_from_children {
+        set!(
+            updates_email_for_escalations_from_children,
+            v.clone().unwrap_or_default()
+        );
+    }
+    if let Some(v) = &body.logo_url {
+        set!(logo_url, v.clone());
+    }
+    if let Some(v) = &body.metadata {
+        set!(metadata, v.clone().unwrap_or_default());
+    }
+    if let Some(v) = &body.sso_configuration {
+        let redact = |s: &Option<shared::model::org::SsoConfiguration>| {
+            json!(s.as_ref().map(|s| shared::model::org::SsoConfiguration {
+                certificate: s.certificate.as_ref().map(|_| "(set)".into()),
+                ..s.clone()
+            }))
+        };
+        diff(
+            changes,
+            "sso_configuration",
+            redact(&org.sso_configuration),
+            redact(v),
+        );
+        org.sso_configuration = v.clone();
+    }
+    if let Some(v) = &body.darryl_configuration {
+        let new = v.as_ref().map(|d| DarrylConfiguration {
+            // An uploaded Darryl logo survives edits of name and colour.
+            logo_url: org
+                .darryl_configuration
+                .as_ref()
+                .and_then(|o| o.logo_url.clone()),
+            darryl_config_source: d.darryl_config_source,
+            name: d.name.clone(),
+            color: d.color.clone(),
+        });
+        set!(darryl_configuration, new);
+    }
+    if let Some(v) = &body.enable_metabase {
+        let enabled = v.unwrap_or(false);
+        diff(
+            changes,
+            "enable_metabase",
+            json!(org.metabase_configuration.enabled),
+            json!(enabled),
+        );
+        org.metabase_configuration.enabled = enabled;
+    }
+    match &body.rbac_template_id {
+        Some(Some(t)) if *t != org.rbac_template_id => {
+            let t = t.clone();
+            set!(rbac_template_id, t.clone());
+            Some(t)
+        }
+        _ => None,
+    }
+}
+
+/// Read-modify-write of one organization with optimistic locking. With `expected` (If-Match) a
+/// concurrent change is a 409; without it the change is re-applied to the fresh item. `loaded`
+/// is an item the caller already read (and checked) for the first attempt.
+async fn modify(
+    state: &AppState,
+    caller: &Caller,
+    identifier: &str,
+    expected: Option<u64>,
+    kind: &str,
+    mut loaded: Option<OrgItem>,
+    mut apply: impl FnMut(&mut OrgItem, &mut Map<String, Value>) -> ApiResult<Option<String>>,
+) -> ApiResult<OrgItem> {
+    let store = state.store();
+    for attempt in 1..=UPDATE_ATTEMPTS {
+        let mut org = match loaded.take() {
+            Some(org) => org,
+            None => load_accessible(state, caller, identifier).await?,
+        };
+        let read_version = org.version;
+        if expected.is_some_and(|v| v != read_version) {
+            return Err(ApiError::conflict(
+                "version_conflict",
+                "The organization was changed by another request; reload and retry.",
+            ));
+        }
+        let mut changes = Map::new();
+        let moved_to = apply(&mut org, &mut changes)?;
+        if changes.is_empty() {
+            return Ok(org);
+        }
+        let mut actions = Vec::with_capacity(3);
+        if let Some(to) = &moved_to {
+            // Allowed movements: the current template's allowlist must name the new one.
+            let from = store
+                .get::<TemplateItem>(
+                    &keys::template_pk(&read_template(&changes, &org)),
+                    keys::TEMPLATE_SK,
+                    false,
+                )
+                .await?;
+            if !from.is_some_and(|t| t.allowlist.contains(to)) {
+                return Err(ApiError::conflict(
+                    "rbac_move_not_allowed",
+                    "The organization's RBAC template cannot move to that template.",
+                ));
+            }
+            actions.push(shared::store::tx::check(
+                store.table,
+                &keys::template_pk(to),
+                keys::TEMPLATE_SK,
+                "attribute_exists(PK)",
+                None,
+                ApiError::validation(vec![ErrorDetail::field(
+                    "rbac_template_id",
+                    "no such RBAC template",
+                )]),
+            )?);
+        }
+        org.version = read_version + 1;
+        org.modified_at = now_ms();
+        org.modified_by = Some(caller.user_id().to_string());
+        actions.push(store.update_org_action(&org, read_version)?);
+        let org_id = org.organization_id.clone();
+        actions.push(store.activity_action(
+            &Actor::of(caller),
+            Change {
+                kind,
+                organization_id: &org_id,
+                target_type: "organization",
+                target_id: &org_id,
+                changes,
+            },
+        )?);
+        match store.transact(actions).await {
+            Ok(()) => return Ok(org),
+            Err(e)
+                if e.code == "version_conflict"
+                    && expected.is_none()
+                    && attempt < UPDATE_ATTEMPTS =>
+            {
+                continue
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Err(ApiError::conflict(
+        "version_conflict",
+        "The organization was changed by another request; reload and retry.",
+    ))
+}
+
+/// The template id before the change (from the recorded diff).
+fn read_template(changes: &Map<String, Value>, org: &OrgItem) -> String {
+    changes
+        .get("rbac_template_id")
+        .and_then(|c| c.get("from"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| org.rbac_template_id.clone())
+}
+
+/// R4: superadmin only, on an accessible organization. Parent and access flags never change.
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    identifier: &str,
+    body: UpdateOrgRequest,
+    expected: Option<u64>,
+) -> ApiResult<OrgResponse> {
+    require_superadmin(caller, "update organizations")?;
+    input::check_update(&body)?;
+    let org = modify(
+        state,
+        caller,
+        identifier,
+        expected,
+        "organization.updated",
+        None,
+        |org, changes| Ok(apply_patch(org, &body, changes)),
+    )
+    .await?;
+    render_one(state, caller, org).await
+}
+
+/// Stores the logo under its content address and points the organization at it.
+pub async fn upload_logo(
+    state: &AppState,
+    caller: &Caller,
+    identifier: &str,
+    upload: LogoUpload,
+) -> ApiResult<String> {
+    require_superadmin(caller, "change organization logos")?;
+    let img = shared::logo::inspect(&upload.logo)?;
+    // Check access before writing anything to S3.
+    let org = load_accessible(state, caller, identifier).await?;
+    let key = shared::logo::object_key(&org.organization_id, upload.usage_type.as_str(), &img);
+    state
+        .s3
+        .put_object()
+        .bucket(&state.config.logo_bucket)
+        .key(&key)
+        .content_type(img.content_type)
+        .cache_control("public, max-age=31536000, immutable")
+        .body(upload.logo.clone().into())
+        .send()
+        .await
+        .map_err(|e| {
+            tracing::error!(error = ?e, "logo upload to S3 failed");
+            ApiError::unavailable()
+        })?;
+    let url = format!("{}/{}", state.config.logo_base_url, key);
+    let usage = upload.usage_type;
+    let org_id = org.organization_id.clone();
+    modify(
+        state,
+        caller,
+        &org_id,
+        None,
+        "organization.logo_uploaded",
+        Some(org),
+        |org, changes| {
+            match usage {
+                UsageType::Login => {
+                    diff(changes, "logo_url", json!(org.logo_url), json!(url));
+                    org.logo_url = Some(url.clone());
+                }
+                UsageType::Darryl => {
+                    let mut d = org
+                        .darryl_configuration
+                        .clone()
+                        .unwrap_or(DarrylConfiguration {
+                            logo_url: None,
+                            darryl_config_source: shared::model::org::ConfigSource::Own,
+                            name: None,
+                            color: None,
+                        });
+                    diff(
+                        changes,
+                        "darryl_configuration.logo_url",
+                        json!(d.logo_url),
+                        json!(url),
+                    );
+                    d.logo_url = Some(url.clone());
+                    org.darryl_configuration = Some(d);
+                }
+            }
+            Ok(None)
+        },
+    )
+    .await?;
+    Ok(url)
+}
