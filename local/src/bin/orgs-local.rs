@@ -1,0 +1,73 @@
+//! `orgs-local`: local stack helper.
+//!
+//! - `orgs-local setup`: create the table (from infra/template.yaml) and the logo bucket if absent,
+//!   then bootstrap; prints the root organization id and superadmin user id as JSON.
+//! - `orgs-local serve [--port N]`: serve every function at http://127.0.0.1:N with the real paths.
+//!
+//! Uses the standard AWS environment (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, ...)
+//! plus `TABLE_NAME` and `LOGO_BUCKET`; bootstrap ids may be fixed with `BOOTSTRAP_ORG_ID`,
+//! `BOOTSTRAP_USER_ID`, `BOOTSTRAP_ADMIN_EMAIL`.
+
+use orgs_local::bootstrap::{bootstrap, BootstrapOptions};
+use shared::AppState;
+
+fn usage() -> ! {
+    eprintln!("usage: orgs-local setup | orgs-local serve [--port N]");
+    std::process::exit(2)
+}
+
+#[tokio::main]
+async fn main() {
+    shared::config::init_logging();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let state = AppState::from_env().await;
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup(&state).await,
+        Some("serve") => {
+            let port = match args.get(1).map(String::as_str) {
+                Some("--port") => args
+                    .get(2)
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or_else(|| usage()),
+                None => 3000,
+                _ => usage(),
+            };
+            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            eprintln!("serving the API on http://{addr}");
+            orgs_local::gateway::serve(state, addr).await
+        }
+        _ => usage(),
+    };
+    if let Err(e) = result {
+        eprintln!("orgs-local: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn setup(state: &AppState) -> Result<(), String> {
+    let created = orgs_local::table::create_table(&state.dynamo, &state.config.table_name).await?;
+    orgs_local::table::create_bucket(&state.s3, &state.config.logo_bucket).await?;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let mut opts = BootstrapOptions {
+        organization_id: env("BOOTSTRAP_ORG_ID"),
+        user_id: env("BOOTSTRAP_USER_ID"),
+        ..Default::default()
+    };
+    if let Some(e) = env("BOOTSTRAP_ADMIN_EMAIL") {
+        opts.admin_email = e;
+    }
+    let (m, fresh) = bootstrap(&state.store(), &opts)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "table": state.config.table_name,
+            "table_created": created,
+            "bootstrapped_now": fresh,
+            "organization_id": m.organization_id,
+            "user_id": m.user_id,
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,154 @@
+//! A local stand-in for API Gateway (HTTP API, payload v2): requests become the same v2 events
+//! Lambda receives and go through `lambda_http`'s own event parsing into the function routers.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use http::StatusCode;
+use serde_json::{json, Value};
+use shared::AppState;
+use tower::ServiceExt;
+
+use crate::functions::function_for;
+
+/// Largest request the gateway forwards (API Gateway's own limit is 10 MB; Lambda's 6 MB).
+pub const MAX_REQUEST: usize = 6 * 1024 * 1024;
+
+/// Builds the v2 event for a request. The body is always sent base64-encoded.
+pub fn v2_event(
+    method: &str,
+    path_and_query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    source_ip: &str,
+) -> Value {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    let mut hmap: HashMap<String, String> = HashMap::new();
+    let mut cookies = Vec::new();
+    for (k, v) in headers {
+        let k = k.to_ascii_lowercase();
+        if k == "cookie" {
+            cookies.push(v.clone());
+            continue;
+        }
+        hmap.entry(k)
+            .and_modify(|e| {
+                e.push(',');
+                e.push_str(v);
+            })
+            .or_insert_with(|| v.clone());
+    }
+    let request_id = uuid::Uuid::new_v4().to_string();
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+        "cookies": cookies,
+        "headers": hmap,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": "localhost",
+            "domainPrefix": "localhost",
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
+                     "userAgent": hmap.get("user-agent").cloned().unwrap_or_default()},
+            "requestId": request_id,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "",
+            "timeEpoch": shared::model::now_ms()
+        },
+        "body": base64::engine::general_purpose::STANDARD.encode(body),
+        "isBase64Encoded": true
+    })
+}
+
+/// Runs one v2 event through the function that owns its path, as Lambda would.
+pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, String> {
+    let path = event.get("rawPath").and_then(Value::as_str).unwrap_or("/");
+    let req = lambda_http::request::from_str(&event.to_string())
+        .map_err(|e| format!("bad event: {e}"))?;
+    let Some(function) = function_for(path) else {
+        let mut resp =
+            shared::ApiError::not_found("route_not_found", "No route matches this path.")
+                .into_response();
+        if let Some(id) = event
+            .pointer("/headers/x-request-id")
+            .and_then(Value::as_str)
+            .and_then(|v| http::HeaderValue::from_str(v).ok())
+        {
+            resp.headers_mut().insert("x-request-id", id);
+        }
+        return Ok(resp);
+    };
+    let router = (function.router)(state.clone());
+    let (parts, body) = req.into_parts();
+    let req = http::Request::from_parts(parts, Body::new(body));
+    router.oneshot(req).await.map_err(|e| format!("{e:?}"))
+}
+
+/// The gateway's one handler.
+pub async fn handle(state: AppState, addr: SocketAddr, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_REQUEST).await {
+        Ok(b) => b,
+        Err(_) => return shared::ApiError::payload_too_large(MAX_REQUEST).into_response(),
+    };
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
+        .collect();
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let event = v2_event(
+        parts.method.as_str(),
+        pq,
+        &headers,
+        &bytes,
+        &addr.ip().to_string(),
+    );
+    match invoke_event(&state, &event).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "local gateway failed");
+            (StatusCode::BAD_GATEWAY, "bad gateway").into_response()
+        }
+    }
+}
+
+/// Serves every function on `addr` until Ctrl-C.
+pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), String> {
+    let app = axum::Router::new().fallback(
+        move |ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request| {
+            let state = state.clone();
+            async move { handle(state, peer, req).await }
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("bind {addr}: {e}"))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| e.to_string())
+}

@@ -1,0 +1,8 @@
+//! Local development and tests: the table and bucket made from `infra/template.yaml`, the
+//! idempotent bootstrap, and a gateway that turns HTTP requests into API Gateway HTTP API (v2)
+//! events and hands them to the real function routers.
+
+pub mod bootstrap;
+pub mod functions;
+pub mod gateway;
+pub mod table;
