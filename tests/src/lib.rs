@@ -1,0 +1,370 @@
+//! Black-box test harness: every test gets its own table in DynamoDB Local (created from
+//! infra/template.yaml) and the shared S3 stand-in, bootstraps it, and sends requests as
+//! API Gateway v2 events through `lambda_http` into the real function routers, the way Lambda
+//! does. Endpoints come from the environment `scripts/test` sets.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::Select;
+use orgs_local::bootstrap::{bootstrap, BootstrapOptions};
+use serde_json::{json, Value};
+use shared::config::{AppState, Config};
+use shared::keys;
+use shared::model::now_ms;
+use shared::model::user::{Role, UserItem, UserStatus};
+
+pub const BUCKET: &str = "orgs-test-logos";
+
+/// A fresh, bootstrapped stack for one test.
+pub struct TestApi {
+    pub state: AppState,
+    pub root_org: String,
+    pub superadmin: String,
+}
+
+/// An HTTP-ish response.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn expect_error(&self, status: u16, code: &str) -> &Self {
+        self.expect(status);
+        assert_eq!(
+            self.code(),
+            code,
+            "unexpected error code; body: {}",
+            self.body
+        );
+        assert!(
+            self.body["message"].is_string(),
+            "error without message: {}",
+            self.body
+        );
+        assert!(
+            self.body["error"]["details"].is_array(),
+            "error without details: {}",
+            self.body
+        );
+        self
+    }
+}
+
+fn endpoint_missing() -> ! {
+    panic!("AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 are not set: run the tests with ./scripts/test")
+}
+
+impl TestApi {
+    pub async fn new() -> Self {
+        Self::with_options(BootstrapOptions::default()).await
+    }
+
+    pub async fn with_options(opts: BootstrapOptions) -> Self {
+        let s3_endpoint =
+            std::env::var("AWS_ENDPOINT_URL_S3").unwrap_or_else(|_| endpoint_missing());
+        if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
+            endpoint_missing();
+        }
+        let sdk = aws_config_load().await;
+        let table = format!("t-{}", uuid::Uuid::new_v4().simple());
+        let config = Config {
+            table_name: table.clone(),
+            logo_bucket: BUCKET.into(),
+            logo_base_url: format!("{s3_endpoint}/{BUCKET}"),
+            public_host_domain: "orgs.test".into(),
+        };
+        let state = AppState::from_sdk_config(&sdk, config);
+        orgs_local::table::create_table(&state.dynamo, &table)
+            .await
+            .expect("create table");
+        orgs_local::table::create_bucket(&state.s3, BUCKET)
+            .await
+            .expect("create bucket");
+        let (m, created) = bootstrap(&state.store(), &opts).await.expect("bootstrap");
+        assert!(created);
+        Self {
+            state,
+            root_org: m.organization_id,
+            superadmin: m.user_id,
+        }
+    }
+
+    /// A request as the root superadmin (change the caller with [`Req::as_user`]).
+    pub fn req(&self, method: &str, path: &str) -> Req<'_> {
+        Req {
+            api: self,
+            method: method.to_string(),
+            path: path.to_string(),
+            headers: vec![
+                ("user-id".into(), self.superadmin.clone()),
+                ("organization-id".into(), self.root_org.clone()),
+            ],
+            body: Vec::new(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Req<'_> {
+        self.req("GET", path)
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Req<'_> {
+        self.req("POST", path).json(body)
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> Req<'_> {
+        self.req("PATCH", path).json(body)
+    }
+
+    /// Creates a child organization of `parent` as the root superadmin; returns its id.
+    pub async fn create_org(&self, parent: &str, extra: Value) -> String {
+        let (u, o) = (self.superadmin.clone(), self.root_org.clone());
+        self.create_org_as(&u, &o, parent, extra).await
+    }
+
+    /// Creates a child organization of `parent` as `user` acting in `org`; returns its id.
+    pub async fn create_org_as(&self, user: &str, org: &str, parent: &str, extra: Value) -> String {
+        let mut body = json!({
+            "name": format!("Org {}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+            "contact_email": "ops@example.com",
+            "parent_organization_id": parent,
+            "can_have_child_organizations": true,
+            "rbac_template_id": "default",
+        });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        let r = self
+            .post("/organizations", body)
+            .as_user(user, org)
+            .send()
+            .await;
+        r.expect(201);
+        r.data()["organization_id"]
+            .as_str()
+            .expect("organization_id")
+            .to_string()
+    }
+
+    /// Seeds a user directly through the store (the users API is its own function).
+    pub async fn create_user(&self, org: &str, role: Role) -> String {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_ms();
+        let user = UserItem {
+            pk: keys::user_pk(&id),
+            sk: keys::USER_SK.into(),
+            user_id: id.clone(),
+            organization_id: org.to_string(),
+            email: format!("{}@example.com", &id[..8]),
+            first_name: Some("Test".into()),
+            last_name: None,
+            preferred_name: None,
+            role,
+            status: UserStatus::Active,
+            password_hash: None,
+            is_internal: false,
+            last_login: None,
+            created_at: now,
+            created_by: None,
+            modified_at: now,
+            version: 1,
+        };
+        let store = self.state.store();
+        store
+            .transact(store.create_user_actions(&user).unwrap())
+            .await
+            .expect("seed user");
+        id
+    }
+
+    /// Every item in the table (tests only: a Scan is fine here, never on a request path).
+    pub async fn all_items(&self) -> Vec<HashMap<String, aws_sdk_dynamodb::types::AttributeValue>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let r = self
+                .state
+                .dynamo
+                .scan()
+                .table_name(&self.state.config.table_name)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            out.extend(r.items.unwrap_or_default());
+            start = r.last_evaluated_key;
+            if start.is_none() {
+                return out;
+            }
+        }
+    }
+
+    pub async fn item_count(&self) -> usize {
+        let mut n = 0;
+        let mut start = None;
+        loop {
+            let r = self
+                .state
+                .dynamo
+                .scan()
+                .table_name(&self.state.config.table_name)
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            n += r.count as usize;
+            start = r.last_evaluated_key;
+            if start.is_none() {
+                return n;
+            }
+        }
+    }
+
+    /// Activity items of an organization, oldest first.
+    pub async fn activities(&self, org: &str) -> Vec<Value> {
+        let (items, _) = self
+            .state
+            .store()
+            .query_prefix(&keys::activity_pk(org), "", 1000, None, true)
+            .await
+            .expect("query");
+        items
+            .into_iter()
+            .map(|i| serde_dynamo::from_item::<_, Value>(i).expect("decode"))
+            .collect()
+    }
+}
+
+async fn aws_config_load() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}
+
+/// A request under construction.
+pub struct Req<'a> {
+    api: &'a TestApi,
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Req<'_> {
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        let k = k.to_ascii_lowercase();
+        self.headers.retain(|(h, _)| *h != k);
+        self.headers.push((k, v.to_string()));
+        self
+    }
+
+    pub fn without_header(mut self, k: &str) -> Self {
+        let k = k.to_ascii_lowercase();
+        self.headers.retain(|(h, _)| *h != k);
+        self
+    }
+
+    pub fn as_user(self, user: &str, org: &str) -> Self {
+        self.header("user-id", user).header("organization-id", org)
+    }
+
+    pub fn json(self, v: Value) -> Self {
+        let bytes = serde_json::to_vec(&v).expect("json");
+        self.raw(bytes, "application/json")
+    }
+
+    pub fn raw(mut self, body: Vec<u8>, content_type: &str) -> Self {
+        self.body = body;
+        self.header("content-type", content_type)
+    }
+
+    /// The v2 event this request becomes.
+    pub fn event(&self) -> Value {
+        orgs_local::gateway::v2_event(
+            &self.method,
+            &self.path,
+            &self.headers,
+            &self.body,
+            "203.0.113.7",
+        )
+    }
+
+    pub async fn send(self) -> Resp {
+        let event = self.event();
+        invoke(&self.api.state, &event).await
+    }
+}
+
+/// Runs an event through its function and decodes the response.
+pub async fn invoke(state: &AppState, event: &Value) -> Resp {
+    let resp = orgs_local::gateway::invoke_event(state, event)
+        .await
+        .expect("invoke");
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let bytes = axum_body_bytes(resp).await;
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn axum_body_bytes(resp: axum::response::Response) -> bytes::Bytes {
+    axum::body::to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .expect("body")
+}
+
+/// A multipart/form-data body with the given text fields and files `(name, filename, bytes)`.
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (Vec<u8>, String) {
+    let boundary = "----orgs-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (k, filename, bytes) in files {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
+}

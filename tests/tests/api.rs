@@ -1,0 +1,12 @@
+//! Black-box tests of the whole API through the real functions and the local stack.
+
+mod api {
+    pub mod bad_input;
+    pub mod bootstrap;
+    pub mod create;
+    pub mod events;
+    pub mod infra;
+    pub mod logo;
+    pub mod read;
+    pub mod update;
+}
