@@ -3,12 +3,12 @@
 //! nothing and reports the same ids (the marker holds them); concurrent runs create one root.
 
 use serde::{Deserialize, Serialize};
-use shared::keys::{self, BOOTSTRAP_KEY, ORG_SK, USER_SK};
+use shared::keys::{self, BOOTSTRAP_KEY, ORG_SK};
 use shared::model::activity::ActorType;
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::template::{builtin_templates, DEFAULT_TEMPLATE_ID};
-use shared::model::user::{Role, UserItem, UserStatus};
+use shared::model::user::{Role, UserItem};
 use shared::store::activity::{Actor, Change};
 use shared::store::{tx, Store};
 use shared::{ApiError, ApiResult};
@@ -102,6 +102,7 @@ pub async fn bootstrap(
         metabase_configuration: Default::default(),
         rbac_template_id: DEFAULT_TEMPLATE_ID.into(),
         metadata: Default::default(),
+        domains: vec![],
         ancestors: vec![],
         created_at: now,
         created_by: None,
@@ -109,25 +110,16 @@ pub async fn bootstrap(
         modified_by: None,
         version: 1,
     };
-    let user = UserItem {
-        pk: keys::user_pk(&user_id),
-        sk: USER_SK.into(),
-        user_id: user_id.clone(),
-        organization_id: org_id.clone(),
-        email: opts.admin_email.clone(),
-        first_name: Some("Admin".into()),
-        last_name: None,
-        preferred_name: None,
-        role: Role::Superadmin,
-        status: UserStatus::Active,
-        password_hash: None,
-        is_internal: true,
-        last_login: None,
-        created_at: now,
-        created_by: None,
-        modified_at: now,
-        version: 1,
-    };
+    let mut user = UserItem::new(
+        &user_id,
+        &org_id,
+        &opts.admin_email,
+        Role::Superadmin,
+        now,
+        None,
+    );
+    user.first_name = Some("Admin".into());
+    user.is_internal = true;
     let m = BootstrapMarker {
         pk: BOOTSTRAP_KEY.into(),
         sk: BOOTSTRAP_KEY.into(),

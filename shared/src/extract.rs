@@ -141,3 +141,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
             })
     }
 }
+
+/// `If-Match: <version>` (optional) makes an update conditional on the version the client saw.
+pub fn if_match(headers: &http::HeaderMap) -> Result<Option<u64>, ApiError> {
+    match headers.get(http::header::IF_MATCH) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .map(|s| s.trim().trim_matches('"'))
+            .and_then(|s| s.parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad_request("invalid_if_match", "If-Match must be the version number.")
+            }),
+    }
+}

@@ -5,14 +5,17 @@
 //! | organization              | `ORG#<org_id>`          | `ORG`                |
 //! | closure edge (A above D)  | `ORG#<A>`               | `DESC#<D>`           |
 //! | user                      | `USER#<user_id>`        | `USER`               |
-//! | user listed in its org    | `ORG#<org_id>`          | `USER#<user_id>`     |
 //! | organization code guard   | `ORGCODE#<code lower>`  | `GUARD`              |
 //! | user email guard          | `EMAIL#<email lower>`   | `GUARD`              |
+//! | organization domain guard | `DOMAIN#<domain lower>` | `GUARD`              |
 //! | RBAC template             | `RBAC#<template_id>`    | `TEMPLATE`           |
 //! | activity                  | `ACT#<org_id>`          | `<activity uuid v7>` |
 //! | bootstrap marker          | `BOOTSTRAP`             | `BOOTSTRAP`          |
 //!
 //! Activity ids are UUID v7, so an organization's activity partition sorts by time.
+//!
+//! `GSI1` lists an organization's users: a user item carries `GSI1PK = ORGUSERS#<org_id>`,
+//! `GSI1SK = <user_id>`.
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -20,7 +23,6 @@ pub const SK: &str = "SK";
 pub const ORG_SK: &str = "ORG";
 pub const DESC_PREFIX: &str = "DESC#";
 pub const USER_SK: &str = "USER";
-pub const USER_PREFIX: &str = "USER#";
 pub const GUARD_SK: &str = "GUARD";
 pub const TEMPLATE_SK: &str = "TEMPLATE";
 
@@ -39,8 +41,13 @@ pub fn user_pk(user_id: &str) -> String {
     format!("USER#{user_id}")
 }
 
-pub fn org_user_sk(user_id: &str) -> String {
-    format!("{USER_PREFIX}{user_id}")
+pub const GSI1: &str = "GSI1";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+
+/// The GSI1 partition listing an organization's users.
+pub fn org_users_gsi_pk(org_id: &str) -> String {
+    format!("ORGUSERS#{org_id}")
 }
 
 /// Codes are unique case-insensitively: the guard key is the lower-cased code.
@@ -51,6 +58,11 @@ pub fn org_code_pk(code: &str) -> String {
 /// Emails are unique case-insensitively: the guard key is the lower-cased email.
 pub fn email_pk(email: &str) -> String {
     format!("EMAIL#{}", email.to_lowercase())
+}
+
+/// Domains are unique across organizations: the guard key is the lower-cased domain.
+pub fn domain_pk(domain: &str) -> String {
+    format!("DOMAIN#{}", domain.to_lowercase())
 }
 
 pub fn template_pk(template_id: &str) -> String {
@@ -70,10 +82,11 @@ mod tests {
         assert_eq!(org_pk("o1"), "ORG#o1");
         assert_eq!(edge_sk("o2"), "DESC#o2");
         assert_eq!(user_pk("u1"), "USER#u1");
-        assert_eq!(org_user_sk("u1"), "USER#u1");
+        assert_eq!(org_users_gsi_pk("o1"), "ORGUSERS#o1");
         assert_eq!(org_code_pk("AcMe"), "ORGCODE#acme");
         assert_eq!(email_pk("A@B.io"), "EMAIL#a@b.io");
         assert_eq!(template_pk("default"), "RBAC#default");
+        assert_eq!(domain_pk("Acme.IO"), "DOMAIN#acme.io");
         assert_eq!(activity_pk("o1"), "ACT#o1");
     }
 }

@@ -5,6 +5,9 @@
 //! - [`error`] is the one error type and its one HTTP mapping; [`envelope`] the success body.
 //! - [`extract`] and [`validate`] turn requests into checked values or clear 4xx errors.
 //! - [`keys`] holds every key format; [`store`] every DynamoDB operation; [`model`] the items.
+//! - [`org_access`] loads organizations the caller reaches; [`org_summary`] resolves what
+//!   responses say about an organization (R16, `parent_organization`); [`org_view`] renders
+//!   organization responses.
 //! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers.
 
 pub mod access;
@@ -19,6 +22,10 @@ pub mod identity;
 pub mod keys;
 pub mod logo;
 pub mod model;
+pub mod org_access;
+pub mod org_summary;
+pub mod org_view;
+pub mod password;
 pub mod store;
 pub mod validate;
 

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use shared::config::{AppState, Config};
 use shared::keys;
 use shared::model::now_ms;
-use shared::model::user::{Role, UserItem, UserStatus};
+use shared::model::user::{Role, UserItem};
 
 pub const BUCKET: &str = "orgs-test-logos";
 
@@ -172,26 +172,15 @@ impl TestApi {
     /// Seeds a user directly through the store (the users API is its own function).
     pub async fn create_user(&self, org: &str, role: Role) -> String {
         let id = uuid::Uuid::new_v4().to_string();
-        let now = now_ms();
-        let user = UserItem {
-            pk: keys::user_pk(&id),
-            sk: keys::USER_SK.into(),
-            user_id: id.clone(),
-            organization_id: org.to_string(),
-            email: format!("{}@example.com", &id[..8]),
-            first_name: Some("Test".into()),
-            last_name: None,
-            preferred_name: None,
+        let mut user = UserItem::new(
+            &id,
+            org,
+            &format!("{}@example.com", &id[..8]),
             role,
-            status: UserStatus::Active,
-            password_hash: None,
-            is_internal: false,
-            last_login: None,
-            created_at: now,
-            created_by: None,
-            modified_at: now,
-            version: 1,
-        };
+            now_ms(),
+            None,
+        );
+        user.first_name = Some("Test".into());
         let store = self.state.store();
         store
             .transact(store.create_user_actions(&user).unwrap())

@@ -5,7 +5,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use shared::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
 use shared::model::org::{CreateOrgRequest, OrgFilterRequest, OrgResponse, UpdateOrgRequest};
-use shared::{ApiError, ApiResult, AppState, Caller, Envelope};
+use shared::{ApiResult, AppState, Caller, Envelope};
 
 use crate::service;
 
@@ -57,25 +57,6 @@ pub async fn get_one(
     Ok(Envelope::ok("Organization details.", org))
 }
 
-/// `If-Match: <version>` (optional) makes the update conditional on the version the client saw.
-fn if_match(headers: &HeaderMap) -> ApiResult<Option<u64>> {
-    match headers.get(axum::http::header::IF_MATCH) {
-        None => Ok(None),
-        Some(v) => v
-            .to_str()
-            .ok()
-            .map(|s| s.trim().trim_matches('"'))
-            .and_then(|s| s.parse::<u64>().ok())
-            .map(Some)
-            .ok_or_else(|| {
-                ApiError::bad_request(
-                    "invalid_if_match",
-                    "If-Match must be the organization's version number.",
-                )
-            }),
-    }
-}
-
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -83,7 +64,7 @@ pub async fn update(
     headers: HeaderMap,
     JsonBody(body): JsonBody<UpdateOrgRequest>,
 ) -> ApiResult<Envelope<OrgResponse>> {
-    let expected = if_match(&headers)?;
+    let expected = shared::extract::if_match(&headers)?;
     let org = service::update(&state, &caller, &id, body, expected).await?;
     Ok(Envelope::ok("Organization updated.", org))
 }

@@ -53,6 +53,51 @@ fn check_metadata(v: &mut Validator, m: &std::collections::BTreeMap<String, Stri
     }
 }
 
+pub const MAX_DOMAINS: usize = 20;
+
+/// Domains are stored lower-cased, without duplicates.
+pub fn normalize_domains(mut d: Vec<String>) -> Vec<String> {
+    for x in d.iter_mut() {
+        *x = x.trim().to_ascii_lowercase();
+    }
+    d.sort();
+    d.dedup();
+    d
+}
+
+/// A DNS name: dotted labels of `[a-z0-9-]` (1–63 each, not starting or ending with `-`), at most
+/// 253 characters in all.
+pub fn is_domain(d: &str) -> bool {
+    let d = d.trim();
+    d.len() <= 253
+        && d.contains('.')
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn check_domains(v: &mut Validator, list: &[String]) {
+    if list.len() > MAX_DOMAINS {
+        v.add(
+            "domains",
+            format!("must have at most {MAX_DOMAINS} entries"),
+        );
+        return;
+    }
+    for (i, d) in list.iter().enumerate() {
+        if !is_domain(d) {
+            v.add(
+                &format!("domains[{i}]"),
+                "must be a domain name such as example.com",
+            );
+        }
+    }
+}
+
 fn check_sso(v: &mut Validator, s: &SsoConfiguration) {
     if let Some(n) = &s.identity_provider_name {
         v.text("sso_configuration.identity_provider_name", n, MAX_NAME);
@@ -136,6 +181,9 @@ pub fn check_create(b: &CreateOrgRequest) -> ApiResult<()> {
     if let Some(m) = &b.metadata {
         check_metadata(&mut v, m);
     }
+    if let Some(d) = &b.domains {
+        check_domains(&mut v, d);
+    }
     v.finish()
 }
 
@@ -184,6 +232,9 @@ pub fn check_update(b: &UpdateOrgRequest) -> ApiResult<()> {
     if let Some(Some(m)) = &b.metadata {
         check_metadata(&mut v, m);
     }
+    if let Some(Some(d)) = &b.domains {
+        check_domains(&mut v, d);
+    }
     v.finish()
 }
 
@@ -207,6 +258,24 @@ mod tests {
                 "{f} missing from {fields:?}"
             );
         }
+    }
+
+    #[test]
+    fn domains() {
+        for (d, ok) in [
+            ("acme.io", true),
+            ("a-b.co.uk", true),
+            ("localhost", false),
+            ("-a.io", false),
+            ("a..io", false),
+            ("a b.io", false),
+        ] {
+            assert_eq!(is_domain(d), ok, "{d}");
+        }
+        assert_eq!(
+            normalize_domains(vec!["B.io".into(), "b.io".into(), "a.io".into()]),
+            vec!["a.io", "b.io"]
+        );
     }
 
     #[test]

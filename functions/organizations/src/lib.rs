@@ -1,11 +1,10 @@
 //! The organizations endpoint group (seed 000): thin handlers in [`handlers`] over the
-//! [`service`], with responses rendered by [`view`].
+//! [`service`], with responses rendered by `shared::org_view`.
 
 pub mod handlers;
 pub mod input;
 pub mod multipart;
 pub mod service;
-pub mod view;
 
 use axum::routing::{get, post};
 use axum::Router;

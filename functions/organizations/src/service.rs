@@ -11,13 +11,12 @@ use shared::model::org::{
 use shared::model::template::TemplateItem;
 use shared::store::activity::{Actor, Change};
 use shared::store::from_item;
-use shared::store::orgs::{org_not_found, EdgeItem, MAX_DEPTH};
-use shared::validate::path_identifier;
+use shared::store::orgs::MAX_DEPTH;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input;
 use crate::multipart::{LogoUpload, UsageType};
-use crate::view::render;
+use shared::org_view::render;
 
 /// Default and largest page of organization lists.
 pub const DEFAULT_PAGE: u32 = 100;
@@ -38,46 +37,7 @@ fn require_superadmin(caller: &Caller, what: &str) -> ApiResult<()> {
     }
 }
 
-/// Resolves an identifier (id or code) and loads the organization if the caller fully reaches it.
-/// One GetItem for a code, then one consistent BatchGetItem (organization + the caller's edge).
-pub async fn load_accessible(
-    state: &AppState,
-    caller: &Caller,
-    identifier: &str,
-) -> ApiResult<OrgItem> {
-    path_identifier(identifier, "organization identifier")?;
-    let store = state.store();
-    let org_id = store
-        .resolve_org_identifier(identifier)
-        .await?
-        .ok_or_else(org_not_found)?;
-    let home = caller.home_org();
-    let mut wanted = vec![(keys::org_pk(&org_id), ORG_SK.to_string())];
-    if org_id != home {
-        wanted.push((keys::org_pk(home), keys::edge_sk(&org_id)));
-    }
-    let mut org = None;
-    let mut reach = if org_id == home {
-        Reach::Full
-    } else {
-        Reach::None
-    };
-    for item in store.batch_get_raw(wanted, true).await? {
-        if item
-            .get(keys::SK)
-            .and_then(|v| v.as_s().ok())
-            .is_some_and(|s| s == ORG_SK)
-        {
-            org = Some(from_item::<OrgItem>(item)?);
-        } else {
-            reach = from_item::<EdgeItem>(item)?.reach;
-        }
-    }
-    match (org, reach) {
-        (Some(o), Reach::Full) => Ok(o),
-        _ => Err(org_not_found()),
-    }
-}
+pub use shared::org_access::load_accessible;
 
 async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResult<OrgResponse> {
     render(state, caller, vec![(org, Reach::Full)], true)
@@ -152,6 +112,7 @@ pub async fn create(
         metabase_configuration: Default::default(),
         rbac_template_id: body.rbac_template_id.unwrap_or_default(),
         metadata: body.metadata.unwrap_or_default(),
+        domains: input::normalize_domains(body.domains.unwrap_or_default()),
         ancestors,
         created_at: now,
         created_by: Some(caller.user_id().to_string()),
@@ -359,6 +320,12 @@ fn apply_patch(
     if let Some(v) = &body.metadata {
         set!(metadata, v.clone().unwrap_or_default());
     }
+    if let Some(v) = &body.domains {
+        set!(
+            domains,
+            input::normalize_domains(v.clone().unwrap_or_default())
+        );
+    }
     if let Some(v) = &body.sso_configuration {
         let redact = |s: &Option<shared::model::org::SsoConfiguration>| {
             json!(s.as_ref().map(|s| shared::model::org::SsoConfiguration {
@@ -426,6 +393,7 @@ async fn modify(
             None => load_accessible(state, caller, identifier).await?,
         };
         let read_version = org.version;
+        let old_domains = org.domains.clone();
         if expected.is_some_and(|v| v != read_version) {
             return Err(ApiError::conflict(
                 "version_conflict",
@@ -465,6 +433,11 @@ async fn modify(
                 )]),
             )?);
         }
+        actions.extend(store.domain_change_actions(
+            &org.organization_id,
+            &old_domains,
+            &org.domains,
+        )?);
         org.version = read_version + 1;
         org.modified_at = now_ms();
         org.modified_by = Some(caller.user_id().to_string());

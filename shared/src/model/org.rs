@@ -120,6 +120,9 @@ pub struct OrgItem {
     pub rbac_template_id: String,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
+    /// Extension: email domains owned by this organization (unique across organizations).
+    #[serde(default)]
+    pub domains: Vec<String>,
     /// Root first, parent last. Parents never change, so this never changes.
     #[serde(default)]
     pub ancestors: Vec<AncestorRef>,
@@ -181,6 +184,8 @@ pub struct CreateOrgRequest {
     pub darryl_configuration: Option<DarrylConfigurationRequest>,
     pub rbac_template_id: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
+    /// Extension: email domains this organization owns (unique across organizations).
+    pub domains: Option<Vec<String>>,
 }
 
 type Patch<T> = Option<Option<T>>;
@@ -212,6 +217,8 @@ pub struct UpdateOrgRequest {
     pub rbac_template_id: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
     pub metadata: Patch<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub domains: Patch<Vec<String>>,
 }
 
 /// `POST /organizations/filter` body.
@@ -286,6 +293,8 @@ pub struct OrgResponse {
     pub host_url: Option<String>,
     pub logo_url: Option<String>,
     pub metadata: BTreeMap<String, String>,
+    /// Extension: email domains owned by the organization.
+    pub domains: Vec<String>,
     pub features: Vec<Feature>,
     pub permissions: Vec<Permission>,
     pub created_at: i64,

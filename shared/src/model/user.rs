@@ -38,13 +38,35 @@ pub enum UserStatus {
     Inactive,
 }
 
-/// A user item (`PK = USER#<id>`, `SK = USER`).
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Inactive => "inactive",
+        }
+    }
+}
+
+/// A group the user belongs to, kept on the user in the same transaction as the group's change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserGroupRef {
+    pub user_group_id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A user item (`PK = USER#<id>`, `SK = USER`; listed per organization through GSI1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserItem {
     #[serde(rename = "PK")]
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
     pub user_id: String,
     pub organization_id: String,
     pub email: String,
@@ -63,9 +85,46 @@ pub struct UserItem {
     pub is_internal: bool,
     #[serde(default)]
     pub last_login: Option<i64>,
+    #[serde(default)]
+    pub user_groups: Vec<UserGroupRef>,
     pub created_at: i64,
     #[serde(default)]
     pub created_by: Option<String>,
     pub modified_at: i64,
     pub version: u64,
+}
+
+impl UserItem {
+    /// A new active user with no names, password or groups yet.
+    pub fn new(
+        user_id: &str,
+        organization_id: &str,
+        email: &str,
+        role: Role,
+        now: i64,
+        created_by: Option<String>,
+    ) -> Self {
+        Self {
+            pk: crate::keys::user_pk(user_id),
+            sk: crate::keys::USER_SK.to_string(),
+            gsi1pk: crate::keys::org_users_gsi_pk(organization_id),
+            gsi1sk: user_id.to_string(),
+            user_id: user_id.to_string(),
+            organization_id: organization_id.to_string(),
+            email: email.to_string(),
+            first_name: None,
+            last_name: None,
+            preferred_name: None,
+            role,
+            status: UserStatus::Active,
+            password_hash: None,
+            is_internal: false,
+            last_login: None,
+            user_groups: Vec::new(),
+            created_at: now,
+            created_by,
+            modified_at: now,
+            version: 1,
+        }
+    }
 }

@@ -313,7 +313,7 @@ impl<'a> Store<'a> {
 
 /// Builders of transaction actions.
 pub mod tx {
-    use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 
     use super::*;
 
@@ -341,6 +341,33 @@ pub mod tx {
             action: TransactWriteItem::builder().put(put).build(),
             on_condition_failed: on_fail,
         })
+    }
+
+    /// Delete the item at `pk`/`sk` under a condition.
+    pub fn delete_if(
+        table: &str,
+        pk: &str,
+        sk: &str,
+        condition: &str,
+        values: Option<HashMap<String, AttributeValue>>,
+        on_fail: ApiError,
+    ) -> ApiResult<TxAction> {
+        let d = Delete::builder()
+            .table_name(table)
+            .set_key(Some(key(pk, sk)))
+            .condition_expression(condition)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TxAction {
+            action: TransactWriteItem::builder().delete(d).build(),
+            on_condition_failed: on_fail,
+        })
+    }
+
+    /// `{":name": S(value)}` for a condition.
+    pub fn s_value(name: &str, value: &str) -> Option<HashMap<String, AttributeValue>> {
+        Some([(name.to_string(), AttributeValue::S(value.to_string()))].into())
     }
 
     /// Check a condition on another item without writing it.

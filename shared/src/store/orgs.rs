@@ -33,6 +33,23 @@ pub struct CodeGuard {
     pub organization_id: String,
 }
 
+/// A domain guard (`PK = DOMAIN#<domain lower>`, `SK = GUARD`): a domain has one owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DomainGuard {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub organization_id: String,
+}
+
+fn domain_taken() -> ApiError {
+    ApiError::conflict(
+        "domain_taken",
+        "Another organization already owns one of these domains.",
+    )
+}
+
 /// Deepest tree allowed: a create writes one edge per ancestor in one transaction.
 pub const MAX_DEPTH: usize = 40;
 
@@ -54,6 +71,47 @@ impl Store<'_> {
             .get::<CodeGuard>(&keys::org_code_pk(code), GUARD_SK, false)
             .await?
             .map(|g| g.organization_id))
+    }
+
+    /// The organization owning an email domain (one GetItem of the guard).
+    pub async fn org_id_by_domain(&self, domain: &str) -> ApiResult<Option<String>> {
+        Ok(self
+            .get::<DomainGuard>(&keys::domain_pk(domain), GUARD_SK, false)
+            .await?
+            .map(|g| g.organization_id))
+    }
+
+    /// Actions moving `org_id`'s domain guards from `old` to `new`: removed domains are released
+    /// (only if still this organization's), added ones claimed (only if free).
+    pub fn domain_change_actions(
+        &self,
+        org_id: &str,
+        old: &[String],
+        new: &[String],
+    ) -> ApiResult<Vec<TxAction>> {
+        let mut actions = Vec::new();
+        for d in old.iter().filter(|d| !new.contains(d)) {
+            actions.push(tx::delete_if(
+                self.table,
+                &keys::domain_pk(d),
+                GUARD_SK,
+                "organization_id = :me",
+                tx::s_value(":me", org_id),
+                ApiError::conflict(
+                    "concurrent_modification",
+                    "The organization's domains changed meanwhile; retry.",
+                ),
+            )?);
+        }
+        for d in new.iter().filter(|d| !old.contains(d)) {
+            let guard = DomainGuard {
+                pk: keys::domain_pk(d),
+                sk: GUARD_SK.into(),
+                organization_id: org_id.to_string(),
+            };
+            actions.push(tx::put_new(self.table, &guard, domain_taken())?);
+        }
+        Ok(actions)
     }
 
     /// Resolves an identifier (id or code) to an organization id. UUIDs are ids; anything else
@@ -92,6 +150,25 @@ impl Store<'_> {
         Ok((edges, last.map(|sk| cursor::encode(&sk))))
     }
 
+    /// Every closure edge below `ancestor` (all pages, 1,000 per Query). Linear in the size of
+    /// the subtree: used only where a whole accessible set is needed (user filters).
+    pub async fn all_edges(&self, ancestor: &str) -> ApiResult<Vec<EdgeItem>> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let (items, last) = self
+                .query_prefix(&keys::org_pk(ancestor), DESC_PREFIX, 1000, after, false)
+                .await?;
+            for item in items {
+                out.push(from_item(item)?);
+            }
+            match last {
+                Some(sk) => after = Some(sk),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// The transaction actions that create `org` under `parent`: the item, the code guard, every
     /// closure edge, and checks that the parent still accepts children and the template exists.
     pub fn create_org_actions(
@@ -121,6 +198,7 @@ impl Store<'_> {
                 ),
             )?);
         }
+        actions.extend(self.domain_change_actions(&org.organization_id, &[], &org.domains)?);
         let chain: Vec<AncestorRef> = org.ancestors.clone();
         for e in edges_for_new_org(&org.organization_id, &chain, org.parent_has_access) {
             let edge = EdgeItem {

@@ -1,10 +1,11 @@
 //! User items and their email guards.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use super::{tx, Store, TxAction};
+use super::{from_item, map_sdk_error, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, GUARD_SK, USER_SK};
+use crate::keys::{self, GSI1, GSI1PK, GUARD_SK, USER_SK};
 use crate::model::user::UserItem;
 
 /// An email guard (`PK = EMAIL#<email lower>`, `SK = GUARD`): emails are unique case-insensitively.
@@ -17,15 +18,8 @@ pub struct EmailGuard {
     pub user_id: String,
 }
 
-/// The user's entry in its organization's partition (`PK = ORG#<org>`, `SK = USER#<id>`), for
-/// listing an organization's users by Query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrgUserEntry {
-    #[serde(rename = "PK")]
-    pub pk: String,
-    #[serde(rename = "SK")]
-    pub sk: String,
-    pub user_id: String,
+pub fn user_not_found() -> ApiError {
+    ApiError::not_found("user_not_found", "No accessible user has that identifier.")
 }
 
 impl Store<'_> {
@@ -41,12 +35,15 @@ impl Store<'_> {
             .map(|g| g.user_id))
     }
 
-    /// Actions that create `user`: the item, its email guard and its entry in the org partition.
+    /// Actions that create `user`: the item and its email guard.
     pub fn create_user_actions(&self, user: &UserItem) -> ApiResult<Vec<TxAction>> {
         let t = self.table;
-        let exists = || ApiError::conflict("user_exists", "The user already exists.");
         Ok(vec![
-            tx::put_new(t, user, exists())?,
+            tx::put_new(
+                t,
+                user,
+                ApiError::conflict("user_exists", "The user already exists."),
+            )?,
             tx::put_new(
                 t,
                 &EmailGuard {
@@ -56,15 +53,128 @@ impl Store<'_> {
                 },
                 ApiError::conflict("email_taken", "A user with that email already exists."),
             )?,
-            tx::put_new(
-                t,
-                &OrgUserEntry {
-                    pk: keys::org_pk(&user.organization_id),
-                    sk: keys::org_user_sk(&user.user_id),
-                    user_id: user.user_id.clone(),
-                },
-                exists(),
+        ])
+    }
+
+    /// Actions that delete `user` as read at its version, with its email guard.
+    pub fn delete_user_actions(&self, user: &UserItem) -> ApiResult<Vec<TxAction>> {
+        let changed = || {
+            ApiError::conflict(
+                "version_conflict",
+                "The user was changed by another request; reload and retry.",
+            )
+        };
+        Ok(vec![
+            tx::delete_if(
+                self.table,
+                &keys::user_pk(&user.user_id),
+                USER_SK,
+                "version = :v",
+                Some(
+                    [(
+                        ":v".to_string(),
+                        AttributeValue::N(user.version.to_string()),
+                    )]
+                    .into(),
+                ),
+                changed(),
+            )?,
+            tx::delete_if(
+                self.table,
+                &keys::email_pk(&user.email),
+                GUARD_SK,
+                "user_id = :me",
+                tx::s_value(":me", &user.user_id),
+                changed(),
             )?,
         ])
+    }
+
+    /// The action that replaces `user` if its stored version is still `expected_version`.
+    pub fn update_user_action(
+        &self,
+        user: &UserItem,
+        expected_version: u64,
+    ) -> ApiResult<TxAction> {
+        tx::put_if(
+            self.table,
+            user,
+            Some("attribute_exists(PK) AND version = :v"),
+            Some(
+                [(
+                    ":v".to_string(),
+                    AttributeValue::N(expected_version.to_string()),
+                )]
+                .into(),
+            ),
+            ApiError::conflict(
+                "version_conflict",
+                "The user was changed by another request; reload and retry.",
+            ),
+        )
+    }
+
+    /// Every user of one organization (GSI1 Query, all pages; eventually consistent).
+    pub async fn users_of_org(&self, org_id: &str) -> ApiResult<Vec<UserItem>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let resp = self
+                .client
+                .query()
+                .table_name(self.table)
+                .index_name(GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", GSI1PK)
+                .expression_attribute_values(
+                    ":pk",
+                    AttributeValue::S(keys::org_users_gsi_pk(org_id)),
+                )
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            for item in resp.items.unwrap_or_default() {
+                out.push(from_item(item)?);
+            }
+            start = resp.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Records a successful authentication (for the authorizer): one UpdateItem, and only when
+    /// the stored `last_login` is older than `min_interval_ms`, so busy callers cost no writes.
+    pub async fn record_login(
+        &self,
+        user_id: &str,
+        now: i64,
+        min_interval_ms: i64,
+    ) -> ApiResult<()> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(self.table)
+            .set_key(Some(super::key(keys::user_pk(user_id), USER_SK)))
+            .update_expression("SET last_login = :now")
+            // `last_login` is absent, NULL (never logged in), or older than the interval.
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(last_login) OR attribute_type(last_login, :null) OR last_login < :since)",
+            )
+            .expression_attribute_values(":null", AttributeValue::S("NULL".into()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":since", AttributeValue::N((now - min_interval_ms).to_string()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(se))
+                if se.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(map_sdk_error(e)),
+        }
     }
 }

@@ -160,8 +160,8 @@ async fn bad_logos_are_refused_and_nothing_written() {
         .send()
         .await
         .expect_error(404, "organization_not_found");
-    // users (3 items each) and the other org (4 items) only
-    assert_eq!(api.item_count().await, before + 3 + 4 + 3);
+    // users (user + email guard each) and the other org (4 items) only
+    assert_eq!(api.item_count().await, before + 2 + 4 + 2);
     let listed = api
         .state
         .s3

@@ -106,7 +106,7 @@ async fn only_superadmins_of_accessible_orgs_update_r4() {
     .expect_error(404, "organization_not_found");
     assert_eq!(
         api.item_count().await,
-        before + 9,
+        before + 6,
         "only the three seeded users"
     );
 }
