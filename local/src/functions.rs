@@ -10,11 +10,18 @@ pub struct Function {
     pub router: fn(AppState) -> Router,
 }
 
-pub const FUNCTIONS: &[Function] = &[Function {
-    name: "organizations",
-    routes: organizations::ROUTES,
-    router: organizations::router,
-}];
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "organizations",
+        routes: organizations::ROUTES,
+        router: organizations::router,
+    },
+    Function {
+        name: "users",
+        routes: users::ROUTES,
+        router: users::router,
+    },
+];
 
 /// Does `path` match the route pattern `pattern` (`{param}` matches one non-empty segment)?
 pub fn path_matches(pattern: &str, path: &str) -> bool {

@@ -9,4 +9,6 @@ mod api {
     pub mod logo;
     pub mod read;
     pub mod update;
+    pub mod users;
+    pub mod users_filter;
 }

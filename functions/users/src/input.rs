@@ -1,0 +1,273 @@
+//! Request shapes of the users routes and their checks.
+
+use serde::{Deserialize, Serialize};
+use shared::model::org::patch_field;
+use shared::model::user::{Role, UserStatus};
+use shared::password::{MAX_PASSWORD, MIN_PASSWORD};
+use shared::validate::Validator;
+use shared::ApiResult;
+
+pub const MAX_NAME: usize = 100;
+pub const MAX_PAGE_SIZE: u32 = 100;
+pub const MAX_BULK_DELETE: usize = 25;
+pub const MAX_VERIFY: usize = 100;
+pub const MAX_LIST_FILTER: usize = 100;
+
+/// `POST /users`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub organization_id: Option<String>,
+    pub role: Option<Role>,
+}
+
+type Patch<T> = Option<Option<T>>;
+
+/// `PATCH /users/{user_id}`: absent = unchanged, `null` = cleared (names only).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUserRequest {
+    #[serde(default, deserialize_with = "patch_field")]
+    pub first_name: Patch<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub last_name: Patch<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub preferred_name: Patch<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    pub role: Patch<Role>,
+}
+
+/// `ListUserFilter` of seed 000.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListUserFilter {
+    pub search: Option<String>,
+    pub organization_id_list: Option<Vec<String>>,
+    pub user_id_list: Option<Vec<String>>,
+    pub email_id_list: Option<Vec<String>>,
+    pub status_list: Option<Vec<UserStatus>>,
+    pub role_list: Option<Vec<Role>>,
+    pub never_logged_in: Option<bool>,
+    pub created_by: Option<Vec<String>>,
+    pub only_logged_in_users: Option<bool>,
+    pub exclude_system_users: Option<bool>,
+    pub accessible_organization_list: Option<Vec<String>>,
+    pub include_child_users_with_org_context_access: Option<bool>,
+}
+
+/// One sort key: `sort_order` 1 ascending, -1 descending.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SortField {
+    pub field: String,
+    pub sort_order: i32,
+}
+
+/// `POST /users/filter` body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterUsersRequest {
+    pub filter: Option<ListUserFilter>,
+    pub sort: Option<Vec<SortField>>,
+}
+
+/// `POST /users/logged-in/filter` body.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggedInFilterRequest {
+    pub accessible_organization_list: Option<Vec<String>>,
+}
+
+/// `?page=&size=` (both required; `page` counts from 0, as in Auth0's Management API).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub page: u32,
+    pub size: u32,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkDeleteRequest {
+    pub user_id_list: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    pub email_ids: Option<Vec<String>>,
+}
+
+/// Fields a user list may be sorted by.
+pub const SORT_FIELDS: [&str; 10] = [
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "email",
+    "role",
+    "status",
+    "created_at",
+    "created_by",
+    "last_login",
+    "organization_id",
+];
+
+fn check_name(v: &mut Validator, field: &str, value: &Option<String>) {
+    if let Some(n) = value {
+        v.text(field, n, MAX_NAME);
+    }
+}
+
+pub fn check_password(v: &mut Validator, p: &str) {
+    let n = p.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
+        v.add(
+            "password",
+            format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"),
+        );
+    } else if p.chars().any(char::is_control) {
+        v.add("password", "must not contain control characters");
+    }
+}
+
+pub fn check_create(b: &CreateUserRequest) -> ApiResult<()> {
+    let mut v = Validator::new();
+    check_name(&mut v, "first_name", &b.first_name);
+    check_name(&mut v, "last_name", &b.last_name);
+    check_name(&mut v, "preferred_name", &b.preferred_name);
+    if let Some(e) = v.required("email", &b.email) {
+        v.email("email", e.trim());
+    }
+    if let Some(p) = &b.password {
+        check_password(&mut v, p);
+    }
+    if let Some(o) = v.required("organization_id", &b.organization_id) {
+        v.id("organization_id", o);
+    }
+    v.finish()
+}
+
+pub fn check_update(b: &UpdateUserRequest) -> ApiResult<()> {
+    let mut v = Validator::new();
+    for (field, value) in [
+        ("first_name", &b.first_name),
+        ("last_name", &b.last_name),
+        ("preferred_name", &b.preferred_name),
+    ] {
+        if let Some(Some(n)) = value {
+            v.text(field, n, MAX_NAME);
+        }
+    }
+    if let Some(None) = b.role {
+        v.add("role", "cannot be null");
+    }
+    v.finish()
+}
+
+fn check_ids(v: &mut Validator, field: &str, list: &Option<Vec<String>>) {
+    if let Some(l) = list {
+        if l.len() > MAX_LIST_FILTER {
+            v.add(
+                field,
+                format!("must have at most {MAX_LIST_FILTER} entries"),
+            );
+        }
+        for (i, id) in l.iter().enumerate() {
+            v.id(&format!("{field}[{i}]"), id);
+        }
+    }
+}
+
+pub fn check_page(p: &PageQuery) -> ApiResult<()> {
+    let mut v = Validator::new();
+    if p.size == 0 || p.size > MAX_PAGE_SIZE {
+        v.add("size", format!("must be between 1 and {MAX_PAGE_SIZE}"));
+    }
+    if p.page > 100_000 {
+        v.add("page", "is too large");
+    }
+    v.finish()
+}
+
+pub fn check_filter(f: &ListUserFilter, sort: &[SortField]) -> ApiResult<()> {
+    let mut v = Validator::new();
+    if let Some(s) = &f.search {
+        if s.chars().count() > 200 {
+            v.add("filter.search", "must be at most 200 characters");
+        }
+    }
+    check_ids(
+        &mut v,
+        "filter.organization_id_list",
+        &f.organization_id_list,
+    );
+    check_ids(&mut v, "filter.user_id_list", &f.user_id_list);
+    check_ids(&mut v, "filter.created_by", &f.created_by);
+    check_ids(
+        &mut v,
+        "filter.accessible_organization_list",
+        &f.accessible_organization_list,
+    );
+    if let Some(l) = &f.email_id_list {
+        if l.len() > MAX_LIST_FILTER {
+            v.add(
+                "filter.email_id_list",
+                format!("must have at most {MAX_LIST_FILTER} entries"),
+            );
+        }
+    }
+    if f.never_logged_in == Some(true) && f.only_logged_in_users == Some(true) {
+        v.add(
+            "filter.never_logged_in",
+            "cannot be combined with only_logged_in_users",
+        );
+    }
+    if sort.len() > SORT_FIELDS.len() {
+        v.add("sort", "has too many keys");
+    }
+    for (i, s) in sort.iter().enumerate() {
+        if !SORT_FIELDS.contains(&s.field.as_str()) {
+            v.add(
+                &format!("sort[{i}].field"),
+                format!("must be one of: {}", SORT_FIELDS.join(", ")),
+            );
+        }
+        if s.sort_order != 1 && s.sort_order != -1 {
+            v.add(
+                &format!("sort[{i}].sort_order"),
+                "must be 1 (ascending) or -1 (descending)",
+            );
+        }
+    }
+    v.finish()
+}
+
+/// A list of ids for bulk routes: present, 1..=max entries, each an identifier, no duplicates.
+pub fn check_id_list(
+    field: &str,
+    list: &Option<Vec<String>>,
+    max: usize,
+) -> ApiResult<Vec<String>> {
+    let mut v = Validator::new();
+    match v.required(field, list) {
+        Some(l) if l.is_empty() || l.len() > max => {
+            v.add(field, format!("must have 1 to {max} entries"))
+        }
+        Some(l) => {
+            for (i, id) in l.iter().enumerate() {
+                v.id(&format!("{field}[{i}]"), id);
+                if l[..i].contains(id) {
+                    v.add(&format!("{field}[{i}]"), "is repeated");
+                }
+            }
+        }
+        None => {}
+    }
+    v.finish()?;
+    Ok(list.clone().unwrap_or_default())
+}

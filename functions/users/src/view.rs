@@ -1,0 +1,76 @@
+//! User responses: the seed's shape, `password` always null (R14), the user's organization as
+//! `parent_organization`, the user's features and permissions, and their groups.
+
+use serde::Serialize;
+use shared::catalogue::{all_features, role_permissions, Feature, Permission};
+use shared::model::org::ParentSummary;
+use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
+use shared::org_summary::{summary, OrgBook};
+use shared::{ApiResult, AppState};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UserResponse {
+    pub user_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub email: String,
+    /// Always null: passwords are write-only.
+    pub password: Option<String>,
+    /// Extension: the user's organization id (also in `parent_organization`).
+    pub organization_id: String,
+    pub parent_organization: Option<ParentSummary>,
+    pub created_at: i64,
+    pub created_by: Option<String>,
+    /// Extension.
+    pub modified_at: i64,
+    pub status: UserStatus,
+    pub role: Role,
+    pub features: Vec<Feature>,
+    pub permissions: Vec<Permission>,
+    pub user_groups: Vec<UserGroupRef>,
+    pub last_login: Option<i64>,
+    pub is_internal: bool,
+    /// Extension: the optimistic-locking version (send it as `If-Match` to update safely).
+    pub version: u64,
+}
+
+pub fn user_response(book: &OrgBook, u: UserItem) -> UserResponse {
+    let lookup = |id: &str| book.get(id);
+    UserResponse {
+        parent_organization: book.get(&u.organization_id).map(|o| summary(o, &lookup)),
+        features: all_features(),
+        permissions: role_permissions(u.role),
+        user_id: u.user_id,
+        first_name: u.first_name,
+        last_name: u.last_name,
+        preferred_name: u.preferred_name,
+        email: u.email,
+        password: None,
+        organization_id: u.organization_id,
+        created_at: u.created_at,
+        created_by: u.created_by,
+        modified_at: u.modified_at,
+        status: u.status,
+        role: u.role,
+        user_groups: u.user_groups,
+        last_login: u.last_login,
+        is_internal: u.is_internal,
+        version: u.version,
+    }
+}
+
+/// Renders users with their organizations (one BatchGetItem per 100 organizations and ancestors).
+pub async fn render(state: &AppState, users: Vec<UserItem>) -> ApiResult<Vec<UserResponse>> {
+    let mut book = OrgBook::default();
+    let orgs: Vec<String> = users.iter().map(|u| u.organization_id.clone()).collect();
+    book.load(&state.store(), &orgs, &[]).await?;
+    Ok(users.into_iter().map(|u| user_response(&book, u)).collect())
+}
+
+pub async fn render_one(state: &AppState, user: UserItem) -> ApiResult<UserResponse> {
+    render(state, vec![user])
+        .await?
+        .pop()
+        .ok_or_else(|| shared::ApiError::internal("render returned nothing"))
+}
