@@ -51,37 +51,21 @@ async fn marker(store: &Store<'_>) -> ApiResult<Option<BootstrapMarker>> {
 }
 
 /// Runs bootstrap; returns the marker and whether this run created it.
-pub async fn bootstrap(
-    store: &Store<'_>,
-    opts: &BootstrapOptions,
-) -> ApiResult<(BootstrapMarker, bool)> {
+pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<(BootstrapMarker, bool)> {
     if let Some(m) = marker(store).await? {
         return Ok((m, false));
     }
     let now = now_ms();
     // Templates first: each is written only if absent, so re-runs and later edits are kept.
     for t in builtin_templates(now) {
-        match store
-            .transact(vec![tx::put_new(
-                store.table,
-                &t,
-                ApiError::conflict("exists", "exists"),
-            )?])
-            .await
-        {
+        match store.transact(vec![tx::put_new(store.table, &t, ApiError::conflict("exists", "exists"))?]).await {
             Ok(()) => {}
             Err(e) if e.code == "exists" => {}
             Err(e) => return Err(e),
         }
     }
-    let org_id = opts
-        .organization_id
-        .clone()
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let user_id = opts
-        .user_id
-        .clone()
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let org_id = opts.organization_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let user_id = opts.user_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let org = OrgItem {
         pk: keys::org_pk(&org_id),
         sk: ORG_SK.into(),
@@ -110,14 +94,7 @@ pub async fn bootstrap(
         modified_by: None,
         version: 1,
     };
-    let mut user = UserItem::new(
-        &user_id,
-        &org_id,
-        &opts.admin_email,
-        Role::Superadmin,
-        now,
-        None,
-    );
+    let mut user = UserItem::new(&user_id, &org_id, &opts.admin_email, Role::Superadmin, now, None);
     user.first_name = Some("Admin".into());
     user.is_internal = true;
     let m = BootstrapMarker {
@@ -135,11 +112,7 @@ pub async fn bootstrap(
         details: Some("orgs-local bootstrap".into()),
         request_id: uuid::Uuid::new_v4().to_string(),
     };
-    let mut actions = vec![tx::put_new(
-        store.table,
-        &m,
-        ApiError::conflict("bootstrapped", "already bootstrapped"),
-    )?];
+    let mut actions = vec![tx::put_new(store.table, &m, ApiError::conflict("bootstrapped", "already bootstrapped"))?];
     actions.extend(store.create_org_actions(&org, None)?);
     actions.extend(store.create_user_actions(&user)?);
     actions.push(store.activity_action(

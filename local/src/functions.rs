@@ -11,16 +11,9 @@ pub struct Function {
 }
 
 pub const FUNCTIONS: &[Function] = &[
-    Function {
-        name: "organizations",
-        routes: organizations::ROUTES,
-        router: organizations::router,
-    },
-    Function {
-        name: "users",
-        routes: users::ROUTES,
-        router: users::router,
-    },
+    Function { name: "organizations", routes: organizations::ROUTES, router: organizations::router },
+    Function { name: "users", routes: users::ROUTES, router: users::router },
+    Function { name: "api-tokens", routes: api_tokens::ROUTES, router: api_tokens::router },
 ];
 
 /// Does `path` match the route pattern `pattern` (`{param}` matches one non-empty segment)?
@@ -28,27 +21,13 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
     let p: Vec<&str> = pattern.trim_matches('/').split('/').collect();
     let s: Vec<&str> = path.trim_matches('/').split('/').collect();
     p.len() == s.len()
-        && p.iter().zip(&s).all(|(p, s)| {
-            if p.starts_with('{') && p.ends_with('}') {
-                !s.is_empty()
-            } else {
-                p == s
-            }
-        })
+        && p.iter().zip(&s).all(|(p, s)| if p.starts_with('{') && p.ends_with('}') { !s.is_empty() } else { p == s })
 }
 
 /// The function serving `path`: an exact pattern beats one with parameters (as in API Gateway).
 pub fn function_for(path: &str) -> Option<&'static Function> {
-    let exact = FUNCTIONS.iter().find(|f| {
-        f.routes
-            .iter()
-            .any(|(_, p)| !p.contains('{') && path_matches(p, path))
-    });
-    exact.or_else(|| {
-        FUNCTIONS
-            .iter()
-            .find(|f| f.routes.iter().any(|(_, p)| path_matches(p, path)))
-    })
+    let exact = FUNCTIONS.iter().find(|f| f.routes.iter().any(|(_, p)| !p.contains('{') && path_matches(p, path)));
+    exact.or_else(|| FUNCTIONS.iter().find(|f| f.routes.iter().any(|(_, p)| path_matches(p, path))))
 }
 
 #[cfg(test)]
@@ -58,18 +37,9 @@ mod tests {
     #[test]
     fn matching() {
         assert!(path_matches("/organizations/{id}", "/organizations/abc"));
-        assert!(!path_matches(
-            "/organizations/{id}",
-            "/organizations/abc/logo"
-        ));
-        assert!(path_matches(
-            "/organizations/filter",
-            "/organizations/filter"
-        ));
-        assert_eq!(
-            function_for("/organizations/x/logo").map(|f| f.name),
-            Some("organizations")
-        );
+        assert!(!path_matches("/organizations/{id}", "/organizations/abc/logo"));
+        assert!(path_matches("/organizations/filter", "/organizations/filter"));
+        assert_eq!(function_for("/organizations/x/logo").map(|f| f.name), Some("organizations"));
         assert!(function_for("/nothing").is_none());
     }
 }

@@ -26,9 +26,7 @@ pub fn v2_event(
     body: &[u8],
     source_ip: &str,
 ) -> Value {
-    let (path, query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
     let mut hmap: HashMap<String, String> = HashMap::new();
     let mut cookies = Vec::new();
     for (k, v) in headers {
@@ -70,15 +68,56 @@ pub fn v2_event(
     })
 }
 
+/// Whether requests without `Authorization` may pass with the seed's `User-ID` / `Organization-ID`
+/// headers (local development only: a deployed API always runs the authorizer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderIdentity {
+    Allowed,
+    Refused,
+}
+
+/// API Gateway's own answer when the authorizer denies (it never reaches a function).
+fn gateway_answer(status: StatusCode, message: &str) -> Response {
+    (status, [(http::header::CONTENT_TYPE, "application/json")], json!({ "message": message }).to_string())
+        .into_response()
+}
+
+/// Does what the deployed gateway does before a function runs: with an `Authorization` header,
+/// runs the authorizer; when it allows, puts its context in `requestContext.authorizer.lambda`
+/// and overwrites `user-id` / `organization-id` from it (the template's parameter mapping).
+/// Returns the gateway's own response when the request stops here.
+pub async fn apply_authorizer(state: &AppState, event: &mut Value, mode: HeaderIdentity) -> Option<Response> {
+    let header = event.pointer("/headers/authorization").and_then(Value::as_str).map(str::to_string);
+    if header.is_none() {
+        return match mode {
+            HeaderIdentity::Allowed => None,
+            HeaderIdentity::Refused => Some(gateway_answer(StatusCode::UNAUTHORIZED, "Unauthorized")),
+        };
+    }
+    match authorizer::authorize(state, header.as_deref()).await {
+        authorizer::Decision::Allow(ctx) => {
+            if let Some(h) = event.get_mut("headers").and_then(Value::as_object_mut) {
+                h.insert("user-id".into(), Value::String(ctx.user_id.clone()));
+                h.insert("organization-id".into(), Value::String(ctx.organization_id.clone()));
+            }
+            if let Some(rc) = event.get_mut("requestContext").and_then(Value::as_object_mut) {
+                rc.insert("authorizer".into(), json!({ "lambda": ctx }));
+            }
+            None
+        }
+        authorizer::Decision::Deny(reason) => {
+            tracing::info!(reason, "authorizer denied");
+            Some(gateway_answer(StatusCode::FORBIDDEN, "Forbidden"))
+        }
+    }
+}
+
 /// Runs one v2 event through the function that owns its path, as Lambda would.
 pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, String> {
     let path = event.get("rawPath").and_then(Value::as_str).unwrap_or("/");
-    let req = lambda_http::request::from_str(&event.to_string())
-        .map_err(|e| format!("bad event: {e}"))?;
+    let req = lambda_http::request::from_str(&event.to_string()).map_err(|e| format!("bad event: {e}"))?;
     let Some(function) = function_for(path) else {
-        let mut resp =
-            shared::ApiError::not_found("route_not_found", "No route matches this path.")
-                .into_response();
+        let mut resp = shared::ApiError::not_found("route_not_found", "No route matches this path.").into_response();
         if let Some(id) = event
             .pointer("/headers/x-request-id")
             .and_then(Value::as_str)
@@ -95,7 +134,7 @@ pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, S
 }
 
 /// The gateway's one handler.
-pub async fn handle(state: AppState, addr: SocketAddr, req: Request) -> Response {
+pub async fn handle(state: AppState, mode: HeaderIdentity, addr: SocketAddr, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_REQUEST).await {
         Ok(b) => b,
@@ -104,24 +143,13 @@ pub async fn handle(state: AppState, addr: SocketAddr, req: Request) -> Response
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .filter_map(|(k, v)| {
-            v.to_str()
-                .ok()
-                .map(|v| (k.as_str().to_string(), v.to_string()))
-        })
+        .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
         .collect();
-    let pq = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/");
-    let event = v2_event(
-        parts.method.as_str(),
-        pq,
-        &headers,
-        &bytes,
-        &addr.ip().to_string(),
-    );
+    let pq = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut event = v2_event(parts.method.as_str(), pq, &headers, &bytes, &addr.ip().to_string());
+    if let Some(resp) = apply_authorizer(&state, &mut event, mode).await {
+        return resp;
+    }
     match invoke_event(&state, &event).await {
         Ok(r) => r,
         Err(e) => {
@@ -132,23 +160,16 @@ pub async fn handle(state: AppState, addr: SocketAddr, req: Request) -> Response
 }
 
 /// Serves every function on `addr` until Ctrl-C.
-pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), String> {
-    let app = axum::Router::new().fallback(
-        move |ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request| {
-            let state = state.clone();
-            async move { handle(state, peer, req).await }
-        },
-    );
-    let listener = tokio::net::TcpListener::bind(addr)
+pub async fn serve(state: AppState, addr: SocketAddr, mode: HeaderIdentity) -> Result<(), String> {
+    let app = axum::Router::new().fallback(move |ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request| {
+        let state = state.clone();
+        async move { handle(state, mode, peer, req).await }
+    });
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| format!("bind {addr}: {e}"))?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
         .await
-        .map_err(|e| format!("bind {addr}: {e}"))?;
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())
 }

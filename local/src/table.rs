@@ -2,8 +2,8 @@
 //! deploys: the `Table` resource's properties are read from `infra/template.yaml`.
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType,
 };
 use serde::Deserialize;
 
@@ -76,13 +76,7 @@ fn key_schema(k: &[KeyDef]) -> Result<Vec<KeySchemaElement>, String> {
 
 /// Creates `name` unless it exists. Returns true when it was created.
 pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Result<bool, String> {
-    if client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .is_ok()
-    {
+    if client.describe_table().table_name(name).send().await.is_ok() {
         return Ok(false);
     }
     let p = table_properties()?;
@@ -106,9 +100,7 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
                 .set_key_schema(Some(key_schema(&g.key_schema)?))
                 .projection(
                     Projection::builder()
-                        .projection_type(ProjectionType::from(
-                            g.projection.projection_type.as_str(),
-                        ))
+                        .projection_type(ProjectionType::from(g.projection.projection_type.as_str()))
                         .build(),
                 )
                 .build()
@@ -133,12 +125,7 @@ pub async fn create_bucket(client: &aws_sdk_s3::Client, name: &str) -> Result<()
     if client.head_bucket().bucket(name).send().await.is_ok() {
         return Ok(());
     }
-    client
-        .create_bucket()
-        .bucket(name)
-        .send()
-        .await
-        .map_err(|e| format!("create bucket {name}: {e:?}"))?;
+    client.create_bucket().bucket(name).send().await.map_err(|e| format!("create bucket {name}: {e:?}"))?;
     Ok(())
 }
 
@@ -149,14 +136,7 @@ mod tests {
     #[test]
     fn template_defines_the_keys_the_store_uses() {
         let p = table_properties().unwrap();
-        let keys: Vec<_> = p
-            .key_schema
-            .iter()
-            .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
-            .collect();
-        assert_eq!(
-            keys,
-            vec![(shared::keys::PK, "HASH"), (shared::keys::SK, "RANGE")]
-        );
+        let keys: Vec<_> = p.key_schema.iter().map(|k| (k.attribute_name.as_str(), k.key_type.as_str())).collect();
+        assert_eq!(keys, vec![(shared::keys::PK, "HASH"), (shared::keys::SK, "RANGE")]);
     }
 }

@@ -35,17 +35,9 @@ pub struct EdgeVerdict {
 
 /// The edges of a new organization `new_id` whose chain of ancestors is `chain` (root first,
 /// parent last), with its own `parent_has_access` flag. Includes the self edge (distance 0).
-pub fn edges_for_new_org(
-    new_id: &str,
-    chain: &[AncestorRef],
-    parent_has_access: bool,
-) -> Vec<EdgeVerdict> {
+pub fn edges_for_new_org(new_id: &str, chain: &[AncestorRef], parent_has_access: bool) -> Vec<EdgeVerdict> {
     let mut out = Vec::with_capacity(chain.len() + 1);
-    out.push(EdgeVerdict {
-        ancestor_id: new_id.to_string(),
-        distance: 0,
-        reach: Reach::Full,
-    });
+    out.push(EdgeVerdict { ancestor_id: new_id.to_string(), distance: 0, reach: Reach::Full });
     // Walk up from the parent, accumulating the blockers between the ancestor and the new org.
     let mut no_access_between = false; // some X strictly between A and D has parent_has_access = false
     let mut desc_block_between = false; // some X strictly between A and D blocks descendants
@@ -58,11 +50,7 @@ pub fn edges_for_new_org(
         } else {
             Reach::Full
         };
-        out.push(EdgeVerdict {
-            ancestor_id: a.organization_id.clone(),
-            distance,
-            reach,
-        });
+        out.push(EdgeVerdict { ancestor_id: a.organization_id.clone(), distance, reach });
         // `a` is strictly between its own ancestors and the new org.
         no_access_between |= !a.parent_has_access;
         desc_block_between |= !a.parent_has_access_to_descendants;
@@ -75,11 +63,7 @@ mod tests {
     use super::*;
 
     fn anc(id: &str, pha: bool, phad: bool) -> AncestorRef {
-        AncestorRef {
-            organization_id: id.into(),
-            parent_has_access: pha,
-            parent_has_access_to_descendants: phad,
-        }
+        AncestorRef { organization_id: id.into(), parent_has_access: pha, parent_has_access_to_descendants: phad }
     }
 
     fn reach_of(edges: &[EdgeVerdict], id: &str) -> Reach {
@@ -89,10 +73,8 @@ mod tests {
     /// Reference: R2 evaluated literally over the whole chain.
     fn reference(chain: &[AncestorRef], new_pha: bool, from: usize) -> Reach {
         // nodes strictly below `from`: chain[from+1..] then the new org
-        let below: Vec<(bool, bool)> = chain[from + 1..]
-            .iter()
-            .map(|a| (a.parent_has_access, a.parent_has_access_to_descendants))
-            .collect();
+        let below: Vec<(bool, bool)> =
+            chain[from + 1..].iter().map(|a| (a.parent_has_access, a.parent_has_access_to_descendants)).collect();
         let no_access_between = below.iter().any(|(pha, _)| !pha);
         let desc_block = below.iter().any(|(_, phad)| !phad);
         if !no_access_between && !desc_block && new_pha {
@@ -135,11 +117,7 @@ mod tests {
 
     #[test]
     fn no_access_blocks_everything_below_too() {
-        let chain = vec![
-            anc("r", true, true),
-            anc("a", false, true),
-            anc("b", true, true),
-        ];
+        let chain = vec![anc("r", true, true), anc("a", false, true), anc("b", true, true)];
         let e = edges_for_new_org("n", &chain, true);
         assert_eq!(reach_of(&e, "b"), Reach::Full);
         assert_eq!(reach_of(&e, "a"), Reach::Full);
@@ -152,13 +130,7 @@ mod tests {
         for depth in 1..=4usize {
             for bits in 0..(1u32 << (2 * depth + 1)) {
                 let chain: Vec<AncestorRef> = (0..depth)
-                    .map(|i| {
-                        anc(
-                            &format!("c{i}"),
-                            bits & (1 << (2 * i)) != 0,
-                            bits & (1 << (2 * i + 1)) != 0,
-                        )
-                    })
+                    .map(|i| anc(&format!("c{i}"), bits & (1 << (2 * i)) != 0, bits & (1 << (2 * i + 1)) != 0))
                     .collect();
                 let new_pha = bits & (1 << (2 * depth)) != 0;
                 let e = edges_for_new_org("n", &chain, new_pha);

@@ -50,15 +50,8 @@ impl Caller {
 
 /// Checks the claimed identity: 1 GetItem for the user, +1 for the context when it is not home.
 pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> {
-    let user_id = identity
-        .user_id
-        .filter(|u| is_identifier(u))
-        .ok_or_else(ApiError::unauthenticated)?;
-    let user = state
-        .store()
-        .get_user(&user_id)
-        .await?
-        .ok_or_else(ApiError::unauthenticated)?;
+    let user_id = identity.user_id.filter(|u| is_identifier(u)).ok_or_else(ApiError::unauthenticated)?;
+    let user = state.store().get_user(&user_id).await?.ok_or_else(ApiError::unauthenticated)?;
     if user.status != UserStatus::Active {
         return Err(ApiError::unauthenticated());
     }
@@ -81,17 +74,8 @@ pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> 
             ctx
         }
     };
-    let actor_type = if identity.from_authorizer {
-        ActorType::Api
-    } else {
-        ActorType::User
-    };
-    Ok(Caller {
-        user,
-        org_context,
-        meta: identity.meta,
-        actor_type,
-    })
+    let actor_type = if identity.from_authorizer { ActorType::Api } else { ActorType::User };
+    Ok(Caller { user, org_context, meta: identity.meta, actor_type })
 }
 
 impl FromRequestParts<AppState> for Caller {

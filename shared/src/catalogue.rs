@@ -38,10 +38,7 @@ pub fn feature(feature_id: &str) -> Option<Feature> {
     FEATURES
         .iter()
         .find(|(id, _)| *id == feature_id)
-        .map(|(id, name)| Feature {
-            feature_id: id.to_string(),
-            name: name.to_string(),
-        })
+        .map(|(id, name)| Feature { feature_id: id.to_string(), name: name.to_string() })
 }
 
 pub fn all_features() -> Vec<Feature> {
@@ -50,9 +47,7 @@ pub fn all_features() -> Vec<Feature> {
 
 /// Every permission of the catalogue.
 pub fn all_permission_ids() -> impl Iterator<Item = String> {
-    FEATURES
-        .iter()
-        .flat_map(|(f, _)| ACCESS_TYPES.iter().map(move |a| format!("{f}:{a}")))
+    FEATURES.iter().flat_map(|(f, _)| ACCESS_TYPES.iter().map(move |a| format!("{f}:{a}")))
 }
 
 pub fn permission(permission_id: &str) -> Option<Permission> {
@@ -82,10 +77,7 @@ pub fn role_has(role: Role, permission_id: &str) -> bool {
     match role {
         Role::User => matches!(
             (f, a),
-            ("organizations", "read")
-                | ("cases", "read")
-                | ("cases", "update")
-                | ("dashboards", "read")
+            ("organizations", "read") | ("cases", "read") | ("cases", "update") | ("dashboards", "read")
         ),
         Role::Admin => match f {
             "organizations" | "dashboards" => a == "read",
@@ -98,10 +90,7 @@ pub fn role_has(role: Role, permission_id: &str) -> bool {
 
 /// The permissions `role` holds, in catalogue order.
 pub fn role_permissions(role: Role) -> Vec<Permission> {
-    all_permission_ids()
-        .filter(|p| role_has(role, p))
-        .filter_map(|p| permission(&p))
-        .collect()
+    all_permission_ids().filter(|p| role_has(role, p)).filter_map(|p| permission(&p)).collect()
 }
 
 #[cfg(test)]

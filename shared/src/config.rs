@@ -14,30 +14,28 @@ pub struct Config {
     /// Domain under which each organization's `host_url` lives (`PUBLIC_HOST_DOMAIN`):
     /// `https://<code>.<domain>`.
     pub public_host_domain: String,
+    /// Key sealing API token secrets for `return_active_token_if_exists`
+    /// (`TOKEN_ENCRYPTION_KEY`, base64 of 32 bytes). Without it secrets are only hashed.
+    pub token_sealer: Option<crate::token::Sealer>,
 }
 
 impl Config {
     pub fn from_env() -> Self {
-        let var = |k: &str, d: &str| {
-            std::env::var(k)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| d.to_string())
-        };
+        let var = |k: &str, d: &str| std::env::var(k).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| d.to_string());
         let table_name = var("TABLE_NAME", "orgs");
         let logo_bucket = var("LOGO_BUCKET", "orgs-logos");
         let region = var("AWS_REGION", "us-east-1");
         let default_logo_base = format!("https://{logo_bucket}.s3.{region}.amazonaws.com");
-        let logo_base_url = var("LOGO_BASE_URL", &default_logo_base)
-            .trim_end_matches('/')
-            .to_string();
+        let logo_base_url = var("LOGO_BASE_URL", &default_logo_base).trim_end_matches('/').to_string();
         let public_host_domain = var("PUBLIC_HOST_DOMAIN", "orgs.example.com");
-        Self {
-            table_name,
-            logo_bucket,
-            logo_base_url,
-            public_host_domain,
-        }
+        let token_sealer = std::env::var("TOKEN_ENCRYPTION_KEY").ok().and_then(|k| {
+            let s = crate::token::Sealer::from_base64(&k);
+            if s.is_none() {
+                tracing::error!("TOKEN_ENCRYPTION_KEY is not base64 of 32 bytes: token secrets will not be sealed");
+            }
+            s
+        });
+        Self { table_name, logo_bucket, logo_base_url, public_host_domain, token_sealer }
     }
 }
 
@@ -69,9 +67,7 @@ impl AppState {
     pub fn from_sdk_config(sdk: &aws_config::SdkConfig, config: Config) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(sdk);
         // Path-style addressing works against every S3 stand-in and against AWS.
-        let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
-            .force_path_style(true)
-            .build();
+        let s3_conf = aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build();
         let s3 = aws_sdk_s3::Client::from_conf(s3_conf);
         Self(Arc::new(Inner { config, dynamo, s3 }))
     }
@@ -83,11 +79,7 @@ impl AppState {
 
 /// Installs the JSON log subscriber once (level from `LOG_LEVEL`, default `info`).
 pub fn init_logging() {
-    let level = match std::env::var("LOG_LEVEL")
-        .unwrap_or_default()
-        .to_lowercase()
-        .as_str()
-    {
+    let level = match std::env::var("LOG_LEVEL").unwrap_or_default().to_lowercase().as_str() {
         "trace" => tracing::Level::TRACE,
         "debug" => tracing::Level::DEBUG,
         "warn" => tracing::Level::WARN,

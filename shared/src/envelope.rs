@@ -21,27 +21,15 @@ pub struct Envelope<T: Serialize> {
 
 impl<T: Serialize> Envelope<T> {
     pub fn ok(message: impl Into<String>, data: T) -> Self {
-        Self {
-            message: message.into(),
-            data: Some(data),
-            total: None,
-            next_cursor: None,
-            status: StatusCode::OK,
-        }
+        Self { message: message.into(), data: Some(data), total: None, next_cursor: None, status: StatusCode::OK }
     }
 
     pub fn created(message: impl Into<String>, data: T) -> Self {
-        Self {
-            status: StatusCode::CREATED,
-            ..Self::ok(message, data)
-        }
+        Self { status: StatusCode::CREATED, ..Self::ok(message, data) }
     }
 
     pub fn page(message: impl Into<String>, data: T, next_cursor: Option<String>) -> Self {
-        Self {
-            next_cursor: Some(next_cursor),
-            ..Self::ok(message, data)
-        }
+        Self { next_cursor: Some(next_cursor), ..Self::ok(message, data) }
     }
 
     pub fn with_total(mut self, total: u64) -> Self {
@@ -53,13 +41,7 @@ impl<T: Serialize> Envelope<T> {
 impl Envelope<()> {
     /// A body with only a message (e.g. deletes).
     pub fn message(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            data: None,
-            total: None,
-            next_cursor: None,
-            status: StatusCode::OK,
-        }
+        Self { message: message.into(), data: None, total: None, next_cursor: None, status: StatusCode::OK }
     }
 }
 
@@ -74,10 +56,7 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
     match serde_json::to_vec(body) {
         Ok(bytes) => {
             let mut resp = (status, bytes).into_response();
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             resp
         }
         Err(e) => {
@@ -87,10 +66,7 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
                 r#"{"message":"An internal error occurred.","error":{"code":"internal_error","details":[]}}"#,
             )
                 .into_response();
-            resp.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             resp
         }
     }

@@ -20,10 +20,7 @@ pub struct ErrorDetail {
 
 impl ErrorDetail {
     pub fn field(field: impl Into<String>, issue: impl Into<String>) -> Self {
-        Self {
-            field: Some(field.into()),
-            issue: issue.into(),
-        }
+        Self { field: Some(field.into()), issue: issue.into() }
     }
 }
 
@@ -40,12 +37,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            details: Vec::new(),
-        }
+        Self { status, code, message: message.into(), details: Vec::new() }
     }
 
     pub fn with_details(mut self, details: Vec<ErrorDetail>) -> Self {
@@ -59,16 +51,11 @@ impl ApiError {
 
     /// 422-free validation failure: 400 `validation_failed` with one detail per bad field.
     pub fn validation(details: Vec<ErrorDetail>) -> Self {
-        Self::bad_request("validation_failed", "The request body has invalid fields.")
-            .with_details(details)
+        Self::bad_request("validation_failed", "The request body has invalid fields.").with_details(details)
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            "The caller could not be identified.",
-        )
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "The caller could not be identified.")
     }
 
     pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
@@ -111,23 +98,13 @@ impl ApiError {
     /// An unexpected failure. The cause is logged here and never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(cause = %cause, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "An internal error occurred.",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "An internal error occurred.")
     }
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.message)
     }
 }
 
@@ -147,13 +124,7 @@ struct ErrorInner<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            message: &self.message,
-            error: ErrorInner {
-                code: self.code,
-                details: &self.details,
-            },
-        };
+        let body = ErrorBody { message: &self.message, error: ErrorInner { code: self.code, details: &self.details } };
         crate::envelope::json_response(self.status, &body)
     }
 }

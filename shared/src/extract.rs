@@ -13,32 +13,22 @@ pub const MAX_JSON_BODY: usize = 64 * 1024;
 
 /// Reads the whole body, refusing more than `limit` bytes.
 pub async fn body_bytes(req: Request, limit: usize) -> Result<Bytes, ApiError> {
-    if let Some(len) = req
-        .headers()
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+    if let Some(len) =
+        req.headers().get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
     {
         if len > limit {
             return Err(ApiError::payload_too_large(limit));
         }
     }
-    axum::body::to_bytes(req.into_body(), limit)
-        .await
-        .map_err(|_| ApiError::payload_too_large(limit))
+    axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| ApiError::payload_too_large(limit))
 }
 
 fn is_json(parts_ct: Option<&http::HeaderValue>) -> bool {
     parts_ct
         .and_then(|v| v.to_str().ok())
         .map(|ct| {
-            let mime = ct
-                .split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
+            let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false)
 }
@@ -46,10 +36,7 @@ fn is_json(parts_ct: Option<&http::HeaderValue>) -> bool {
 /// Parses JSON, mapping syntax errors to `invalid_json` and shape errors to `validation_failed`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if std::str::from_utf8(bytes).is_err() {
-        return Err(ApiError::bad_request(
-            "invalid_json",
-            "The request body is not valid UTF-8.",
-        ));
+        return Err(ApiError::bad_request("invalid_json", "The request body is not valid UTF-8."));
     }
     serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
@@ -74,10 +61,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         }
         let bytes = body_bytes(req, MAX_JSON_BODY).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request(
-                "invalid_json",
-                "The request body is empty.",
-            ));
+            return Err(ApiError::bad_request("invalid_json", "The request body is empty."));
         }
         parse_json(&bytes).map(JsonBody)
     }
@@ -110,14 +94,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let axum::extract::Path(v) =
-            axum::extract::Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_err(|_| {
-                    ApiError::bad_request(
-                        "invalid_identifier",
-                        "The path parameter is not a valid identifier.",
-                    )
-                })?;
+            axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| {
+                ApiError::bad_request("invalid_identifier", "The path parameter is not a valid identifier.")
+            })?;
         crate::validate::path_identifier(&v, "identifier")?;
         Ok(PathId(v))
     }
@@ -133,12 +112,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| QueryParams(v))
-            .map_err(|e| {
-                ApiError::bad_request(
-                    "invalid_query",
-                    format!("Invalid query string: {}", e.body_text()),
-                )
-            })
+            .map_err(|e| ApiError::bad_request("invalid_query", format!("Invalid query string: {}", e.body_text())))
     }
 }
 
@@ -152,8 +126,6 @@ pub fn if_match(headers: &http::HeaderMap) -> Result<Option<u64>, ApiError> {
             .map(|s| s.trim().trim_matches('"'))
             .and_then(|s| s.parse::<u64>().ok())
             .map(Some)
-            .ok_or_else(|| {
-                ApiError::bad_request("invalid_if_match", "If-Match must be the version number.")
-            }),
+            .ok_or_else(|| ApiError::bad_request("invalid_if_match", "If-Match must be the version number.")),
     }
 }

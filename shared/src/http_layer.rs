@@ -17,12 +17,8 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "This method is not allowed on this path.",
-    )
-    .into_response()
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not allowed on this path.")
+        .into_response()
 }
 
 async fn request_context(req: Request, next: Next) -> Response {
@@ -43,11 +39,7 @@ async fn request_context(req: Request, next: Next) -> Response {
         let started = std::time::Instant::now();
         let mut resp = next.run(req).await;
         resp.headers_mut().insert(REQUEST_ID_HEADER, header);
-        tracing::info!(
-            status = resp.status().as_u16(),
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "done"
-        );
+        tracing::info!(status = resp.status().as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "done");
         resp
     }
     .instrument(span)

@@ -31,13 +31,7 @@ pub struct Identity {
 }
 
 fn header(parts: &Parts, name: &str) -> Option<String> {
-    parts
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_string)
+    parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
 }
 
 /// The request id: `X-Request-ID` if the client sent a sane one, else the gateway's, else new.
@@ -57,22 +51,14 @@ pub fn request_id(parts: &Parts) -> String {
 
 /// Reads the claimed identity from the request.
 pub fn identity_from_parts(parts: &Parts) -> Identity {
-    let mut meta = RequestMeta {
-        request_id: request_id(parts),
-        ..Default::default()
-    };
+    let mut meta = RequestMeta { request_id: request_id(parts), ..Default::default() };
     let mut from_ctx: Option<(Option<String>, Option<String>)> = None;
     if let Some(RequestContext::ApiGatewayV2(ctx)) = parts.extensions.get::<RequestContext>() {
         meta.source_ip = ctx.http.source_ip.clone().filter(|s| !s.is_empty());
         meta.user_agent = ctx.http.user_agent.clone().filter(|s| !s.is_empty());
         if let Some(auth) = &ctx.authorizer {
-            let field = |k: &str| {
-                auth.fields
-                    .get(k)
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string)
-                    .filter(|s| !s.is_empty())
-            };
+            let field =
+                |k: &str| auth.fields.get(k).and_then(|v| v.as_str()).map(str::to_string).filter(|s| !s.is_empty());
             if !auth.fields.is_empty() {
                 from_ctx = Some((field("user_id"), field("organization_id")));
             }
@@ -82,12 +68,7 @@ pub fn identity_from_parts(parts: &Parts) -> Identity {
         meta.user_agent = header(parts, "user-agent");
     }
     match from_ctx {
-        Some((user_id, organization_id)) => Identity {
-            user_id,
-            organization_id,
-            from_authorizer: true,
-            meta,
-        },
+        Some((user_id, organization_id)) => Identity { user_id, organization_id, from_authorizer: true, meta },
         None => Identity {
             user_id: header(parts, USER_ID_HEADER),
             organization_id: header(parts, ORGANIZATION_ID_HEADER),

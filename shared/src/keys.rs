@@ -10,6 +10,8 @@
 //! | organization domain guard | `DOMAIN#<domain lower>` | `GUARD`              |
 //! | RBAC template             | `RBAC#<template_id>`    | `TEMPLATE`           |
 //! | activity                  | `ACT#<org_id>`          | `<activity uuid v7>` |
+//! | API token                 | `USER#<user_id>`        | `TOKEN#<token_id>`   |
+//! | API token by secret hash  | `TOKENHASH#<sha256>`    | `TOKEN`              |
 //! | bootstrap marker          | `BOOTSTRAP`             | `BOOTSTRAP`          |
 //!
 //! Activity ids are UUID v7, so an organization's activity partition sorts by time.
@@ -25,6 +27,8 @@ pub const DESC_PREFIX: &str = "DESC#";
 pub const USER_SK: &str = "USER";
 pub const GUARD_SK: &str = "GUARD";
 pub const TEMPLATE_SK: &str = "TEMPLATE";
+pub const TOKEN_PREFIX: &str = "TOKEN#";
+pub const TOKEN_SK: &str = "TOKEN";
 
 /// The marker written by the bootstrap transaction (root org and first superadmin).
 pub const BOOTSTRAP_KEY: &str = "BOOTSTRAP";
@@ -65,6 +69,14 @@ pub fn domain_pk(domain: &str) -> String {
     format!("DOMAIN#{}", domain.to_lowercase())
 }
 
+pub fn token_sk(token_id: &str) -> String {
+    format!("{TOKEN_PREFIX}{token_id}")
+}
+
+pub fn token_hash_pk(sha256_hex: &str) -> String {
+    format!("TOKENHASH#{sha256_hex}")
+}
+
 pub fn template_pk(template_id: &str) -> String {
     format!("RBAC#{template_id}")
 }
@@ -88,5 +100,7 @@ mod tests {
         assert_eq!(template_pk("default"), "RBAC#default");
         assert_eq!(domain_pk("Acme.IO"), "DOMAIN#acme.io");
         assert_eq!(activity_pk("o1"), "ACT#o1");
+        assert_eq!(token_sk("t1"), "TOKEN#t1");
+        assert_eq!(token_hash_pk("ab"), "TOKENHASH#ab");
     }
 }

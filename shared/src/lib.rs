@@ -27,6 +27,7 @@ pub mod org_summary;
 pub mod org_view;
 pub mod password;
 pub mod store;
+pub mod token;
 pub mod validate;
 
 pub use caller::Caller;

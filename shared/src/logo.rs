@@ -41,10 +41,7 @@ fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
 /// Checks `bytes` and returns what they are, or a 4xx saying why not.
 pub fn inspect(bytes: &[u8]) -> ApiResult<LogoImage> {
     if bytes.is_empty() {
-        return Err(ApiError::bad_request(
-            "logo_empty",
-            "The logo file is empty.",
-        ));
+        return Err(ApiError::bad_request("logo_empty", "The logo file is empty."));
     }
     if bytes.len() > MAX_LOGO_BYTES {
         return Err(ApiError::payload_too_large(MAX_LOGO_BYTES));
@@ -56,14 +53,10 @@ pub fn inspect(bytes: &[u8]) -> ApiResult<LogoImage> {
             "The logo must be a PNG, JPEG, GIF or WebP image (SVG is not accepted).",
         ));
     };
-    let size = imagesize::blob_size(bytes).map_err(|_| {
-        ApiError::bad_request("logo_corrupt", "The logo image header could not be read.")
-    })?;
+    let size = imagesize::blob_size(bytes)
+        .map_err(|_| ApiError::bad_request("logo_corrupt", "The logo image header could not be read."))?;
     if size.width == 0 || size.height == 0 {
-        return Err(ApiError::bad_request(
-            "logo_corrupt",
-            "The logo image has no pixels.",
-        ));
+        return Err(ApiError::bad_request("logo_corrupt", "The logo image has no pixels."));
     }
     if size.width > MAX_LOGO_SIDE
         || size.height > MAX_LOGO_SIDE
@@ -75,21 +68,12 @@ pub fn inspect(bytes: &[u8]) -> ApiResult<LogoImage> {
         ));
     }
     let sha256 = hex::encode(Sha256::digest(bytes));
-    Ok(LogoImage {
-        content_type,
-        extension,
-        width: size.width,
-        height: size.height,
-        sha256,
-    })
+    Ok(LogoImage { content_type, extension, width: size.width, height: size.height, sha256 })
 }
 
 /// The content-addressed object key of a logo.
 pub fn object_key(org_id: &str, usage_type: &str, img: &LogoImage) -> String {
-    format!(
-        "logos/{org_id}/{usage_type}/{}.{}",
-        img.sha256, img.extension
-    )
+    format!("logos/{org_id}/{usage_type}/{}.{}", img.sha256, img.extension)
 }
 
 /// A tiny valid PNG of `w`x`h` pixels (header only matters to [`inspect`]); for tests and fixtures.
@@ -111,37 +95,17 @@ mod tests {
     #[test]
     fn accepts_png_by_content() {
         let img = inspect(&png_header(64, 32)).unwrap();
-        assert_eq!(
-            (img.content_type, img.width, img.height),
-            ("image/png", 64, 32)
-        );
-        assert_eq!(
-            object_key("o", "login", &img),
-            format!("logos/o/login/{}.png", img.sha256)
-        );
+        assert_eq!((img.content_type, img.width, img.height), ("image/png", 64, 32));
+        assert_eq!(object_key("o", "login", &img), format!("logos/o/login/{}.png", img.sha256));
     }
 
     #[test]
     fn refuses_svg_text_bombs_and_empty() {
-        assert_eq!(
-            inspect(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
-                .unwrap_err()
-                .code,
-            "logo_unsupported_type"
-        );
+        assert_eq!(inspect(b"<svg xmlns='http://www.w3.org/2000/svg'/>").unwrap_err().code, "logo_unsupported_type");
         assert_eq!(inspect(b"hello").unwrap_err().code, "logo_unsupported_type");
-        assert_eq!(
-            inspect(&png_header(100_000, 100_000)).unwrap_err().code,
-            "logo_too_many_pixels"
-        );
-        assert_eq!(
-            inspect(&png_header(4096, 4097)).unwrap_err().code,
-            "logo_too_many_pixels"
-        );
+        assert_eq!(inspect(&png_header(100_000, 100_000)).unwrap_err().code, "logo_too_many_pixels");
+        assert_eq!(inspect(&png_header(4096, 4097)).unwrap_err().code, "logo_too_many_pixels");
         assert_eq!(inspect(b"").unwrap_err().code, "logo_empty");
-        assert_eq!(
-            inspect(&vec![0u8; MAX_LOGO_BYTES + 1]).unwrap_err().code,
-            "payload_too_large"
-        );
+        assert_eq!(inspect(&vec![0u8; MAX_LOGO_BYTES + 1]).unwrap_err().code, "payload_too_large");
     }
 }

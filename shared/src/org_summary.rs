@@ -5,18 +5,13 @@ use std::collections::HashMap;
 
 use crate::error::ApiResult;
 use crate::keys::{self, ORG_SK, TEMPLATE_SK};
-use crate::model::org::{
-    ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration,
-};
+use crate::model::org::{ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration};
 use crate::model::template::TemplateItem;
 use crate::store::{from_item, Store};
 
 /// The effective SSO configuration of `org` (R16): its own, or with source `parent`, the
 /// nearest ancestor's own configuration (all fields empty if no ancestor has one).
-pub fn resolve_sso<'a>(
-    org: &OrgItem,
-    lookup: &impl Fn(&str) -> Option<&'a OrgItem>,
-) -> Option<SsoConfiguration> {
+pub fn resolve_sso<'a>(org: &OrgItem, lookup: &impl Fn(&str) -> Option<&'a OrgItem>) -> Option<SsoConfiguration> {
     let own = org.sso_configuration.as_ref()?;
     if own.sso_config_source == ConfigSource::Own {
         return Some(own.clone());
@@ -26,17 +21,9 @@ pub fn resolve_sso<'a>(
         .iter()
         .rev()
         .filter_map(|a| lookup(&a.organization_id))
-        .find_map(|a| {
-            a.sso_configuration
-                .as_ref()
-                .filter(|s| s.sso_config_source == ConfigSource::Own)
-                .cloned()
-        });
+        .find_map(|a| a.sso_configuration.as_ref().filter(|s| s.sso_config_source == ConfigSource::Own).cloned());
     Some(match inherited {
-        Some(s) => SsoConfiguration {
-            sso_config_source: ConfigSource::Parent,
-            ..s
-        },
+        Some(s) => SsoConfiguration { sso_config_source: ConfigSource::Parent, ..s },
         None => SsoConfiguration {
             sso_config_source: ConfigSource::Parent,
             identity_provider_name: None,
@@ -49,36 +36,20 @@ pub fn resolve_sso<'a>(
 }
 
 /// The effective Darryl configuration of `org` (R16), like [`resolve_sso`].
-pub fn resolve_darryl<'a>(
-    org: &OrgItem,
-    lookup: &impl Fn(&str) -> Option<&'a OrgItem>,
-) -> Option<DarrylConfiguration> {
+pub fn resolve_darryl<'a>(org: &OrgItem, lookup: &impl Fn(&str) -> Option<&'a OrgItem>) -> Option<DarrylConfiguration> {
     let own = org.darryl_configuration.as_ref()?;
     if own.darryl_config_source == ConfigSource::Own {
         return Some(own.clone());
     }
-    let inherited = org
-        .ancestors
-        .iter()
-        .rev()
-        .filter_map(|a| lookup(&a.organization_id))
-        .find_map(|a| {
-            a.darryl_configuration
-                .as_ref()
-                .filter(|d| d.darryl_config_source == ConfigSource::Own)
-                .cloned()
+    let inherited =
+        org.ancestors.iter().rev().filter_map(|a| lookup(&a.organization_id)).find_map(|a| {
+            a.darryl_configuration.as_ref().filter(|d| d.darryl_config_source == ConfigSource::Own).cloned()
         });
     Some(match inherited {
-        Some(d) => DarrylConfiguration {
-            darryl_config_source: ConfigSource::Parent,
-            ..d
-        },
-        None => DarrylConfiguration {
-            darryl_config_source: ConfigSource::Parent,
-            logo_url: None,
-            name: None,
-            color: None,
-        },
+        Some(d) => DarrylConfiguration { darryl_config_source: ConfigSource::Parent, ..d },
+        None => {
+            DarrylConfiguration { darryl_config_source: ConfigSource::Parent, logo_url: None, name: None, color: None }
+        }
     })
 }
 
@@ -111,12 +82,7 @@ impl OrgBook {
 
     /// Reads `org_ids` with all their ancestors (those not already in the book), and the given
     /// templates: one BatchGetItem per 100 keys.
-    pub async fn load(
-        &mut self,
-        store: &Store<'_>,
-        org_ids: &[String],
-        template_ids: &[String],
-    ) -> ApiResult<()> {
+    pub async fn load(&mut self, store: &Store<'_>, org_ids: &[String], template_ids: &[String]) -> ApiResult<()> {
         let mut wanted: Vec<(String, String)> = Vec::new();
         let mut want = |id: &str, book: &Self| {
             if !book.orgs.contains_key(id) {
@@ -156,11 +122,7 @@ impl OrgBook {
             return Ok(());
         }
         for item in store.batch_get_raw(wanted, false).await? {
-            let sk = item
-                .get(keys::SK)
-                .and_then(|v| v.as_s().ok())
-                .cloned()
-                .unwrap_or_default();
+            let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
             if sk == ORG_SK {
                 self.insert(from_item(item)?);
             } else if sk == TEMPLATE_SK {

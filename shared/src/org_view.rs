@@ -12,19 +12,11 @@ use crate::{ApiResult, AppState, Caller};
 /// The documented default case configuration (`shared/src/defaults/case_configuration.json`).
 pub fn default_case_configuration() -> &'static serde_json::Value {
     static V: OnceLock<serde_json::Value> = OnceLock::new();
-    V.get_or_init(|| {
-        serde_json::from_str(include_str!("defaults/case_configuration.json")).unwrap_or_default()
-    })
+    V.get_or_init(|| serde_json::from_str(include_str!("defaults/case_configuration.json")).unwrap_or_default())
 }
 
 pub fn host_url(state: &AppState, org: &OrgItem) -> Option<String> {
-    org.code.as_ref().map(|c| {
-        format!(
-            "https://{}.{}",
-            c.to_lowercase(),
-            state.config.public_host_domain
-        )
-    })
+    org.code.as_ref().map(|c| format!("https://{}.{}", c.to_lowercase(), state.config.public_host_domain))
 }
 
 /// Renders `orgs` (each with the caller's reach over it) in order. One BatchGetItem per 100
@@ -39,17 +31,9 @@ pub async fn render(
     for (o, _) in &orgs {
         book.insert(o.clone());
     }
-    let ids: Vec<String> = orgs
-        .iter()
-        .map(|(o, _)| o.organization_id.clone())
-        .collect();
-    let templates: Vec<String> = if with_config {
-        orgs.iter()
-            .map(|(o, _)| o.rbac_template_id.clone())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let ids: Vec<String> = orgs.iter().map(|(o, _)| o.organization_id.clone()).collect();
+    let templates: Vec<String> =
+        if with_config { orgs.iter().map(|(o, _)| o.rbac_template_id.clone()).collect() } else { Vec::new() };
     book.load(&state.store(), &ids, &templates).await?;
     let lookup = |id: &str| book.get(id);
     let features = all_features();
@@ -57,23 +41,17 @@ pub async fn render(
     let out = orgs
         .into_iter()
         .map(|(o, reach)| {
-            let parent_organization = o
-                .parent_organization_id
-                .as_deref()
-                .and_then(lookup)
-                .map(|p| summary(p, &lookup));
+            let parent_organization = o.parent_organization_id.as_deref().and_then(lookup).map(|p| summary(p, &lookup));
             let configuration = with_config.then(|| OrgConfiguration {
                 case_configuration: default_case_configuration().clone(),
                 sso_configuration: resolve_sso(&o, &lookup),
                 darryl_configuration: resolve_darryl(&o, &lookup),
                 metabase_configuration: o.metabase_configuration.clone(),
-                rbac_configuration: book.templates.get(&o.rbac_template_id).map(|t| {
-                    RbacConfiguration {
-                        template_id: t.template_id.clone(),
-                        parent_visibility: t.parent_visibility.clone(),
-                        child_visibility: t.child_visibility.clone(),
-                        org_visibility: t.org_visibility.clone(),
-                    }
+                rbac_configuration: book.templates.get(&o.rbac_template_id).map(|t| RbacConfiguration {
+                    template_id: t.template_id.clone(),
+                    parent_visibility: t.parent_visibility.clone(),
+                    child_visibility: t.child_visibility.clone(),
+                    org_visibility: t.org_visibility.clone(),
                 }),
             });
             OrgResponse {
@@ -85,23 +63,17 @@ pub async fn render(
                 updates_email: o.updates_email,
                 parent_organization_id: o.parent_organization_id,
                 parent_organization,
-                updates_email_for_escalations_from_parent: o
-                    .updates_email_for_escalations_from_parent,
+                updates_email_for_escalations_from_parent: o.updates_email_for_escalations_from_parent,
                 can_have_child_organizations: o.can_have_child_organizations,
                 parent_has_access_to_descendants: o.parent_has_access_to_descendants,
                 parent_has_access: o.parent_has_access,
-                updates_email_for_escalations_from_children: o
-                    .updates_email_for_escalations_from_children,
+                updates_email_for_escalations_from_children: o.updates_email_for_escalations_from_children,
                 logo_url: o.logo_url,
                 metadata: o.metadata,
                 domains: o.domains,
                 features: features.clone(),
                 // Listed-only organizations (R15) show that they exist, never what the caller may do there.
-                permissions: if reach == Reach::Full {
-                    permissions.clone()
-                } else {
-                    Vec::new()
-                },
+                permissions: if reach == Reach::Full { permissions.clone() } else { Vec::new() },
                 created_at: o.created_at,
                 created_by: o.created_by,
                 modified_at: o.modified_at,

@@ -91,10 +91,7 @@ impl Validator {
 
 /// `[A-Za-z0-9_-]{1,64}`: every id and code this service accepts.
 pub fn is_identifier(v: &str) -> bool {
-    !v.is_empty()
-        && v.len() <= MAX_ID_LEN
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !v.is_empty() && v.len() <= MAX_ID_LEN && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A pragmatic address check: one `@`, non-empty local part of at most 64 bytes, a dotted domain,
@@ -120,10 +117,7 @@ pub fn path_identifier(v: &str, what: &str) -> ApiResult<()> {
     if is_identifier(v) {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            "invalid_identifier",
-            format!("The {what} in the path is not a valid identifier."),
-        ))
+        Err(ApiError::bad_request("invalid_identifier", format!("The {what} in the path is not a valid identifier.")))
     }
 }
 
@@ -135,10 +129,7 @@ mod tests {
     fn emails() {
         assert!(is_email("a@b.io"));
         assert!(is_email("first.last+tag@sub.example.com"));
-        for bad in [
-            "", "a", "a@b", "@b.io", "a@@b.io", "a b@c.io", "a@.io", "a@b..io", "a@b.io.",
-            "a\n@b.io",
-        ] {
+        for bad in ["", "a", "a@b", "@b.io", "a@@b.io", "a b@c.io", "a@.io", "a@b..io", "a@b.io.", "a\n@b.io"] {
             assert!(!is_email(bad), "{bad:?}");
         }
     }

@@ -41,33 +41,16 @@ impl Resp {
 
     #[track_caller]
     pub fn expect(&self, status: u16) -> &Self {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.body
-        );
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
         self
     }
 
     #[track_caller]
     pub fn expect_error(&self, status: u16, code: &str) -> &Self {
         self.expect(status);
-        assert_eq!(
-            self.code(),
-            code,
-            "unexpected error code; body: {}",
-            self.body
-        );
-        assert!(
-            self.body["message"].is_string(),
-            "error without message: {}",
-            self.body
-        );
-        assert!(
-            self.body["error"]["details"].is_array(),
-            "error without details: {}",
-            self.body
-        );
+        assert_eq!(self.code(), code, "unexpected error code; body: {}", self.body);
+        assert!(self.body["message"].is_string(), "error without message: {}", self.body);
+        assert!(self.body["error"]["details"].is_array(), "error without details: {}", self.body);
         self
     }
 }
@@ -82,8 +65,7 @@ impl TestApi {
     }
 
     pub async fn with_options(opts: BootstrapOptions) -> Self {
-        let s3_endpoint =
-            std::env::var("AWS_ENDPOINT_URL_S3").unwrap_or_else(|_| endpoint_missing());
+        let s3_endpoint = std::env::var("AWS_ENDPOINT_URL_S3").unwrap_or_else(|_| endpoint_missing());
         if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
             endpoint_missing();
         }
@@ -94,21 +76,14 @@ impl TestApi {
             logo_bucket: BUCKET.into(),
             logo_base_url: format!("{s3_endpoint}/{BUCKET}"),
             public_host_domain: "orgs.test".into(),
+            token_sealer: shared::token::Sealer::from_base64("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
         };
         let state = AppState::from_sdk_config(&sdk, config);
-        orgs_local::table::create_table(&state.dynamo, &table)
-            .await
-            .expect("create table");
-        orgs_local::table::create_bucket(&state.s3, BUCKET)
-            .await
-            .expect("create bucket");
+        orgs_local::table::create_table(&state.dynamo, &table).await.expect("create table");
+        orgs_local::table::create_bucket(&state.s3, BUCKET).await.expect("create bucket");
         let (m, created) = bootstrap(&state.store(), &opts).await.expect("bootstrap");
         assert!(created);
-        Self {
-            state,
-            root_org: m.organization_id,
-            superadmin: m.user_id,
-        }
+        Self { state, root_org: m.organization_id, superadmin: m.user_id }
     }
 
     /// A request as the root superadmin (change the caller with [`Req::as_user`]).
@@ -157,35 +132,18 @@ impl TestApi {
                 b.insert(k.clone(), v.clone());
             }
         }
-        let r = self
-            .post("/organizations", body)
-            .as_user(user, org)
-            .send()
-            .await;
+        let r = self.post("/organizations", body).as_user(user, org).send().await;
         r.expect(201);
-        r.data()["organization_id"]
-            .as_str()
-            .expect("organization_id")
-            .to_string()
+        r.data()["organization_id"].as_str().expect("organization_id").to_string()
     }
 
     /// Seeds a user directly through the store (the users API is its own function).
     pub async fn create_user(&self, org: &str, role: Role) -> String {
         let id = uuid::Uuid::new_v4().to_string();
-        let mut user = UserItem::new(
-            &id,
-            org,
-            &format!("{}@example.com", &id[..8]),
-            role,
-            now_ms(),
-            None,
-        );
+        let mut user = UserItem::new(&id, org, &format!("{}@example.com", &id[..8]), role, now_ms(), None);
         user.first_name = Some("Test".into());
         let store = self.state.store();
-        store
-            .transact(store.create_user_actions(&user).unwrap())
-            .await
-            .expect("seed user");
+        store.transact(store.create_user_actions(&user).unwrap()).await.expect("seed user");
         id
     }
 
@@ -235,16 +193,9 @@ impl TestApi {
 
     /// Activity items of an organization, oldest first.
     pub async fn activities(&self, org: &str) -> Vec<Value> {
-        let (items, _) = self
-            .state
-            .store()
-            .query_prefix(&keys::activity_pk(org), "", 1000, None, true)
-            .await
-            .expect("query");
-        items
-            .into_iter()
-            .map(|i| serde_dynamo::from_item::<_, Value>(i).expect("decode"))
-            .collect()
+        let (items, _) =
+            self.state.store().query_prefix(&keys::activity_pk(org), "", 1000, None, true).await.expect("query");
+        items.into_iter().map(|i| serde_dynamo::from_item::<_, Value>(i).expect("decode")).collect()
     }
 }
 
@@ -291,50 +242,50 @@ impl Req<'_> {
 
     /// The v2 event this request becomes.
     pub fn event(&self) -> Value {
-        orgs_local::gateway::v2_event(
-            &self.method,
-            &self.path,
-            &self.headers,
-            &self.body,
-            "203.0.113.7",
-        )
+        orgs_local::gateway::v2_event(&self.method, &self.path, &self.headers, &self.body, "203.0.113.7")
     }
 
+    /// Presents an API token (and drops the identity headers unless set again afterwards).
+    pub fn bearer(self, token: &str) -> Self {
+        self.without_header("user-id")
+            .without_header("organization-id")
+            .header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// Sends the request through what the gateway does (authorizer when a token is presented)
+    /// and then the function.
     pub async fn send(self) -> Resp {
-        let event = self.event();
-        invoke(&self.api.state, &event).await
+        let mut event = self.event();
+        let state = &self.api.state;
+        if let Some(resp) =
+            orgs_local::gateway::apply_authorizer(state, &mut event, orgs_local::gateway::HeaderIdentity::Allowed).await
+        {
+            return decode(resp).await;
+        }
+        invoke(state, &event).await
     }
 }
 
 /// Runs an event through its function and decodes the response.
 pub async fn invoke(state: &AppState, event: &Value) -> Resp {
-    let resp = orgs_local::gateway::invoke_event(state, event)
-        .await
-        .expect("invoke");
+    decode(orgs_local::gateway::invoke_event(state, event).await.expect("invoke")).await
+}
+
+async fn decode(resp: axum::response::Response) -> Resp {
     let status = resp.status().as_u16();
-    let headers = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-        .collect();
+    let headers =
+        resp.headers().iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
     let bytes = axum_body_bytes(resp).await;
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+        serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
     };
-    Resp {
-        status,
-        headers,
-        body,
-    }
+    Resp { status, headers, body }
 }
 
 async fn axum_body_bytes(resp: axum::response::Response) -> bytes::Bytes {
-    axum::body::to_bytes(resp.into_body(), usize::MAX)
-        .await
-        .expect("body")
+    axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body")
 }
 
 /// A multipart/form-data body with the given text fields and files `(name, filename, bytes)`.
@@ -343,8 +294,7 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (Vec
     let mut body = Vec::new();
     for (k, v) in fields {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
         );
     }
     for (k, filename, bytes) in files {

@@ -8,6 +8,7 @@ mod api {
     pub mod infra;
     pub mod logo;
     pub mod read;
+    pub mod tokens;
     pub mod update;
     pub mod users;
     pub mod users_filter;

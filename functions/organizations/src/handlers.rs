@@ -30,11 +30,7 @@ pub async fn list(
     caller: Caller,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<Envelope<Vec<OrgResponse>>> {
-    let filter = OrgFilterRequest {
-        limit: q.limit,
-        cursor: q.cursor,
-        ..Default::default()
-    };
+    let filter = OrgFilterRequest { limit: q.limit, cursor: q.cursor, ..Default::default() };
     let (orgs, next) = service::filter(&state, &caller, filter).await?;
     Ok(Envelope::page("Accessible organizations.", orgs, next))
 }

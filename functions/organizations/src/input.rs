@@ -1,8 +1,6 @@
 //! Validation of the organizations request bodies: every problem reported at once.
 
-use shared::model::org::{
-    CreateOrgRequest, DarrylConfigurationRequest, SsoConfiguration, UpdateOrgRequest,
-};
+use shared::model::org::{CreateOrgRequest, DarrylConfigurationRequest, SsoConfiguration, UpdateOrgRequest};
 use shared::validate::Validator;
 use shared::ApiResult;
 
@@ -17,9 +15,7 @@ pub const MAX_CERTIFICATE: usize = 16 * 1024;
 /// path identifier that parses as a UUID is always taken as an id).
 pub fn check_code(v: &mut Validator, code: &str) {
     let ok = (2..=64).contains(&code.len())
-        && code
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         && code.as_bytes()[0].is_ascii_alphanumeric()
         && uuid::Uuid::try_parse(code).is_err();
     if !ok {
@@ -29,26 +25,15 @@ pub fn check_code(v: &mut Validator, code: &str) {
 
 fn check_metadata(v: &mut Validator, m: &std::collections::BTreeMap<String, String>) {
     if m.len() > MAX_METADATA_ENTRIES {
-        v.add(
-            "metadata",
-            format!("must have at most {MAX_METADATA_ENTRIES} entries"),
-        );
+        v.add("metadata", format!("must have at most {MAX_METADATA_ENTRIES} entries"));
         return;
     }
     for (k, val) in m {
         if k.is_empty() || k.chars().count() > MAX_METADATA_KEY || k.chars().any(char::is_control) {
-            v.add(
-                "metadata",
-                format!(
-                    "keys must be 1 to {MAX_METADATA_KEY} characters without control characters"
-                ),
-            );
+            v.add("metadata", format!("keys must be 1 to {MAX_METADATA_KEY} characters without control characters"));
         }
         if val.chars().count() > MAX_METADATA_VALUE {
-            v.add(
-                &format!("metadata.{k}"),
-                format!("must be at most {MAX_METADATA_VALUE} characters"),
-            );
+            v.add(&format!("metadata.{k}"), format!("must be at most {MAX_METADATA_VALUE} characters"));
         }
     }
 }
@@ -82,18 +67,12 @@ pub fn is_domain(d: &str) -> bool {
 
 fn check_domains(v: &mut Validator, list: &[String]) {
     if list.len() > MAX_DOMAINS {
-        v.add(
-            "domains",
-            format!("must have at most {MAX_DOMAINS} entries"),
-        );
+        v.add("domains", format!("must have at most {MAX_DOMAINS} entries"));
         return;
     }
     for (i, d) in list.iter().enumerate() {
         if !is_domain(d) {
-            v.add(
-                &format!("domains[{i}]"),
-                "must be a domain name such as example.com",
-            );
+            v.add(&format!("domains[{i}]"), "must be a domain name such as example.com");
         }
     }
 }
@@ -107,10 +86,7 @@ fn check_sso(v: &mut Validator, s: &SsoConfiguration) {
     }
     if let Some(c) = &s.certificate {
         if c.len() > MAX_CERTIFICATE {
-            v.add(
-                "sso_configuration.certificate",
-                format!("must be at most {MAX_CERTIFICATE} bytes"),
-            );
+            v.add("sso_configuration.certificate", format!("must be at most {MAX_CERTIFICATE} bytes"));
         }
     }
     if let Some(u) = &s.sso_url {
@@ -148,23 +124,12 @@ pub fn check_create(b: &CreateOrgRequest) -> ApiResult<()> {
     if let Some(p) = v.required("parent_organization_id", &b.parent_organization_id) {
         v.id("parent_organization_id", p);
     }
-    v.required(
-        "can_have_child_organizations",
-        &b.can_have_child_organizations,
-    );
+    v.required("can_have_child_organizations", &b.can_have_child_organizations);
     if let Some(l) = &b.updates_email_for_escalations_from_parent {
-        v.email_list(
-            "updates_email_for_escalations_from_parent",
-            l,
-            MAX_EMAIL_LIST,
-        );
+        v.email_list("updates_email_for_escalations_from_parent", l, MAX_EMAIL_LIST);
     }
     if let Some(l) = &b.updates_email_for_escalations_from_children {
-        v.email_list(
-            "updates_email_for_escalations_from_children",
-            l,
-            MAX_EMAIL_LIST,
-        );
+        v.email_list("updates_email_for_escalations_from_children", l, MAX_EMAIL_LIST);
     }
     if let Some(u) = &b.logo_url {
         v.url("logo_url", u);
@@ -202,18 +167,10 @@ pub fn check_update(b: &UpdateOrgRequest) -> ApiResult<()> {
         v.email("updates_email", e);
     }
     if let Some(Some(l)) = &b.updates_email_for_escalations_from_parent {
-        v.email_list(
-            "updates_email_for_escalations_from_parent",
-            l,
-            MAX_EMAIL_LIST,
-        );
+        v.email_list("updates_email_for_escalations_from_parent", l, MAX_EMAIL_LIST);
     }
     if let Some(Some(l)) = &b.updates_email_for_escalations_from_children {
-        v.email_list(
-            "updates_email_for_escalations_from_children",
-            l,
-            MAX_EMAIL_LIST,
-        );
+        v.email_list("updates_email_for_escalations_from_children", l, MAX_EMAIL_LIST);
     }
     if let Some(Some(u)) = &b.logo_url {
         v.url("logo_url", u);
@@ -246,17 +203,9 @@ mod tests {
     fn create_reports_every_missing_field() {
         let err = check_create(&CreateOrgRequest::default()).unwrap_err();
         let fields: Vec<_> = err.details.iter().filter_map(|d| d.field.clone()).collect();
-        for f in [
-            "name",
-            "contact_email",
-            "parent_organization_id",
-            "can_have_child_organizations",
-            "rbac_template_id",
-        ] {
-            assert!(
-                fields.contains(&f.to_string()),
-                "{f} missing from {fields:?}"
-            );
+        for f in ["name", "contact_email", "parent_organization_id", "can_have_child_organizations", "rbac_template_id"]
+        {
+            assert!(fields.contains(&f.to_string()), "{f} missing from {fields:?}");
         }
     }
 
@@ -272,10 +221,7 @@ mod tests {
         ] {
             assert_eq!(is_domain(d), ok, "{d}");
         }
-        assert_eq!(
-            normalize_domains(vec!["B.io".into(), "b.io".into(), "a.io".into()]),
-            vec!["a.io", "b.io"]
-        );
+        assert_eq!(normalize_domains(vec!["B.io".into(), "b.io".into(), "a.io".into()]), vec!["a.io", "b.io"]);
     }
 
     #[test]

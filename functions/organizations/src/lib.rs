@@ -25,13 +25,7 @@ pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/organizations", post(handlers::create).get(handlers::list))
         .route("/organizations/filter", post(handlers::filter))
-        .route(
-            "/organizations/{organization_identifier}",
-            get(handlers::get_one).patch(handlers::update),
-        )
-        .route(
-            "/organizations/{organization_identifier}/logo",
-            post(handlers::upload_logo),
-        );
+        .route("/organizations/{organization_identifier}", get(handlers::get_one).patch(handlers::update))
+        .route("/organizations/{organization_identifier}/logo", post(handlers::upload_logo));
     shared::http_layer::finish(r, state)
 }

@@ -31,30 +31,17 @@ pub struct LogoUpload {
 const FRAMING: usize = 16 * 1024;
 
 pub async fn read_logo_upload(req: Request) -> ApiResult<LogoUpload> {
-    let ct = req
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let boundary = multer::parse_boundary(&ct)
-        .map_err(|_| ApiError::unsupported_media_type("multipart/form-data"))?;
+    let ct =
+        req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let boundary = multer::parse_boundary(&ct).map_err(|_| ApiError::unsupported_media_type("multipart/form-data"))?;
     let body = shared::extract::body_bytes(req, MAX_LOGO_BYTES + FRAMING).await?;
     let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
     let constraints = multer::Constraints::new()
         .allowed_fields(vec!["logo", "usage_type"])
-        .size_limit(
-            multer::SizeLimit::new()
-                .for_field("usage_type", 64)
-                .for_field("logo", MAX_LOGO_BYTES as u64 + 1),
-        );
+        .size_limit(multer::SizeLimit::new().for_field("usage_type", 64).for_field("logo", MAX_LOGO_BYTES as u64 + 1));
     let mut mp = multer::Multipart::with_constraints(stream, boundary, constraints);
-    let bad = |issue: &str| {
-        ApiError::bad_request(
-            "invalid_multipart",
-            format!("The multipart body is invalid: {issue}."),
-        )
-    };
+    let bad =
+        |issue: &str| ApiError::bad_request("invalid_multipart", format!("The multipart body is invalid: {issue}."));
     let mut logo: Option<Bytes> = None;
     let mut usage: Option<String> = None;
     loop {
@@ -67,8 +54,7 @@ pub async fn read_logo_upload(req: Request) -> ApiResult<LogoUpload> {
                     "unknown field; expected logo and usage_type",
                 )]))
             }
-            Err(multer::Error::FieldSizeExceeded { .. })
-            | Err(multer::Error::StreamSizeExceeded { .. }) => {
+            Err(multer::Error::FieldSizeExceeded { .. }) | Err(multer::Error::StreamSizeExceeded { .. }) => {
                 return Err(ApiError::payload_too_large(MAX_LOGO_BYTES))
             }
             Err(_) => return Err(bad("malformed parts")),
@@ -82,11 +68,7 @@ pub async fn read_logo_upload(req: Request) -> ApiResult<LogoUpload> {
         })?;
         let slot_taken = match name.as_str() {
             "logo" => logo.replace(data).is_some(),
-            _ => usage
-                .replace(
-                    String::from_utf8(data.to_vec()).map_err(|_| bad("usage_type is not text"))?,
-                )
-                .is_some(),
+            _ => usage.replace(String::from_utf8(data.to_vec()).map_err(|_| bad("usage_type is not text"))?).is_some(),
         };
         if slot_taken {
             return Err(bad(&format!("field {name} appears twice")));
@@ -100,10 +82,7 @@ pub async fn read_logo_upload(req: Request) -> ApiResult<LogoUpload> {
         Some("login") => Some(UsageType::Login),
         Some("darryl") => Some(UsageType::Darryl),
         Some(_) => {
-            details.push(ErrorDetail::field(
-                "usage_type",
-                "must be one of: login, darryl",
-            ));
+            details.push(ErrorDetail::field("usage_type", "must be one of: login, darryl"));
             None
         }
         None => {

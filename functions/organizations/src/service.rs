@@ -30,10 +30,7 @@ fn require_superadmin(caller: &Caller, what: &str) -> ApiResult<()> {
     if caller.role().manages_organizations() {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "forbidden",
-            format!("Only superadmins can {what}."),
-        ))
+        Err(ApiError::forbidden("forbidden", format!("Only superadmins can {what}.")))
     }
 }
 
@@ -47,26 +44,20 @@ async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResul
 }
 
 /// R3: superadmin only, parent accessible and accepting children, unique code.
-pub async fn create(
-    state: &AppState,
-    caller: &Caller,
-    body: CreateOrgRequest,
-) -> ApiResult<OrgResponse> {
+pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -> ApiResult<OrgResponse> {
     require_superadmin(caller, "create organizations")?;
     input::check_create(&body)?;
     let parent_ident = body.parent_organization_id.clone().unwrap_or_default();
-    let parent = load_accessible(state, caller, &parent_ident)
-        .await
-        .map_err(|e| {
-            if e.code == "organization_not_found" {
-                ApiError::not_found(
-                    "parent_organization_not_found",
-                    "The parent organization does not exist or is not accessible.",
-                )
-            } else {
-                e
-            }
-        })?;
+    let parent = load_accessible(state, caller, &parent_ident).await.map_err(|e| {
+        if e.code == "organization_not_found" {
+            ApiError::not_found(
+                "parent_organization_not_found",
+                "The parent organization does not exist or is not accessible.",
+            )
+        } else {
+            e
+        }
+    })?;
     if !parent.can_have_child_organizations {
         return Err(ApiError::conflict(
             "parent_cannot_have_children",
@@ -92,9 +83,7 @@ pub async fn create(
         contact_email: body.contact_email,
         updates_email: body.updates_email,
         parent_organization_id: Some(parent.organization_id.clone()),
-        updates_email_for_escalations_from_parent: body
-            .updates_email_for_escalations_from_parent
-            .unwrap_or_default(),
+        updates_email_for_escalations_from_parent: body.updates_email_for_escalations_from_parent.unwrap_or_default(),
         updates_email_for_escalations_from_children: body
             .updates_email_for_escalations_from_children
             .unwrap_or_default(),
@@ -124,10 +113,7 @@ pub async fn create(
     let mut actions = store.create_org_actions(&org, Some(&parent))?;
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"to": org.name}));
-    changes.insert(
-        "parent_organization_id".into(),
-        json!({"to": parent.organization_id}),
-    );
+    changes.insert("parent_organization_id".into(), json!({"to": parent.organization_id}));
     actions.push(store.activity_action(
         &Actor::of(caller),
         Change {
@@ -152,32 +138,20 @@ fn check_filter(f: &OrgFilterRequest) -> ApiResult<u32> {
     let mut details = Vec::new();
     let limit = f.limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
-        details.push(ErrorDetail::field(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
+        details.push(ErrorDetail::field("limit", format!("must be between 1 and {MAX_PAGE}")));
     }
     if let Some(feature) = &f.feature {
         if catalogue::feature(feature).is_none() {
-            details.push(ErrorDetail::field(
-                "feature",
-                "is not a feature of the catalogue",
-            ));
+            details.push(ErrorDetail::field("feature", "is not a feature of the catalogue"));
         }
     }
     for (i, p) in f.user_permissions.iter().flatten().enumerate() {
         if catalogue::permission(p).is_none() {
-            details.push(ErrorDetail::field(
-                format!("user_permissions[{i}]"),
-                "is not a permission of the catalogue",
-            ));
+            details.push(ErrorDetail::field(format!("user_permissions[{i}]"), "is not a permission of the catalogue"));
         }
     }
     if f.user_permissions.as_ref().is_some_and(|p| p.len() > 50) {
-        details.push(ErrorDetail::field(
-            "user_permissions",
-            "must have at most 50 entries",
-        ));
+        details.push(ErrorDetail::field("user_permissions", "must have at most 50 entries"));
     }
     if details.is_empty() {
         Ok(limit)
@@ -200,15 +174,12 @@ pub async fn filter(
         None => (caller.home_org().to_string(), false, false),
         Some(ident) => {
             let root = load_accessible(state, caller, ident).await?;
-            let blocks =
-                root.organization_id != caller.home_org() && !root.parent_has_access_to_descendants;
+            let blocks = root.organization_id != caller.home_org() && !root.parent_has_access_to_descendants;
             (root.organization_id, true, blocks)
         }
     };
     let include_listed = f.include_organizations_with_no_access.unwrap_or(false);
-    let include_desc_blockers = f
-        .include_organizations_with_inaccessible_descendants
-        .unwrap_or(true);
+    let include_desc_blockers = f.include_organizations_with_inaccessible_descendants.unwrap_or(true);
     let wanted_perms = f.user_permissions.clone().unwrap_or_default();
 
     let mut out: Vec<(OrgItem, Reach)> = Vec::new();
@@ -221,20 +192,14 @@ pub async fn filter(
             .into_iter()
             .filter(|e| !(explicit_root && e.descendant_id == root_id))
             .map(|e| {
-                let reach = if root_blocks_below {
-                    Reach::None
-                } else {
-                    e.reach
-                };
+                let reach = if root_blocks_below { Reach::None } else { e.reach };
                 (e.descendant_id, reach)
             })
             .filter(|(_, r)| *r == Reach::Full || (include_listed && *r == Reach::Listed))
             .collect();
         if !candidates.is_empty() {
-            let keys: Vec<(String, String)> = candidates
-                .iter()
-                .map(|(id, _)| (keys::org_pk(id), ORG_SK.to_string()))
-                .collect();
+            let keys: Vec<(String, String)> =
+                candidates.iter().map(|(id, _)| (keys::org_pk(id), ORG_SK.to_string())).collect();
             let mut items: std::collections::HashMap<String, OrgItem> = store
                 .batch_get_raw(keys, false)
                 .await?
@@ -246,17 +211,14 @@ pub async fn filter(
                 let Some(org) = items.remove(&id) else {
                     continue;
                 };
-                if f.can_have_child_organizations
-                    .is_some_and(|c| c != org.can_have_child_organizations)
-                {
+                if f.can_have_child_organizations.is_some_and(|c| c != org.can_have_child_organizations) {
                     continue;
                 }
                 if !include_desc_blockers && !org.parent_has_access_to_descendants {
                     continue;
                 }
                 if !wanted_perms.is_empty()
-                    && (reach != Reach::Full
-                        || !wanted_perms.iter().all(|p| role_has(caller.role(), p)))
+                    && (reach != Reach::Full || !wanted_perms.iter().all(|p| role_has(caller.role(), p)))
                 {
                     continue;
                 }
@@ -281,11 +243,7 @@ fn diff(changes: &mut Map<String, Value>, field: &str, from: Value, to: Value) {
 }
 
 /// Applies `body` to `org`, recording what changed. Returns the template id moved to, if any.
-fn apply_patch(
-    org: &mut OrgItem,
-    body: &UpdateOrgRequest,
-    changes: &mut Map<String, Value>,
-) -> Option<String> {
+fn apply_patch(org: &mut OrgItem, body: &UpdateOrgRequest, changes: &mut Map<String, Value>) -> Option<String> {
     macro_rules! set {
         ($field:ident, $value:expr) => {{
             let new = $value;
@@ -303,16 +261,10 @@ fn apply_patch(
         set!(updates_email, v.clone());
     }
     if let Some(v) = &body.updates_email_for_escalations_from_parent {
-        set!(
-            updates_email_for_escalations_from_parent,
-            v.clone().unwrap_or_default()
-        );
+        set!(updates_email_for_escalations_from_parent, v.clone().unwrap_or_default());
     }
     if let Some(v) = &body.updates_email_for_escalations_from_children {
-        set!(
-            updates_email_for_escalations_from_children,
-            v.clone().unwrap_or_default()
-        );
+        set!(updates_email_for_escalations_from_children, v.clone().unwrap_or_default());
     }
     if let Some(v) = &body.logo_url {
         set!(logo_url, v.clone());
@@ -321,10 +273,7 @@ fn apply_patch(
         set!(metadata, v.clone().unwrap_or_default());
     }
     if let Some(v) = &body.domains {
-        set!(
-            domains,
-            input::normalize_domains(v.clone().unwrap_or_default())
-        );
+        set!(domains, input::normalize_domains(v.clone().unwrap_or_default()));
     }
     if let Some(v) = &body.sso_configuration {
         let redact = |s: &Option<shared::model::org::SsoConfiguration>| {
@@ -333,21 +282,13 @@ fn apply_patch(
                 ..s.clone()
             }))
         };
-        diff(
-            changes,
-            "sso_configuration",
-            redact(&org.sso_configuration),
-            redact(v),
-        );
+        diff(changes, "sso_configuration", redact(&org.sso_configuration), redact(v));
         org.sso_configuration = v.clone();
     }
     if let Some(v) = &body.darryl_configuration {
         let new = v.as_ref().map(|d| DarrylConfiguration {
             // An uploaded Darryl logo survives edits of name and colour.
-            logo_url: org
-                .darryl_configuration
-                .as_ref()
-                .and_then(|o| o.logo_url.clone()),
+            logo_url: org.darryl_configuration.as_ref().and_then(|o| o.logo_url.clone()),
             darryl_config_source: d.darryl_config_source,
             name: d.name.clone(),
             color: d.color.clone(),
@@ -356,12 +297,7 @@ fn apply_patch(
     }
     if let Some(v) = &body.enable_metabase {
         let enabled = v.unwrap_or(false);
-        diff(
-            changes,
-            "enable_metabase",
-            json!(org.metabase_configuration.enabled),
-            json!(enabled),
-        );
+        diff(changes, "enable_metabase", json!(org.metabase_configuration.enabled), json!(enabled));
         org.metabase_configuration.enabled = enabled;
     }
     match &body.rbac_template_id {
@@ -409,11 +345,7 @@ async fn modify(
         if let Some(to) = &moved_to {
             // Allowed movements: the current template's allowlist must name the new one.
             let from = store
-                .get::<TemplateItem>(
-                    &keys::template_pk(&read_template(&changes, &org)),
-                    keys::TEMPLATE_SK,
-                    false,
-                )
+                .get::<TemplateItem>(&keys::template_pk(&read_template(&changes, &org)), keys::TEMPLATE_SK, false)
                 .await?;
             if !from.is_some_and(|t| t.allowlist.contains(to)) {
                 return Err(ApiError::conflict(
@@ -427,17 +359,10 @@ async fn modify(
                 keys::TEMPLATE_SK,
                 "attribute_exists(PK)",
                 None,
-                ApiError::validation(vec![ErrorDetail::field(
-                    "rbac_template_id",
-                    "no such RBAC template",
-                )]),
+                ApiError::validation(vec![ErrorDetail::field("rbac_template_id", "no such RBAC template")]),
             )?);
         }
-        actions.extend(store.domain_change_actions(
-            &org.organization_id,
-            &old_domains,
-            &org.domains,
-        )?);
+        actions.extend(store.domain_change_actions(&org.organization_id, &old_domains, &org.domains)?);
         org.version = read_version + 1;
         org.modified_at = now_ms();
         org.modified_by = Some(caller.user_id().to_string());
@@ -445,30 +370,15 @@ async fn modify(
         let org_id = org.organization_id.clone();
         actions.push(store.activity_action(
             &Actor::of(caller),
-            Change {
-                kind,
-                organization_id: &org_id,
-                target_type: "organization",
-                target_id: &org_id,
-                changes,
-            },
+            Change { kind, organization_id: &org_id, target_type: "organization", target_id: &org_id, changes },
         )?);
         match store.transact(actions).await {
             Ok(()) => return Ok(org),
-            Err(e)
-                if e.code == "version_conflict"
-                    && expected.is_none()
-                    && attempt < UPDATE_ATTEMPTS =>
-            {
-                continue
-            }
+            Err(e) if e.code == "version_conflict" && expected.is_none() && attempt < UPDATE_ATTEMPTS => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(ApiError::conflict(
-        "version_conflict",
-        "The organization was changed by another request; reload and retry.",
-    ))
+    Err(ApiError::conflict("version_conflict", "The organization was changed by another request; reload and retry."))
 }
 
 /// The template id before the change (from the recorded diff).
@@ -491,26 +401,15 @@ pub async fn update(
 ) -> ApiResult<OrgResponse> {
     require_superadmin(caller, "update organizations")?;
     input::check_update(&body)?;
-    let org = modify(
-        state,
-        caller,
-        identifier,
-        expected,
-        "organization.updated",
-        None,
-        |org, changes| Ok(apply_patch(org, &body, changes)),
-    )
+    let org = modify(state, caller, identifier, expected, "organization.updated", None, |org, changes| {
+        Ok(apply_patch(org, &body, changes))
+    })
     .await?;
     render_one(state, caller, org).await
 }
 
 /// Stores the logo under its content address and points the organization at it.
-pub async fn upload_logo(
-    state: &AppState,
-    caller: &Caller,
-    identifier: &str,
-    upload: LogoUpload,
-) -> ApiResult<String> {
+pub async fn upload_logo(state: &AppState, caller: &Caller, identifier: &str, upload: LogoUpload) -> ApiResult<String> {
     require_superadmin(caller, "change organization logos")?;
     let img = shared::logo::inspect(&upload.logo)?;
     // Check access before writing anything to S3.
@@ -533,42 +432,26 @@ pub async fn upload_logo(
     let url = format!("{}/{}", state.config.logo_base_url, key);
     let usage = upload.usage_type;
     let org_id = org.organization_id.clone();
-    modify(
-        state,
-        caller,
-        &org_id,
-        None,
-        "organization.logo_uploaded",
-        Some(org),
-        |org, changes| {
-            match usage {
-                UsageType::Login => {
-                    diff(changes, "logo_url", json!(org.logo_url), json!(url));
-                    org.logo_url = Some(url.clone());
-                }
-                UsageType::Darryl => {
-                    let mut d = org
-                        .darryl_configuration
-                        .clone()
-                        .unwrap_or(DarrylConfiguration {
-                            logo_url: None,
-                            darryl_config_source: shared::model::org::ConfigSource::Own,
-                            name: None,
-                            color: None,
-                        });
-                    diff(
-                        changes,
-                        "darryl_configuration.logo_url",
-                        json!(d.logo_url),
-                        json!(url),
-                    );
-                    d.logo_url = Some(url.clone());
-                    org.darryl_configuration = Some(d);
-                }
+    modify(state, caller, &org_id, None, "organization.logo_uploaded", Some(org), |org, changes| {
+        match usage {
+            UsageType::Login => {
+                diff(changes, "logo_url", json!(org.logo_url), json!(url));
+                org.logo_url = Some(url.clone());
             }
-            Ok(None)
-        },
-    )
+            UsageType::Darryl => {
+                let mut d = org.darryl_configuration.clone().unwrap_or(DarrylConfiguration {
+                    logo_url: None,
+                    darryl_config_source: shared::model::org::ConfigSource::Own,
+                    name: None,
+                    color: None,
+                });
+                diff(changes, "darryl_configuration.logo_url", json!(d.logo_url), json!(url));
+                d.logo_url = Some(url.clone());
+                org.darryl_configuration = Some(d);
+            }
+        }
+        Ok(None)
+    })
     .await?;
     Ok(url)
 }

@@ -24,27 +24,16 @@ use crate::view::{render, UserResponse};
 const CONCURRENCY: usize = 8;
 
 /// The organizations whose users the filter looks at.
-async fn candidate_orgs(
-    state: &AppState,
-    caller: &Caller,
-    f: &ListUserFilter,
-) -> ApiResult<Vec<String>> {
+async fn candidate_orgs(state: &AppState, caller: &Caller, f: &ListUserFilter) -> ApiResult<Vec<String>> {
     let store = state.store();
     let edges = store.all_edges(caller.home_org()).await?;
-    let accessible: Vec<String> = edges
-        .iter()
-        .filter(|e| e.reach == Reach::Full)
-        .map(|e| e.descendant_id.clone())
-        .collect();
+    let accessible: Vec<String> =
+        edges.iter().filter(|e| e.reach == Reach::Full).map(|e| e.descendant_id.clone()).collect();
     let accessible_set: HashSet<&String> = accessible.iter().collect();
     let mut orgs: Vec<String> = match &f.organization_id_list {
         None => accessible.clone(),
         Some(list) => {
-            let mut chosen: Vec<String> = list
-                .iter()
-                .filter(|o| accessible_set.contains(o))
-                .cloned()
-                .collect();
+            let mut chosen: Vec<String> = list.iter().filter(|o| accessible_set.contains(o)).cloned().collect();
             if f.include_child_users_with_org_context_access == Some(true) {
                 // Add every accessible descendant of the listed organizations.
                 for o in chosen.clone() {
@@ -61,17 +50,10 @@ async fn candidate_orgs(
     if let Some(targets) = &f.accessible_organization_list {
         // Users who can access the targets: users of each target, and of each accessible
         // ancestor of it that fully reaches it.
-        let targets: Vec<String> = targets
-            .iter()
-            .filter(|t| accessible_set.contains(t))
-            .cloned()
-            .collect();
+        let targets: Vec<String> = targets.iter().filter(|t| accessible_set.contains(t)).cloned().collect();
         let target_items = store
             .batch_get::<shared::model::org::OrgItem>(
-                targets
-                    .iter()
-                    .map(|t| (keys::org_pk(t), keys::ORG_SK.to_string()))
-                    .collect(),
+                targets.iter().map(|t| (keys::org_pk(t), keys::ORG_SK.to_string())).collect(),
                 false,
             )
             .await?;
@@ -80,10 +62,7 @@ async fn candidate_orgs(
         for t in target_items.values() {
             for a in &t.ancestors {
                 if accessible_set.contains(&a.organization_id) {
-                    edge_keys.push((
-                        keys::org_pk(&a.organization_id),
-                        keys::edge_sk(&t.organization_id),
-                    ));
+                    edge_keys.push((keys::org_pk(&a.organization_id), keys::edge_sk(&t.organization_id)));
                 }
             }
         }
@@ -101,8 +80,7 @@ async fn candidate_orgs(
 }
 
 fn matches(u: &UserItem, f: &ListUserFilter) -> bool {
-    let contains =
-        |l: &Option<Vec<String>>, v: &str| l.as_ref().is_none_or(|l| l.iter().any(|x| x == v));
+    let contains = |l: &Option<Vec<String>>, v: &str| l.as_ref().is_none_or(|l| l.iter().any(|x| x == v));
     if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let s = s.to_lowercase();
         let hit = [&u.first_name, &u.last_name, &u.preferred_name]
@@ -114,16 +92,12 @@ fn matches(u: &UserItem, f: &ListUserFilter) -> bool {
         }
     }
     contains(&f.user_id_list, &u.user_id)
-        && f.email_id_list
-            .as_ref()
-            .is_none_or(|l| l.iter().any(|e| e.trim().eq_ignore_ascii_case(&u.email)))
+        && f.email_id_list.as_ref().is_none_or(|l| l.iter().any(|e| e.trim().eq_ignore_ascii_case(&u.email)))
         && f.status_list.as_ref().is_none_or(|l| l.contains(&u.status))
         && f.role_list.as_ref().is_none_or(|l| l.contains(&u.role))
         && (f.never_logged_in != Some(true) || u.last_login.is_none())
         && (f.only_logged_in_users != Some(true) || u.last_login.is_some())
-        && f.created_by
-            .as_ref()
-            .is_none_or(|l| u.created_by.as_ref().is_some_and(|c| l.contains(c)))
+        && f.created_by.as_ref().is_none_or(|l| u.created_by.as_ref().is_some_and(|c| l.contains(c)))
         && (f.exclude_system_users != Some(true) || !u.is_internal)
 }
 
@@ -155,26 +129,13 @@ pub async fn filter(
     input::check_filter(&f, &sort)?;
     let orgs = candidate_orgs(state, caller, &f).await?;
     let store = state.store();
-    let per_org: Vec<Vec<UserItem>> = stream::iter(
-        orgs.into_iter()
-            .map(|o| async move { store.users_of_org(&o).await }),
-    )
-    .buffer_unordered(CONCURRENCY)
-    .try_collect()
-    .await?;
-    let mut users: Vec<UserItem> = per_org
-        .into_iter()
-        .flatten()
-        .filter(|u| matches(u, &f))
-        .collect();
-    let sort = if sort.is_empty() {
-        vec![SortField {
-            field: "created_at".into(),
-            sort_order: 1,
-        }]
-    } else {
-        sort
-    };
+    let per_org: Vec<Vec<UserItem>> =
+        stream::iter(orgs.into_iter().map(|o| async move { store.users_of_org(&o).await }))
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await?;
+    let mut users: Vec<UserItem> = per_org.into_iter().flatten().filter(|u| matches(u, &f)).collect();
+    let sort = if sort.is_empty() { vec![SortField { field: "created_at".into(), sort_order: 1 }] } else { sort };
     users.sort_by(|a, b| {
         sort.iter()
             .map(|s| {
@@ -190,10 +151,6 @@ pub async fn filter(
     });
     let total = users.len() as u64;
     let start = (page.page as usize).saturating_mul(page.size as usize);
-    let page_users: Vec<UserItem> = users
-        .into_iter()
-        .skip(start)
-        .take(page.size as usize)
-        .collect();
+    let page_users: Vec<UserItem> = users.into_iter().skip(start).take(page.size as usize).collect();
     Ok((render(state, page_users).await?, total))
 }

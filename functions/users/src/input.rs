@@ -126,10 +126,7 @@ fn check_name(v: &mut Validator, field: &str, value: &Option<String>) {
 pub fn check_password(v: &mut Validator, p: &str) {
     let n = p.chars().count();
     if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
-        v.add(
-            "password",
-            format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"),
-        );
+        v.add("password", format!("must be {MIN_PASSWORD} to {MAX_PASSWORD} characters"));
     } else if p.chars().any(char::is_control) {
         v.add("password", "must not contain control characters");
     }
@@ -154,11 +151,9 @@ pub fn check_create(b: &CreateUserRequest) -> ApiResult<()> {
 
 pub fn check_update(b: &UpdateUserRequest) -> ApiResult<()> {
     let mut v = Validator::new();
-    for (field, value) in [
-        ("first_name", &b.first_name),
-        ("last_name", &b.last_name),
-        ("preferred_name", &b.preferred_name),
-    ] {
+    for (field, value) in
+        [("first_name", &b.first_name), ("last_name", &b.last_name), ("preferred_name", &b.preferred_name)]
+    {
         if let Some(Some(n)) = value {
             v.text(field, n, MAX_NAME);
         }
@@ -172,10 +167,7 @@ pub fn check_update(b: &UpdateUserRequest) -> ApiResult<()> {
 fn check_ids(v: &mut Validator, field: &str, list: &Option<Vec<String>>) {
     if let Some(l) = list {
         if l.len() > MAX_LIST_FILTER {
-            v.add(
-                field,
-                format!("must have at most {MAX_LIST_FILTER} entries"),
-            );
+            v.add(field, format!("must have at most {MAX_LIST_FILTER} entries"));
         }
         for (i, id) in l.iter().enumerate() {
             v.id(&format!("{field}[{i}]"), id);
@@ -201,63 +193,37 @@ pub fn check_filter(f: &ListUserFilter, sort: &[SortField]) -> ApiResult<()> {
             v.add("filter.search", "must be at most 200 characters");
         }
     }
-    check_ids(
-        &mut v,
-        "filter.organization_id_list",
-        &f.organization_id_list,
-    );
+    check_ids(&mut v, "filter.organization_id_list", &f.organization_id_list);
     check_ids(&mut v, "filter.user_id_list", &f.user_id_list);
     check_ids(&mut v, "filter.created_by", &f.created_by);
-    check_ids(
-        &mut v,
-        "filter.accessible_organization_list",
-        &f.accessible_organization_list,
-    );
+    check_ids(&mut v, "filter.accessible_organization_list", &f.accessible_organization_list);
     if let Some(l) = &f.email_id_list {
         if l.len() > MAX_LIST_FILTER {
-            v.add(
-                "filter.email_id_list",
-                format!("must have at most {MAX_LIST_FILTER} entries"),
-            );
+            v.add("filter.email_id_list", format!("must have at most {MAX_LIST_FILTER} entries"));
         }
     }
     if f.never_logged_in == Some(true) && f.only_logged_in_users == Some(true) {
-        v.add(
-            "filter.never_logged_in",
-            "cannot be combined with only_logged_in_users",
-        );
+        v.add("filter.never_logged_in", "cannot be combined with only_logged_in_users");
     }
     if sort.len() > SORT_FIELDS.len() {
         v.add("sort", "has too many keys");
     }
     for (i, s) in sort.iter().enumerate() {
         if !SORT_FIELDS.contains(&s.field.as_str()) {
-            v.add(
-                &format!("sort[{i}].field"),
-                format!("must be one of: {}", SORT_FIELDS.join(", ")),
-            );
+            v.add(&format!("sort[{i}].field"), format!("must be one of: {}", SORT_FIELDS.join(", ")));
         }
         if s.sort_order != 1 && s.sort_order != -1 {
-            v.add(
-                &format!("sort[{i}].sort_order"),
-                "must be 1 (ascending) or -1 (descending)",
-            );
+            v.add(&format!("sort[{i}].sort_order"), "must be 1 (ascending) or -1 (descending)");
         }
     }
     v.finish()
 }
 
 /// A list of ids for bulk routes: present, 1..=max entries, each an identifier, no duplicates.
-pub fn check_id_list(
-    field: &str,
-    list: &Option<Vec<String>>,
-    max: usize,
-) -> ApiResult<Vec<String>> {
+pub fn check_id_list(field: &str, list: &Option<Vec<String>>, max: usize) -> ApiResult<Vec<String>> {
     let mut v = Validator::new();
     match v.required(field, list) {
-        Some(l) if l.is_empty() || l.len() > max => {
-            v.add(field, format!("must have 1 to {max} entries"))
-        }
+        Some(l) if l.is_empty() || l.len() > max => v.add(field, format!("must have 1 to {max} entries")),
         Some(l) => {
             for (i, id) in l.iter().enumerate() {
                 v.id(&format!("{field}[{i}]"), id);

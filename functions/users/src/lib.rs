@@ -32,11 +32,6 @@ pub fn router(state: AppState) -> Router {
         .route("/users/bulk-delete", post(handlers::bulk_delete))
         .route("/users/verify", post(handlers::verify))
         .route("/users/by-email/{email_id}", get(handlers::by_email))
-        .route(
-            "/users/{user_id}",
-            get(handlers::get_one)
-                .patch(handlers::update)
-                .delete(handlers::delete),
-        );
+        .route("/users/{user_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
     shared::http_layer::finish(r, state)
 }

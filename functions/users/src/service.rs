@@ -27,20 +27,12 @@ fn forbidden(message: &str) -> ApiError {
 }
 
 /// The caller's reach over each of `org_ids` (own organization Full; others one BatchGetItem).
-pub async fn reaches(
-    state: &AppState,
-    caller: &Caller,
-    org_ids: &[String],
-) -> ApiResult<HashMap<String, Reach>> {
+pub async fn reaches(state: &AppState, caller: &Caller, org_ids: &[String]) -> ApiResult<HashMap<String, Reach>> {
     let home = caller.home_org();
-    let mut out: HashMap<String, Reach> =
-        org_ids.iter().map(|o| (o.clone(), Reach::None)).collect();
+    let mut out: HashMap<String, Reach> = org_ids.iter().map(|o| (o.clone(), Reach::None)).collect();
     out.insert(home.to_string(), Reach::Full);
-    let keys: Vec<(String, String)> = org_ids
-        .iter()
-        .filter(|o| *o != home)
-        .map(|o| (keys::org_pk(home), keys::edge_sk(o)))
-        .collect();
+    let keys: Vec<(String, String)> =
+        org_ids.iter().filter(|o| *o != home).map(|o| (keys::org_pk(home), keys::edge_sk(o))).collect();
     if !keys.is_empty() {
         for item in state.store().batch_get_raw(keys, true).await? {
             let e: EdgeItem = from_item(item)?;
@@ -54,53 +46,31 @@ pub async fn reaches(
 /// Loads a user the caller may read (R7): themself, or (admin/superadmin) a user of an
 /// organization they fully reach. Unreachable users are 404; reachable ones a plain user may not
 /// read are 403.
-pub async fn load_readable(
-    state: &AppState,
-    caller: &Caller,
-    user_id: &str,
-) -> ApiResult<UserItem> {
+pub async fn load_readable(state: &AppState, caller: &Caller, user_id: &str) -> ApiResult<UserItem> {
     path_identifier(user_id, "user id")?;
     if user_id == caller.user_id() {
         return Ok(caller.user.clone());
     }
-    let user = state
-        .store()
-        .get_user(user_id)
-        .await?
-        .ok_or_else(user_not_found)?;
+    let user = state.store().get_user(user_id).await?.ok_or_else(user_not_found)?;
     if caller.reach(state, &user.organization_id).await? != Reach::Full {
         return Err(user_not_found());
     }
     if !caller.role().manages_users() {
-        return Err(forbidden(
-            "Only admins and superadmins can read other users.",
-        ));
+        return Err(forbidden("Only admins and superadmins can read other users."));
     }
     Ok(user)
 }
 
 /// R6: superadmin or admin, into an accessible organization; an admin cannot create a
 /// superadmin in their own organization; unique email; optional password, hashed.
-pub async fn create(
-    state: &AppState,
-    caller: &Caller,
-    body: CreateUserRequest,
-) -> ApiResult<UserResponse> {
+pub async fn create(state: &AppState, caller: &Caller, body: CreateUserRequest) -> ApiResult<UserResponse> {
     if !caller.role().manages_users() {
         return Err(forbidden("Only admins and superadmins can create users."));
     }
     input::check_create(&body)?;
-    let org = load_accessible(
-        state,
-        caller,
-        body.organization_id.as_deref().unwrap_or_default(),
-    )
-    .await?;
+    let org = load_accessible(state, caller, body.organization_id.as_deref().unwrap_or_default()).await?;
     let role = body.role.unwrap_or(Role::User);
-    if role == Role::Superadmin
-        && caller.role() == Role::Admin
-        && org.organization_id == caller.home_org()
-    {
+    if role == Role::Superadmin && caller.role() == Role::Admin && org.organization_id == caller.home_org() {
         return Err(ApiError::forbidden(
             "cannot_create_superadmin_here",
             "An admin cannot create a superadmin in their own organization.",
@@ -109,14 +79,7 @@ pub async fn create(
     let now = now_ms();
     let id = uuid::Uuid::new_v4().to_string();
     let email = body.email.unwrap_or_default().trim().to_lowercase();
-    let mut user = UserItem::new(
-        &id,
-        &org.organization_id,
-        &email,
-        role,
-        now,
-        Some(caller.user_id().to_string()),
-    );
+    let mut user = UserItem::new(&id, &org.organization_id, &email, role, now, Some(caller.user_id().to_string()));
     user.first_name = body.first_name.map(|s| s.trim().to_string());
     user.last_name = body.last_name.map(|s| s.trim().to_string());
     user.preferred_name = body.preferred_name.map(|s| s.trim().to_string());
@@ -129,10 +92,7 @@ pub async fn create(
     let mut changes = Map::new();
     changes.insert("email".into(), json!({"to": email}));
     changes.insert("role".into(), json!({"to": role}));
-    changes.insert(
-        "password".into(),
-        json!({"to": if body.password.is_some() { "(set)" } else { "(none)" }}),
-    );
+    changes.insert("password".into(), json!({"to": if body.password.is_some() { "(set)" } else { "(none)" }}));
     actions.push(store.activity_action(
         &Actor::of(caller),
         Change {
@@ -164,22 +124,11 @@ pub async fn get(state: &AppState, caller: &Caller, user_id: &str) -> ApiResult<
     render_one(state, user).await
 }
 
-pub async fn get_by_email(
-    state: &AppState,
-    caller: &Caller,
-    email: &str,
-) -> ApiResult<UserResponse> {
+pub async fn get_by_email(state: &AppState, caller: &Caller, email: &str) -> ApiResult<UserResponse> {
     if !is_email(email) {
-        return Err(ApiError::bad_request(
-            "invalid_identifier",
-            "The email in the path is not a valid email address.",
-        ));
+        return Err(ApiError::bad_request("invalid_identifier", "The email in the path is not a valid email address."));
     }
-    let id = state
-        .store()
-        .user_id_by_email(email)
-        .await?
-        .ok_or_else(user_not_found)?;
+    let id = state.store().user_id_by_email(email).await?.ok_or_else(user_not_found)?;
     get(state, caller, &id).await
 }
 
@@ -221,25 +170,16 @@ pub async fn update(
         };
         set_name("first_name", &mut user.first_name, &body.first_name);
         set_name("last_name", &mut user.last_name, &body.last_name);
-        set_name(
-            "preferred_name",
-            &mut user.preferred_name,
-            &body.preferred_name,
-        );
+        set_name("preferred_name", &mut user.preferred_name, &body.preferred_name);
         if let Some(Some(role)) = body.role {
             if role != user.role {
                 if !caller.role().manages_users() {
                     return Err(forbidden("Only admins and superadmins can change roles."));
                 }
                 if is_self {
-                    return Err(ApiError::forbidden(
-                        "cannot_change_own_role",
-                        "Nobody can change their own role.",
-                    ));
+                    return Err(ApiError::forbidden("cannot_change_own_role", "Nobody can change their own role."));
                 }
-                if caller.role() == Role::Admin
-                    && (role == Role::Superadmin || user.role == Role::Superadmin)
-                {
+                if caller.role() == Role::Admin && (role == Role::Superadmin || user.role == Role::Superadmin) {
                     return Err(ApiError::forbidden(
                         "cannot_manage_superadmin",
                         "An admin can neither assign the superadmin role nor change a superadmin's role.",
@@ -270,42 +210,31 @@ pub async fn update(
         ];
         match store.transact(actions).await {
             Ok(()) => return render_one(state, user).await,
-            Err(e)
-                if e.code == "version_conflict"
-                    && expected.is_none()
-                    && attempt < UPDATE_ATTEMPTS =>
-            {
-                continue
-            }
+            Err(e) if e.code == "version_conflict" && expected.is_none() && attempt < UPDATE_ATTEMPTS => continue,
             Err(e) => return Err(e),
         }
     }
-    Err(ApiError::conflict(
-        "version_conflict",
-        "The user was changed by another request; reload and retry.",
-    ))
+    Err(ApiError::conflict("version_conflict", "The user was changed by another request; reload and retry."))
 }
 
 /// Why the caller may not delete `user` (R9), if they may not.
 fn deletion_refused(caller: &Caller, user: &UserItem) -> Option<ApiError> {
     if user.user_id == caller.user_id() {
-        return Some(ApiError::forbidden(
-            "cannot_delete_self",
-            "Nobody can delete their own account.",
-        ));
+        return Some(ApiError::forbidden("cannot_delete_self", "Nobody can delete their own account."));
     }
     if caller.role() == Role::Admin && user.role == Role::Superadmin {
-        return Some(ApiError::forbidden(
-            "cannot_manage_superadmin",
-            "An admin cannot delete a superadmin.",
-        ));
+        return Some(ApiError::forbidden("cannot_manage_superadmin", "An admin cannot delete a superadmin."));
     }
     None
 }
 
-fn delete_actions(state: &AppState, caller: &Caller, user: &UserItem) -> ApiResult<Vec<TxAction>> {
+/// The actions deleting `user`: the user, its email guard, its API tokens, and the activity item.
+async fn delete_actions(state: &AppState, caller: &Caller, user: &UserItem) -> ApiResult<Vec<TxAction>> {
     let store = state.store();
     let mut actions = store.delete_user_actions(user)?;
+    for t in store.tokens_of(&user.user_id).await? {
+        actions.extend(store.delete_token_actions(&t)?);
+    }
     let mut changes = Map::new();
     changes.insert("email".into(), json!({"from": user.email}));
     actions.push(store.activity_action(
@@ -328,48 +257,27 @@ pub async fn delete(state: &AppState, caller: &Caller, user_id: &str) -> ApiResu
     }
     path_identifier(user_id, "user id")?;
     if user_id == caller.user_id() {
-        return Err(ApiError::forbidden(
-            "cannot_delete_self",
-            "Nobody can delete their own account.",
-        ));
+        return Err(ApiError::forbidden("cannot_delete_self", "Nobody can delete their own account."));
     }
     let user = load_readable(state, caller, user_id).await?;
     if let Some(e) = deletion_refused(caller, &user) {
         return Err(e);
     }
-    state
-        .store()
-        .transact(delete_actions(state, caller, &user)?)
-        .await
+    state.store().transact(delete_actions(state, caller, &user).await?).await
 }
 
 /// R9 for many users: every user is checked first; all are deleted in one transaction, or none.
-pub async fn bulk_delete(
-    state: &AppState,
-    caller: &Caller,
-    ids: Option<Vec<String>>,
-) -> ApiResult<Vec<String>> {
+pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<String>>) -> ApiResult<Vec<String>> {
     if !caller.role().manages_users() {
         return Err(forbidden("Only admins and superadmins can delete users."));
     }
     let ids = input::check_id_list("user_id_list", &ids, MAX_BULK_DELETE)?;
     let store = state.store();
-    let keys: Vec<(String, String)> = ids
-        .iter()
-        .map(|id| (keys::user_pk(id), USER_SK.to_string()))
-        .collect();
-    let found: HashMap<String, UserItem> = store
-        .batch_get::<UserItem>(keys, true)
-        .await?
-        .into_values()
-        .map(|u| (u.user_id.clone(), u))
-        .collect();
-    let orgs: Vec<String> = found
-        .values()
-        .map(|u| u.organization_id.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let keys: Vec<(String, String)> = ids.iter().map(|id| (keys::user_pk(id), USER_SK.to_string())).collect();
+    let found: HashMap<String, UserItem> =
+        store.batch_get::<UserItem>(keys, true).await?.into_values().map(|u| (u.user_id.clone(), u)).collect();
+    let orgs: Vec<String> =
+        found.values().map(|u| u.organization_id.clone()).collect::<HashSet<_>>().into_iter().collect();
     let reach = reaches(state, caller, &orgs).await?;
     let mut details = Vec::new();
     let mut first_status = None;
@@ -377,15 +285,13 @@ pub async fn bulk_delete(
     for (i, id) in ids.iter().enumerate() {
         let field = format!("user_id_list[{i}]");
         match found.get(id) {
-            Some(u) if reach.get(&u.organization_id) == Some(&Reach::Full) => {
-                match deletion_refused(caller, u) {
-                    Some(e) => {
-                        first_status.get_or_insert(e.status);
-                        details.push(ErrorDetail::field(field, e.message));
-                    }
-                    None => actions.extend(delete_actions(state, caller, u)?),
+            Some(u) if reach.get(&u.organization_id) == Some(&Reach::Full) => match deletion_refused(caller, u) {
+                Some(e) => {
+                    first_status.get_or_insert(e.status);
+                    details.push(ErrorDetail::field(field, e.message));
                 }
-            }
+                None => actions.extend(delete_actions(state, caller, u).await?),
+            },
             _ => {
                 first_status.get_or_insert(http_not_found());
                 details.push(ErrorDetail::field(field, "no accessible user has this id"));
@@ -394,15 +300,14 @@ pub async fn bulk_delete(
     }
     if !details.is_empty() {
         let status = first_status.unwrap_or(http_not_found());
-        let code = if status == http_not_found() {
-            "user_not_found"
-        } else {
-            "forbidden"
-        };
-        return Err(
-            ApiError::new(status, code, "Some users cannot be deleted; none were.")
-                .with_details(details),
-        );
+        let code = if status == http_not_found() { "user_not_found" } else { "forbidden" };
+        return Err(ApiError::new(status, code, "Some users cannot be deleted; none were.").with_details(details));
+    }
+    if actions.len() > shared::store::MAX_TX_ACTIONS {
+        return Err(ApiError::bad_request(
+            "bulk_delete_too_large",
+            "These users hold too many API tokens to delete in one request; delete fewer users at once.",
+        ));
     }
     store.transact(actions).await?;
     Ok(ids)
@@ -422,11 +327,7 @@ pub struct VerifyEntry {
 
 /// For each email: the user with that email and the organization owning its domain, each only
 /// if the caller may read it (otherwise null: existence never leaks across tenants).
-pub async fn verify(
-    state: &AppState,
-    caller: &Caller,
-    emails: Option<Vec<String>>,
-) -> ApiResult<Vec<VerifyEntry>> {
+pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String>>) -> ApiResult<Vec<VerifyEntry>> {
     let mut v = Validator::new();
     let emails = match v.required("email_ids", &emails) {
         Some(l) if l.is_empty() || l.len() > MAX_VERIFY => {
@@ -442,57 +343,31 @@ pub async fn verify(
     v.finish()?;
     let store = state.store();
     let norm: Vec<String> = emails.iter().map(|e| e.trim().to_lowercase()).collect();
-    let domains: Vec<String> = norm
-        .iter()
-        .filter_map(|e| e.rsplit_once('@').map(|(_, d)| d.to_string()))
-        .collect();
+    let domains: Vec<String> = norm.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d.to_string())).collect();
     // One BatchGet for every email guard and domain guard.
-    let mut wanted: Vec<(String, String)> = norm
-        .iter()
-        .map(|e| (keys::email_pk(e), keys::GUARD_SK.to_string()))
-        .collect();
-    wanted.extend(
-        domains
-            .iter()
-            .map(|d| (keys::domain_pk(d), keys::GUARD_SK.to_string())),
-    );
+    let mut wanted: Vec<(String, String)> =
+        norm.iter().map(|e| (keys::email_pk(e), keys::GUARD_SK.to_string())).collect();
+    wanted.extend(domains.iter().map(|d| (keys::domain_pk(d), keys::GUARD_SK.to_string())));
     let mut user_of_email: HashMap<String, String> = HashMap::new();
     let mut org_of_domain: HashMap<String, String> = HashMap::new();
     for item in store.batch_get_raw(wanted, false).await? {
-        let pk = item
-            .get(keys::PK)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default();
+        let pk = item.get(keys::PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
         if pk.starts_with("EMAIL#") {
             let g: EmailGuard = from_item(item)?;
             user_of_email.insert(pk.trim_start_matches("EMAIL#").to_string(), g.user_id);
         } else {
             let g: shared::store::orgs::DomainGuard = from_item(item)?;
-            org_of_domain.insert(
-                pk.trim_start_matches("DOMAIN#").to_string(),
-                g.organization_id,
-            );
+            org_of_domain.insert(pk.trim_start_matches("DOMAIN#").to_string(), g.organization_id);
         }
     }
     // Users and organizations, then what the caller reaches of them.
-    let mut wanted: Vec<(String, String)> = user_of_email
-        .values()
-        .map(|u| (keys::user_pk(u), USER_SK.to_string()))
-        .collect();
-    wanted.extend(
-        org_of_domain
-            .values()
-            .map(|o| (keys::org_pk(o), keys::ORG_SK.to_string())),
-    );
+    let mut wanted: Vec<(String, String)> =
+        user_of_email.values().map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
+    wanted.extend(org_of_domain.values().map(|o| (keys::org_pk(o), keys::ORG_SK.to_string())));
     let mut users: HashMap<String, UserItem> = HashMap::new();
     let mut orgs: HashMap<String, OrgItem> = HashMap::new();
     for item in store.batch_get_raw(wanted, true).await? {
-        let sk = item
-            .get(keys::SK)
-            .and_then(|v| v.as_s().ok())
-            .cloned()
-            .unwrap_or_default();
+        let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
         if sk == USER_SK {
             let u: UserItem = from_item(item)?;
             users.insert(u.user_id.clone(), u);
@@ -507,24 +382,13 @@ pub async fn verify(
     org_ids.dedup();
     let reach = reaches(state, caller, &org_ids).await?;
     let full = |org: &str| reach.get(org) == Some(&Reach::Full);
-    let may_read_user = |u: &UserItem| {
-        u.user_id == caller.user_id() || (caller.role().manages_users() && full(&u.organization_id))
-    };
-    let readable_users: Vec<UserItem> = users
-        .values()
-        .filter(|u| may_read_user(u))
-        .cloned()
-        .collect();
-    let rendered_users: HashMap<String, UserResponse> = render(state, readable_users)
-        .await?
-        .into_iter()
-        .map(|u| (u.user_id.clone(), u))
-        .collect();
-    let readable_orgs: Vec<(OrgItem, Reach)> = orgs
-        .values()
-        .filter(|o| full(&o.organization_id))
-        .map(|o| (o.clone(), Reach::Full))
-        .collect();
+    let may_read_user =
+        |u: &UserItem| u.user_id == caller.user_id() || (caller.role().manages_users() && full(&u.organization_id));
+    let readable_users: Vec<UserItem> = users.values().filter(|u| may_read_user(u)).cloned().collect();
+    let rendered_users: HashMap<String, UserResponse> =
+        render(state, readable_users).await?.into_iter().map(|u| (u.user_id.clone(), u)).collect();
+    let readable_orgs: Vec<(OrgItem, Reach)> =
+        orgs.values().filter(|o| full(&o.organization_id)).map(|o| (o.clone(), Reach::Full)).collect();
     let rendered_orgs: HashMap<String, shared::model::org::OrgResponse> =
         render_orgs(state, caller, readable_orgs, false)
             .await?
@@ -538,14 +402,8 @@ pub async fn verify(
             let domain = e.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
             VerifyEntry {
                 email_id: original.clone(),
-                user: user_of_email
-                    .get(e)
-                    .and_then(|id| rendered_users.get(id))
-                    .cloned(),
-                organization: org_of_domain
-                    .get(domain)
-                    .and_then(|id| rendered_orgs.get(id))
-                    .cloned(),
+                user: user_of_email.get(e).and_then(|id| rendered_users.get(id)).cloned(),
+                organization: org_of_domain.get(domain).and_then(|id| rendered_orgs.get(id)).cloned(),
             }
         })
         .collect())

@@ -69,8 +69,5 @@ pub async fn render(state: &AppState, users: Vec<UserItem>) -> ApiResult<Vec<Use
 }
 
 pub async fn render_one(state: &AppState, user: UserItem) -> ApiResult<UserResponse> {
-    render(state, vec![user])
-        .await?
-        .pop()
-        .ok_or_else(|| shared::ApiError::internal("render returned nothing"))
+    render(state, vec![user]).await?.pop().ok_or_else(|| shared::ApiError::internal("render returned nothing"))
 }

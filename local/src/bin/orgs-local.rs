@@ -25,16 +25,26 @@ async fn main() {
         Some("setup") => setup(&state).await,
         Some("serve") => {
             let port = match args.get(1).map(String::as_str) {
-                Some("--port") => args
-                    .get(2)
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or_else(|| usage()),
+                Some("--port") => args.get(2).and_then(|p| p.parse().ok()).unwrap_or_else(|| usage()),
                 None => 3000,
                 _ => usage(),
             };
             let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
             eprintln!("serving the API on http://{addr}");
-            orgs_local::gateway::serve(state, addr).await
+            // LOCAL_AUTH=token refuses requests without a token, as the deployed API does.
+            let mode = match std::env::var("LOCAL_AUTH").as_deref() {
+                Ok("token") => orgs_local::gateway::HeaderIdentity::Refused,
+                _ => orgs_local::gateway::HeaderIdentity::Allowed,
+            };
+            eprintln!(
+                "identity: Authorization: Bearer <token> (authorizer){}",
+                if mode == orgs_local::gateway::HeaderIdentity::Allowed {
+                    ", or User-ID / Organization-ID headers"
+                } else {
+                    " only"
+                }
+            );
+            orgs_local::gateway::serve(state, addr, mode).await
         }
         _ => usage(),
     };
@@ -56,9 +66,7 @@ async fn setup(state: &AppState) -> Result<(), String> {
     if let Some(e) = env("BOOTSTRAP_ADMIN_EMAIL") {
         opts.admin_email = e;
     }
-    let (m, fresh) = bootstrap(&state.store(), &opts)
-        .await
-        .map_err(|e| e.to_string())?;
+    let (m, fresh) = bootstrap(&state.store(), &opts).await.map_err(|e| e.to_string())?;
     println!(
         "{}",
         serde_json::json!({

@@ -158,9 +158,7 @@ impl OrgItem {
 
 /// Deserialises a present field (value or `null`) as `Some(..)`, so that with `#[serde(default)]`
 /// an absent field is `None`, `null` is `Some(None)` and a value is `Some(Some(v))`.
-pub fn patch_field<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
+pub fn patch_field<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -312,8 +310,7 @@ mod tests {
 
     #[test]
     fn patch_distinguishes_absent_null_and_value() {
-        let p: UpdateOrgRequest =
-            serde_json::from_str(r#"{"updates_email": null, "name": "x"}"#).unwrap();
+        let p: UpdateOrgRequest = serde_json::from_str(r#"{"updates_email": null, "name": "x"}"#).unwrap();
         assert_eq!(p.updates_email, Some(None));
         assert_eq!(p.name, Some(Some("x".to_string())));
         assert_eq!(p.contact_email, None);
@@ -321,9 +318,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        assert!(
-            serde_json::from_str::<UpdateOrgRequest>(r#"{"parent_has_access": false}"#).is_err()
-        );
+        assert!(serde_json::from_str::<UpdateOrgRequest>(r#"{"parent_has_access": false}"#).is_err());
         assert!(serde_json::from_str::<CreateOrgRequest>(r#"{"version": 3}"#).is_err());
     }
 
@@ -331,8 +326,7 @@ mod tests {
     fn config_source_values() {
         let s: SsoConfiguration = serde_json::from_str(r#"{"sso_config_source":"self"}"#).unwrap();
         assert_eq!(s.sso_config_source, ConfigSource::Own);
-        let s: SsoConfiguration =
-            serde_json::from_str(r#"{"sso_config_source":"parent"}"#).unwrap();
+        let s: SsoConfiguration = serde_json::from_str(r#"{"sso_config_source":"parent"}"#).unwrap();
         assert_eq!(s.sso_config_source, ConfigSource::Parent);
     }
 }

@@ -47,42 +47,20 @@ pub const DEFAULT_TEMPLATE_ID: &str = "default";
 
 /// Built-in templates written by bootstrap (idempotently).
 pub fn builtin_templates(now: i64) -> Vec<TemplateItem> {
-    let mk =
-        |id: &str, name: &str, parent_user: Visibility, parent_data: Visibility, allow: &[&str]| {
-            TemplateItem {
-                pk: crate::keys::template_pk(id),
-                sk: crate::keys::TEMPLATE_SK.to_string(),
-                template_id: id.to_string(),
-                display_name: name.to_string(),
-                parent_visibility: ParentVisibility {
-                    user_mgmt: parent_user,
-                    org_data: parent_data,
-                },
-                child_visibility: OrgDataVisibility {
-                    org_data: Visibility::FullAccess,
-                },
-                org_visibility: OrgDataVisibility {
-                    org_data: Visibility::FullAccess,
-                },
-                allowlist: allow.iter().map(|s| s.to_string()).collect(),
-                created_at: now,
-                version: 1,
-            }
-        };
+    let mk = |id: &str, name: &str, parent_user: Visibility, parent_data: Visibility, allow: &[&str]| TemplateItem {
+        pk: crate::keys::template_pk(id),
+        sk: crate::keys::TEMPLATE_SK.to_string(),
+        template_id: id.to_string(),
+        display_name: name.to_string(),
+        parent_visibility: ParentVisibility { user_mgmt: parent_user, org_data: parent_data },
+        child_visibility: OrgDataVisibility { org_data: Visibility::FullAccess },
+        org_visibility: OrgDataVisibility { org_data: Visibility::FullAccess },
+        allowlist: allow.iter().map(|s| s.to_string()).collect(),
+        created_at: now,
+        version: 1,
+    };
     vec![
-        mk(
-            DEFAULT_TEMPLATE_ID,
-            "Default",
-            Visibility::FullAccess,
-            Visibility::FullAccess,
-            &["parent_read_only"],
-        ),
-        mk(
-            "parent_read_only",
-            "Parent read-only",
-            Visibility::ReadOnly,
-            Visibility::ReadOnly,
-            &[DEFAULT_TEMPLATE_ID],
-        ),
+        mk(DEFAULT_TEMPLATE_ID, "Default", Visibility::FullAccess, Visibility::FullAccess, &["parent_read_only"]),
+        mk("parent_read_only", "Parent read-only", Visibility::ReadOnly, Visibility::ReadOnly, &[DEFAULT_TEMPLATE_ID]),
     ]
 }

@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod orgs;
+pub mod tokens;
 pub mod users;
 
 use std::collections::HashMap;
@@ -45,12 +46,7 @@ where
             tracing::warn!(error = ?err, "store unreachable");
             ApiError::unavailable()
         }
-        SdkError::ServiceError(se)
-            if se
-                .err()
-                .code()
-                .is_some_and(|c| RETRYABLE_CODES.contains(&c)) =>
-        {
+        SdkError::ServiceError(se) if se.err().code().is_some_and(|c| RETRYABLE_CODES.contains(&c)) => {
             tracing::warn!(code = ?se.err().code(), "store busy");
             ApiError::unavailable()
         }
@@ -67,16 +63,11 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> ApiResult<T> {
 }
 
 pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
-    HashMap::from([
-        (PK.to_string(), AttributeValue::S(pk.into())),
-        (SK.to_string(), AttributeValue::S(sk.into())),
-    ])
+    HashMap::from([(PK.to_string(), AttributeValue::S(pk.into())), (SK.to_string(), AttributeValue::S(sk.into()))])
 }
 
 fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name)
-        .and_then(|v| v.as_s().ok())
-        .map(String::as_str)
+    item.get(name).and_then(|v| v.as_s().ok()).map(String::as_str)
 }
 
 /// One action of a transaction and the error to answer if its condition fails.
@@ -95,18 +86,11 @@ pub mod cursor {
 
     /// Decodes a cursor that must point into `prefix`; anything else is a 400.
     pub fn decode(cursor: &str, prefix: &str) -> ApiResult<String> {
-        let bad = || {
-            ApiError::bad_request(
-                "invalid_cursor",
-                "The cursor is not one this list returned.",
-            )
-        };
+        let bad = || ApiError::bad_request("invalid_cursor", "The cursor is not one this list returned.");
         if cursor.len() > 512 {
             return Err(bad());
         }
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(cursor)
-            .map_err(|_| bad())?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
         let sk = String::from_utf8(bytes).map_err(|_| bad())?;
         if sk.starts_with(prefix) {
             Ok(sk)
@@ -129,12 +113,7 @@ impl<'a> Store<'a> {
     }
 
     /// GetItem. `consistent` for reads that decide access or feed a conditional write.
-    pub async fn get<T: DeserializeOwned>(
-        &self,
-        pk: &str,
-        sk: &str,
-        consistent: bool,
-    ) -> ApiResult<Option<T>> {
+    pub async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str, consistent: bool) -> ApiResult<Option<T>> {
         let out = self
             .client
             .get_item()
@@ -149,22 +128,12 @@ impl<'a> Store<'a> {
 
     /// BatchGetItem of up to any number of keys (chunks of 100, unprocessed keys retried a bounded
     /// number of times). Returns raw items in no particular order; missing keys are absent.
-    pub async fn batch_get_raw(
-        &self,
-        keys: Vec<(String, String)>,
-        consistent: bool,
-    ) -> ApiResult<Vec<Item>> {
+    pub async fn batch_get_raw(&self, keys: Vec<(String, String)>, consistent: bool) -> ApiResult<Vec<Item>> {
         let mut seen = std::collections::HashSet::new();
-        let keys: Vec<_> = keys
-            .into_iter()
-            .filter(|k| seen.insert(k.clone()))
-            .collect();
+        let keys: Vec<_> = keys.into_iter().filter(|k| seen.insert(k.clone())).collect();
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(100) {
-            let mut pending: Vec<Item> = chunk
-                .iter()
-                .map(|(p, s)| key(p.clone(), s.clone()))
-                .collect();
+            let mut pending: Vec<Item> = chunk.iter().map(|(p, s)| key(p.clone(), s.clone())).collect();
             let mut attempts = 0;
             while !pending.is_empty() {
                 attempts += 1;
@@ -176,13 +145,8 @@ impl<'a> Store<'a> {
                     .consistent_read(consistent)
                     .build()
                     .map_err(ApiError::internal)?;
-                let resp = self
-                    .client
-                    .batch_get_item()
-                    .request_items(self.table, ka)
-                    .send()
-                    .await
-                    .map_err(map_sdk_error)?;
+                let resp =
+                    self.client.batch_get_item().request_items(self.table, ka).send().await.map_err(map_sdk_error)?;
                 if let Some(mut r) = resp.responses {
                     out.extend(r.remove(self.table).unwrap_or_default());
                 }
@@ -246,11 +210,7 @@ impl<'a> Store<'a> {
             q = q.set_exclusive_start_key(Some(key(pk, sk)));
         }
         let resp = q.send().await.map_err(map_sdk_error)?;
-        let last = resp
-            .last_evaluated_key
-            .as_ref()
-            .and_then(|k| str_attr(k, SK))
-            .map(str::to_string);
+        let last = resp.last_evaluated_key.as_ref().and_then(|k| str_attr(k, SK)).map(str::to_string);
         Ok((resp.items.unwrap_or_default(), last))
     }
 
@@ -261,21 +221,10 @@ impl<'a> Store<'a> {
             return Ok(());
         }
         if actions.len() > MAX_TX_ACTIONS {
-            return Err(ApiError::internal(format!(
-                "transaction of {} actions",
-                actions.len()
-            )));
+            return Err(ApiError::internal(format!("transaction of {} actions", actions.len())));
         }
-        let (items, errors): (Vec<_>, Vec<_>) = actions
-            .into_iter()
-            .map(|a| (a.action, a.on_condition_failed))
-            .unzip();
-        let res = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
+        let (items, errors): (Vec<_>, Vec<_>) = actions.into_iter().map(|a| (a.action, a.on_condition_failed)).unzip();
+        let res = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match res {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(se)) if se.err().is_transaction_canceled_exception() => {
@@ -289,10 +238,7 @@ impl<'a> Store<'a> {
                     match r.code.as_deref() {
                         Some("ConditionalCheckFailed") => {
                             return Err(errors.get(i).cloned().unwrap_or_else(|| {
-                                ApiError::conflict(
-                                    "conflict",
-                                    "The request conflicts with the current state.",
-                                )
+                                ApiError::conflict("conflict", "The request conflicts with the current state.")
                             }))
                         }
                         Some("ThrottlingError") | Some("ProvisionedThroughputExceeded") => {
@@ -337,10 +283,7 @@ pub mod tx {
             .set_expression_attribute_values(values)
             .build()
             .map_err(ApiError::internal)?;
-        Ok(TxAction {
-            action: TransactWriteItem::builder().put(put).build(),
-            on_condition_failed: on_fail,
-        })
+        Ok(TxAction { action: TransactWriteItem::builder().put(put).build(), on_condition_failed: on_fail })
     }
 
     /// Delete the item at `pk`/`sk` under a condition.
@@ -359,10 +302,7 @@ pub mod tx {
             .set_expression_attribute_values(values)
             .build()
             .map_err(ApiError::internal)?;
-        Ok(TxAction {
-            action: TransactWriteItem::builder().delete(d).build(),
-            on_condition_failed: on_fail,
-        })
+        Ok(TxAction { action: TransactWriteItem::builder().delete(d).build(), on_condition_failed: on_fail })
     }
 
     /// `{":name": S(value)}` for a condition.
@@ -386,10 +326,7 @@ pub mod tx {
             .set_expression_attribute_values(values)
             .build()
             .map_err(ApiError::internal)?;
-        Ok(TxAction {
-            action: TransactWriteItem::builder().condition_check(cc).build(),
-            on_condition_failed: on_fail,
-        })
+        Ok(TxAction { action: TransactWriteItem::builder().condition_check(cc).build(), on_condition_failed: on_fail })
     }
 }
 
@@ -401,13 +338,7 @@ mod tests {
     fn cursor_round_trip_and_binding() {
         let c = cursor::encode("DESC#abc");
         assert_eq!(cursor::decode(&c, "DESC#").unwrap(), "DESC#abc");
-        assert_eq!(
-            cursor::decode(&c, "USER#").unwrap_err().code,
-            "invalid_cursor"
-        );
-        assert_eq!(
-            cursor::decode("!!!", "DESC#").unwrap_err().code,
-            "invalid_cursor"
-        );
+        assert_eq!(cursor::decode(&c, "USER#").unwrap_err().code, "invalid_cursor");
+        assert_eq!(cursor::decode("!!!", "DESC#").unwrap_err().code, "invalid_cursor");
     }
 }

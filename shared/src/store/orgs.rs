@@ -44,20 +44,14 @@ pub struct DomainGuard {
 }
 
 fn domain_taken() -> ApiError {
-    ApiError::conflict(
-        "domain_taken",
-        "Another organization already owns one of these domains.",
-    )
+    ApiError::conflict("domain_taken", "Another organization already owns one of these domains.")
 }
 
 /// Deepest tree allowed: a create writes one edge per ancestor in one transaction.
 pub const MAX_DEPTH: usize = 40;
 
 pub fn org_not_found() -> ApiError {
-    ApiError::not_found(
-        "organization_not_found",
-        "No accessible organization has that identifier.",
-    )
+    ApiError::not_found("organization_not_found", "No accessible organization has that identifier.")
 }
 
 impl Store<'_> {
@@ -67,28 +61,17 @@ impl Store<'_> {
 
     /// The organization id for a code (one GetItem of the guard).
     pub async fn org_id_by_code(&self, code: &str) -> ApiResult<Option<String>> {
-        Ok(self
-            .get::<CodeGuard>(&keys::org_code_pk(code), GUARD_SK, false)
-            .await?
-            .map(|g| g.organization_id))
+        Ok(self.get::<CodeGuard>(&keys::org_code_pk(code), GUARD_SK, false).await?.map(|g| g.organization_id))
     }
 
     /// The organization owning an email domain (one GetItem of the guard).
     pub async fn org_id_by_domain(&self, domain: &str) -> ApiResult<Option<String>> {
-        Ok(self
-            .get::<DomainGuard>(&keys::domain_pk(domain), GUARD_SK, false)
-            .await?
-            .map(|g| g.organization_id))
+        Ok(self.get::<DomainGuard>(&keys::domain_pk(domain), GUARD_SK, false).await?.map(|g| g.organization_id))
     }
 
     /// Actions moving `org_id`'s domain guards from `old` to `new`: removed domains are released
     /// (only if still this organization's), added ones claimed (only if free).
-    pub fn domain_change_actions(
-        &self,
-        org_id: &str,
-        old: &[String],
-        new: &[String],
-    ) -> ApiResult<Vec<TxAction>> {
+    pub fn domain_change_actions(&self, org_id: &str, old: &[String], new: &[String]) -> ApiResult<Vec<TxAction>> {
         let mut actions = Vec::new();
         for d in old.iter().filter(|d| !new.contains(d)) {
             actions.push(tx::delete_if(
@@ -97,18 +80,12 @@ impl Store<'_> {
                 GUARD_SK,
                 "organization_id = :me",
                 tx::s_value(":me", org_id),
-                ApiError::conflict(
-                    "concurrent_modification",
-                    "The organization's domains changed meanwhile; retry.",
-                ),
+                ApiError::conflict("concurrent_modification", "The organization's domains changed meanwhile; retry."),
             )?);
         }
         for d in new.iter().filter(|d| !old.contains(d)) {
-            let guard = DomainGuard {
-                pk: keys::domain_pk(d),
-                sk: GUARD_SK.into(),
-                organization_id: org_id.to_string(),
-            };
+            let guard =
+                DomainGuard { pk: keys::domain_pk(d), sk: GUARD_SK.into(), organization_id: org_id.to_string() };
             actions.push(tx::put_new(self.table, &guard, domain_taken())?);
         }
         Ok(actions)
@@ -126,9 +103,7 @@ impl Store<'_> {
 
     /// The access verdict of `ancestor` over `descendant` (one consistent GetItem).
     pub async fn reach(&self, ancestor: &str, descendant: &str) -> ApiResult<Reach> {
-        let edge: Option<EdgeItem> = self
-            .get(&keys::org_pk(ancestor), &keys::edge_sk(descendant), true)
-            .await?;
+        let edge: Option<EdgeItem> = self.get(&keys::org_pk(ancestor), &keys::edge_sk(descendant), true).await?;
         Ok(edge.map(|e| e.reach).unwrap_or(Reach::None))
     }
 
@@ -140,13 +115,8 @@ impl Store<'_> {
         cursor: Option<&str>,
     ) -> ApiResult<(Vec<EdgeItem>, Option<String>)> {
         let after = cursor.map(|c| cursor::decode(c, DESC_PREFIX)).transpose()?;
-        let (items, last) = self
-            .query_prefix(&keys::org_pk(ancestor), DESC_PREFIX, limit, after, false)
-            .await?;
-        let edges = items
-            .into_iter()
-            .map(from_item)
-            .collect::<ApiResult<Vec<EdgeItem>>>()?;
+        let (items, last) = self.query_prefix(&keys::org_pk(ancestor), DESC_PREFIX, limit, after, false).await?;
+        let edges = items.into_iter().map(from_item).collect::<ApiResult<Vec<EdgeItem>>>()?;
         Ok((edges, last.map(|sk| cursor::encode(&sk))))
     }
 
@@ -156,9 +126,7 @@ impl Store<'_> {
         let mut out = Vec::new();
         let mut after = None;
         loop {
-            let (items, last) = self
-                .query_prefix(&keys::org_pk(ancestor), DESC_PREFIX, 1000, after, false)
-                .await?;
+            let (items, last) = self.query_prefix(&keys::org_pk(ancestor), DESC_PREFIX, 1000, after, false).await?;
             for item in items {
                 out.push(from_item(item)?);
             }
@@ -171,11 +139,7 @@ impl Store<'_> {
 
     /// The transaction actions that create `org` under `parent`: the item, the code guard, every
     /// closure edge, and checks that the parent still accepts children and the template exists.
-    pub fn create_org_actions(
-        &self,
-        org: &OrgItem,
-        parent: Option<&OrgItem>,
-    ) -> ApiResult<Vec<TxAction>> {
+    pub fn create_org_actions(&self, org: &OrgItem, parent: Option<&OrgItem>) -> ApiResult<Vec<TxAction>> {
         let t = self.table;
         let mut actions = Vec::with_capacity(org.ancestors.len() + 4);
         actions.push(tx::put_new(
@@ -192,10 +156,7 @@ impl Store<'_> {
             actions.push(tx::put_new(
                 t,
                 &guard,
-                ApiError::conflict(
-                    "organization_code_taken",
-                    "Another organization already has that code.",
-                ),
+                ApiError::conflict("organization_code_taken", "Another organization already has that code."),
             )?);
         }
         actions.extend(self.domain_change_actions(&org.organization_id, &[], &org.domains)?);
@@ -234,10 +195,7 @@ impl Store<'_> {
             keys::TEMPLATE_SK,
             "attribute_exists(PK)",
             None,
-            ApiError::validation(vec![crate::error::ErrorDetail::field(
-                "rbac_template_id",
-                "no such RBAC template",
-            )]),
+            ApiError::validation(vec![crate::error::ErrorDetail::field("rbac_template_id", "no such RBAC template")]),
         )?);
         Ok(actions)
     }
@@ -248,13 +206,7 @@ impl Store<'_> {
             self.table,
             org,
             Some("attribute_exists(PK) AND version = :v"),
-            Some(
-                [(
-                    ":v".to_string(),
-                    AttributeValue::N(expected_version.to_string()),
-                )]
-                .into(),
-            ),
+            Some([(":v".to_string(), AttributeValue::N(expected_version.to_string()))].into()),
             ApiError::conflict(
                 "version_conflict",
                 "The organization was changed by another request; reload and retry.",

@@ -29,28 +29,17 @@ impl Store<'_> {
     }
 
     pub async fn user_id_by_email(&self, email: &str) -> ApiResult<Option<String>> {
-        Ok(self
-            .get::<EmailGuard>(&keys::email_pk(email), GUARD_SK, true)
-            .await?
-            .map(|g| g.user_id))
+        Ok(self.get::<EmailGuard>(&keys::email_pk(email), GUARD_SK, true).await?.map(|g| g.user_id))
     }
 
     /// Actions that create `user`: the item and its email guard.
     pub fn create_user_actions(&self, user: &UserItem) -> ApiResult<Vec<TxAction>> {
         let t = self.table;
         Ok(vec![
+            tx::put_new(t, user, ApiError::conflict("user_exists", "The user already exists."))?,
             tx::put_new(
                 t,
-                user,
-                ApiError::conflict("user_exists", "The user already exists."),
-            )?,
-            tx::put_new(
-                t,
-                &EmailGuard {
-                    pk: keys::email_pk(&user.email),
-                    sk: GUARD_SK.into(),
-                    user_id: user.user_id.clone(),
-                },
+                &EmailGuard { pk: keys::email_pk(&user.email), sk: GUARD_SK.into(), user_id: user.user_id.clone() },
                 ApiError::conflict("email_taken", "A user with that email already exists."),
             )?,
         ])
@@ -58,25 +47,15 @@ impl Store<'_> {
 
     /// Actions that delete `user` as read at its version, with its email guard.
     pub fn delete_user_actions(&self, user: &UserItem) -> ApiResult<Vec<TxAction>> {
-        let changed = || {
-            ApiError::conflict(
-                "version_conflict",
-                "The user was changed by another request; reload and retry.",
-            )
-        };
+        let changed =
+            || ApiError::conflict("version_conflict", "The user was changed by another request; reload and retry.");
         Ok(vec![
             tx::delete_if(
                 self.table,
                 &keys::user_pk(&user.user_id),
                 USER_SK,
                 "version = :v",
-                Some(
-                    [(
-                        ":v".to_string(),
-                        AttributeValue::N(user.version.to_string()),
-                    )]
-                    .into(),
-                ),
+                Some([(":v".to_string(), AttributeValue::N(user.version.to_string()))].into()),
                 changed(),
             )?,
             tx::delete_if(
@@ -91,26 +70,13 @@ impl Store<'_> {
     }
 
     /// The action that replaces `user` if its stored version is still `expected_version`.
-    pub fn update_user_action(
-        &self,
-        user: &UserItem,
-        expected_version: u64,
-    ) -> ApiResult<TxAction> {
+    pub fn update_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
         tx::put_if(
             self.table,
             user,
             Some("attribute_exists(PK) AND version = :v"),
-            Some(
-                [(
-                    ":v".to_string(),
-                    AttributeValue::N(expected_version.to_string()),
-                )]
-                .into(),
-            ),
-            ApiError::conflict(
-                "version_conflict",
-                "The user was changed by another request; reload and retry.",
-            ),
+            Some([(":v".to_string(), AttributeValue::N(expected_version.to_string()))].into()),
+            ApiError::conflict("version_conflict", "The user was changed by another request; reload and retry."),
         )
     }
 
@@ -126,10 +92,7 @@ impl Store<'_> {
                 .index_name(GSI1)
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(
-                    ":pk",
-                    AttributeValue::S(keys::org_users_gsi_pk(org_id)),
-                )
+                .expression_attribute_values(":pk", AttributeValue::S(keys::org_users_gsi_pk(org_id)))
                 .set_exclusive_start_key(start)
                 .send()
                 .await
@@ -146,12 +109,7 @@ impl Store<'_> {
 
     /// Records a successful authentication (for the authorizer): one UpdateItem, and only when
     /// the stored `last_login` is older than `min_interval_ms`, so busy callers cost no writes.
-    pub async fn record_login(
-        &self,
-        user_id: &str,
-        now: i64,
-        min_interval_ms: i64,
-    ) -> ApiResult<()> {
+    pub async fn record_login(&self, user_id: &str, now: i64, min_interval_ms: i64) -> ApiResult<()> {
         let res = self
             .client
             .update_item()

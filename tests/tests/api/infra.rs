@@ -1,48 +1,67 @@
-//! The SAM template lists exactly the routes the routers serve, each function's binary exists,
-//! and the table it defines is the one the store uses.
+//! The SAM template serves exactly the routes the routers serve, each one behind the Lambda
+//! authorizer, through an integration that overwrites User-ID and Organization-ID from the
+//! authorizer's context; every function it names is a binary of the workspace.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use orgs_local::functions::FUNCTIONS;
 use orgs_local::table::template;
+use serde_yaml::Value;
+
+/// The text inside a `!Ref X`, `!GetAtt X.Arn` or `!Sub "...${X}..."` tag.
+fn tagged(v: &Value, tag: &str) -> String {
+    match v {
+        Value::Tagged(t) if t.tag == tag => t.value.as_str().unwrap_or_default().to_string(),
+        other => panic!("expected {tag}, got {other:?}"),
+    }
+}
 
 #[test]
-fn template_routes_equal_router_routes() {
+fn every_route_is_authorized_mapped_and_served() {
     let t = template().unwrap();
     let resources = t.get("Resources").unwrap().as_mapping().unwrap();
+    let by_name: BTreeMap<String, &Value> =
+        resources.iter().map(|(k, v)| (k.as_str().unwrap().to_string(), v)).collect();
+    let kind = |v: &Value| v.get("Type").and_then(Value::as_str).unwrap_or_default().to_string();
+
     let mut in_template = BTreeSet::new();
-    let mut binaries = BTreeSet::new();
-    for (_, r) in resources {
-        if r.get("Type").and_then(|t| t.as_str()) != Some("AWS::Serverless::Function") {
+    for (name, r) in &by_name {
+        if kind(r) != "AWS::ApiGatewayV2::Route" {
             continue;
         }
-        let binary = r["Metadata"]["BuildProperties"]["Binary"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        binaries.insert(binary.clone());
-        if let Some(events) = r["Properties"].get("Events").and_then(|e| e.as_mapping()) {
-            for (_, e) in events {
-                if e["Type"].as_str() == Some("HttpApi") {
-                    let p = &e["Properties"];
-                    in_template.insert((
-                        binary.clone(),
-                        p["Method"].as_str().unwrap().to_string(),
-                        p["Path"].as_str().unwrap().to_string(),
-                    ));
-                }
-            }
-        }
+        let p = &r["Properties"];
+        assert_eq!(p["AuthorizationType"].as_str(), Some("CUSTOM"), "{name} is not behind the authorizer");
+        let authorizer = tagged(&p["AuthorizerId"], "!Ref");
+        assert_eq!(kind(by_name[&authorizer]), "AWS::ApiGatewayV2::Authorizer", "{name}");
+        let target = tagged(&p["Target"], "!Sub");
+        let integration = target.trim_start_matches("integrations/${").trim_end_matches('}').to_string();
+        let i = &by_name[&integration]["Properties"];
+        let params = i["RequestParameters"].as_mapping().unwrap_or_else(|| panic!("{integration} has no mapping"));
+        let mapping = |h: &str| params.get(Value::String(format!("overwrite:header.{h}"))).and_then(Value::as_str);
+        assert_eq!(mapping("User-ID"), Some("$context.authorizer.user_id"), "{integration}");
+        assert_eq!(mapping("Organization-ID"), Some("$context.authorizer.organization_id"), "{integration}");
+        let function = tagged(&i["IntegrationUri"], "!GetAtt").trim_end_matches(".Arn").to_string();
+        let binary = by_name[&function]["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap().to_string();
+        let key = p["RouteKey"].as_str().unwrap();
+        let (method, path) = key.split_once(' ').unwrap();
+        assert!(in_template.insert((binary, method.to_string(), path.to_string())), "{key} twice");
     }
     let in_code: BTreeSet<_> = FUNCTIONS
         .iter()
-        .flat_map(|f| {
-            f.routes
-                .iter()
-                .map(move |(m, p)| (f.name.to_string(), m.to_string(), p.to_string()))
-        })
+        .flat_map(|f| f.routes.iter().map(move |(m, p)| (f.name.to_string(), m.to_string(), p.to_string())))
         .collect();
     assert_eq!(in_template, in_code);
-    let functions: BTreeSet<_> = FUNCTIONS.iter().map(|f| f.name.to_string()).collect();
-    assert!(functions.is_subset(&binaries), "every function is deployed");
+
+    // The authorizer answers with simple responses and caches for a bounded time.
+    let a = by_name.values().find(|r| kind(r) == "AWS::ApiGatewayV2::Authorizer").unwrap();
+    assert_eq!(a["Properties"]["EnableSimpleResponses"].as_bool(), Some(true));
+    let ttl = a["Properties"]["AuthorizerResultTtlInSeconds"].as_u64().unwrap();
+    assert!(ttl <= 60, "revocation delay {ttl}s");
+
+    // Every function's binary is a package of the workspace.
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../functions");
+    for r in by_name.values().filter(|r| kind(r) == "AWS::Serverless::Function") {
+        let binary = r["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap();
+        assert!(workspace.join(binary).join("Cargo.toml").exists(), "no crate for {binary}");
+    }
 }

@@ -7,19 +7,18 @@ use shared::model::user::Role;
 #[tokio::test]
 async fn superadmin_updates_fields_and_clears_with_null() {
     let api = TestApi::new().await;
-    let org = api
-        .create_org(
-            &api.root_org,
-            json!({"code": "upd", "updates_email": "u@x.io", "metadata": {"a": "1"}}),
-        )
-        .await;
+    let org =
+        api.create_org(&api.root_org, json!({"code": "upd", "updates_email": "u@x.io", "metadata": {"a": "1"}})).await;
     let r = api
-        .patch(&format!("/organizations/{org}"), json!({
-            "name": "Renamed", "updates_email": null, "metadata": {"b": "2"}, "enable_metabase": true,
-            "updates_email_for_escalations_from_parent": ["p@x.io"],
-            "sso_configuration": {"sso_config_source": "self", "sso_url": "https://idp.x.io"},
-            "darryl_configuration": {"darryl_config_source": "self", "name": "Bot"}
-        }))
+        .patch(
+            &format!("/organizations/{org}"),
+            json!({
+                "name": "Renamed", "updates_email": null, "metadata": {"b": "2"}, "enable_metabase": true,
+                "updates_email_for_escalations_from_parent": ["p@x.io"],
+                "sso_configuration": {"sso_config_source": "self", "sso_url": "https://idp.x.io"},
+                "darryl_configuration": {"darryl_config_source": "self", "name": "Bot"}
+            }),
+        )
         .send()
         .await;
     r.expect(200);
@@ -27,25 +26,13 @@ async fn superadmin_updates_fields_and_clears_with_null() {
     assert_eq!(d["name"], "Renamed");
     assert!(d["updates_email"].is_null());
     assert_eq!(d["metadata"], json!({"b": "2"}));
-    assert_eq!(
-        d["updates_email_for_escalations_from_parent"],
-        json!(["p@x.io"])
-    );
-    assert_eq!(
-        d["configuration"]["metabase_configuration"]["enabled"],
-        true
-    );
-    assert_eq!(
-        d["configuration"]["sso_configuration"]["sso_url"],
-        "https://idp.x.io"
-    );
+    assert_eq!(d["updates_email_for_escalations_from_parent"], json!(["p@x.io"]));
+    assert_eq!(d["configuration"]["metabase_configuration"]["enabled"], true);
+    assert_eq!(d["configuration"]["sso_configuration"]["sso_url"], "https://idp.x.io");
     assert_eq!(d["version"], 2);
     assert!(d["modified_at"].as_i64().unwrap() >= d["created_at"].as_i64().unwrap());
     // the same by code, and the activity trail
-    let r = api
-        .patch("/organizations/upd", json!({"contact_email": "new@x.io"}))
-        .send()
-        .await;
+    let r = api.patch("/organizations/upd", json!({"contact_email": "new@x.io"})).send().await;
     r.expect(200);
     assert_eq!(r.data()["version"], 3);
     let acts = api.activities(&org).await;
@@ -64,13 +51,7 @@ async fn a_noop_update_writes_nothing() {
     let org = api.create_org(&api.root_org, json!({})).await;
     let current = api.get(&format!("/organizations/{org}")).send().await;
     let before = api.item_count().await;
-    let r = api
-        .patch(
-            &format!("/organizations/{org}"),
-            json!({"name": current.data()["name"]}),
-        )
-        .send()
-        .await;
+    let r = api.patch(&format!("/organizations/{org}"), json!({"name": current.data()["name"]})).send().await;
     r.expect(200);
     assert_eq!(r.data()["version"], 1);
     assert_eq!(api.item_count().await, before);
@@ -96,19 +77,12 @@ async fn only_superadmins_of_accessible_orgs_update_r4() {
         .send()
         .await
         .expect_error(404, "organization_not_found");
-    api.patch(
-        &format!("/organizations/{}", api.root_org),
-        json!({"name": "x"}),
-    )
-    .as_user(&sa, &a)
-    .send()
-    .await
-    .expect_error(404, "organization_not_found");
-    assert_eq!(
-        api.item_count().await,
-        before + 6,
-        "only the three seeded users"
-    );
+    api.patch(&format!("/organizations/{}", api.root_org), json!({"name": "x"}))
+        .as_user(&sa, &a)
+        .send()
+        .await
+        .expect_error(404, "organization_not_found");
+    assert_eq!(api.item_count().await, before + 6, "only the three seeded users");
 }
 
 #[tokio::test]
@@ -116,22 +90,14 @@ async fn if_match_guards_against_lost_updates() {
     let api = TestApi::new().await;
     let org = api.create_org(&api.root_org, json!({})).await;
     let path = format!("/organizations/{org}");
-    api.patch(&path, json!({"name": "first"}))
-        .header("if-match", "1")
-        .send()
-        .await
-        .expect(200);
+    api.patch(&path, json!({"name": "first"})).header("if-match", "1").send().await.expect(200);
     let before = api.item_count().await;
     api.patch(&path, json!({"name": "stale"}))
         .header("if-match", "1")
         .send()
         .await
         .expect_error(409, "version_conflict");
-    api.patch(&path, json!({"name": "x"}))
-        .header("if-match", "abc")
-        .send()
-        .await
-        .expect_error(400, "invalid_if_match");
+    api.patch(&path, json!({"name": "x"})).header("if-match", "abc").send().await.expect_error(400, "invalid_if_match");
     assert_eq!(api.item_count().await, before);
     assert_eq!(api.get(&path).send().await.data()["name"], "first");
 }
@@ -144,14 +110,9 @@ async fn concurrent_updates_lose_nothing() {
     // 8 concurrent writers of different fields, each pinned to version 1: exactly one wins.
     let mut tasks = Vec::new();
     for i in 0..8 {
-        let ev = api
-            .patch(&path, json!({"metadata": {"writer": i.to_string()}}))
-            .header("if-match", "1")
-            .event();
+        let ev = api.patch(&path, json!({"metadata": {"writer": i.to_string()}})).header("if-match", "1").event();
         let state = api.state.clone();
-        tasks.push(tokio::spawn(async move {
-            orgs_tests::invoke(&state, &ev).await
-        }));
+        tasks.push(tokio::spawn(async move { orgs_tests::invoke(&state, &ev).await }));
     }
     let mut ok = 0;
     for t in tasks {
@@ -165,11 +126,7 @@ async fn concurrent_updates_lose_nothing() {
     assert_eq!(ok, 1);
     let g = api.get(&path).send().await;
     assert_eq!(g.data()["version"], 2);
-    assert_eq!(
-        api.activities(&org).await.len(),
-        2,
-        "one create, one winning update"
-    );
+    assert_eq!(api.activities(&org).await.len(), 2, "one create, one winning update");
 }
 
 #[tokio::test]
@@ -177,31 +134,13 @@ async fn template_moves_follow_the_allowlist() {
     let api = TestApi::new().await;
     let org = api.create_org(&api.root_org, json!({})).await;
     let path = format!("/organizations/{org}");
-    let r = api
-        .patch(&path, json!({"rbac_template_id": "parent_read_only"}))
-        .send()
-        .await;
+    let r = api.patch(&path, json!({"rbac_template_id": "parent_read_only"})).send().await;
     r.expect(200);
-    assert_eq!(
-        r.data()["configuration"]["rbac_configuration"]["template_id"],
-        "parent_read_only"
-    );
-    assert_eq!(
-        r.data()["configuration"]["rbac_configuration"]["parent_visibility"]["org_data"],
-        "read_only"
-    );
-    api.patch(&path, json!({"rbac_template_id": "no_such"}))
-        .send()
-        .await
-        .expect_error(409, "rbac_move_not_allowed");
-    api.patch(&path, json!({"rbac_template_id": null}))
-        .send()
-        .await
-        .expect_error(400, "validation_failed");
-    api.patch(&path, json!({"rbac_template_id": "default"}))
-        .send()
-        .await
-        .expect(200);
+    assert_eq!(r.data()["configuration"]["rbac_configuration"]["template_id"], "parent_read_only");
+    assert_eq!(r.data()["configuration"]["rbac_configuration"]["parent_visibility"]["org_data"], "read_only");
+    api.patch(&path, json!({"rbac_template_id": "no_such"})).send().await.expect_error(409, "rbac_move_not_allowed");
+    api.patch(&path, json!({"rbac_template_id": null})).send().await.expect_error(400, "validation_failed");
+    api.patch(&path, json!({"rbac_template_id": "default"})).send().await.expect(200);
 }
 
 #[tokio::test]
@@ -219,10 +158,7 @@ async fn parent_and_flags_are_immutable() {
         json!({"organization_id": "x"}),
         json!({"name": null}),
     ] {
-        api.patch(&format!("/organizations/{org}"), body)
-            .send()
-            .await
-            .expect_error(400, "validation_failed");
+        api.patch(&format!("/organizations/{org}"), body).send().await.expect_error(400, "validation_failed");
     }
     assert_eq!(api.item_count().await, before);
 }

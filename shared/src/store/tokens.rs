@@ -1,0 +1,118 @@
+//! API token items: the token under its creator (`PK = USER#<user>`, `SK = TOKEN#<token_id>`)
+//! and its lookup item by hash (`PK = TOKENHASH#<sha256>`, `SK = TOKEN`).
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, map_sdk_error, tx, Store, TxAction};
+use crate::error::{ApiError, ApiResult};
+use crate::keys;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub token_id: String,
+    pub name: String,
+    pub user_id: String,
+    pub created_at: i64,
+    #[serde(default)]
+    pub last_used_at: Option<i64>,
+    /// Hex SHA-256 of the secret.
+    pub secret_sha256: String,
+    /// The secret sealed under `TOKEN_ENCRYPTION_KEY` (absent when no key was configured).
+    #[serde(default)]
+    pub secret_sealed: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenHashItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub token_id: String,
+    pub user_id: String,
+}
+
+pub fn token_not_found() -> ApiError {
+    ApiError::not_found("token_not_found", "The caller has no token with that id.")
+}
+
+impl Store<'_> {
+    /// Every token of `user_id` (one Query: a user holds at most a few dozen).
+    pub async fn tokens_of(&self, user_id: &str) -> ApiResult<Vec<TokenItem>> {
+        let (items, _) = self.query_prefix(&keys::user_pk(user_id), keys::TOKEN_PREFIX, 100, None, true).await?;
+        items.into_iter().map(from_item).collect()
+    }
+
+    pub async fn get_token(&self, user_id: &str, token_id: &str) -> ApiResult<Option<TokenItem>> {
+        self.get(&keys::user_pk(user_id), &keys::token_sk(token_id), true).await
+    }
+
+    /// The lookup item for a presented secret (one GetItem by its hash).
+    pub async fn token_by_secret(&self, secret: &str) -> ApiResult<Option<TokenHashItem>> {
+        self.get(&keys::token_hash_pk(&crate::token::hash(secret)), keys::TOKEN_SK, true).await
+    }
+
+    pub fn create_token_actions(&self, token: &TokenItem) -> ApiResult<Vec<TxAction>> {
+        let exists = || ApiError::conflict("token_exists", "Retry the request.");
+        Ok(vec![
+            tx::put_new(self.table, token, exists())?,
+            tx::put_new(
+                self.table,
+                &TokenHashItem {
+                    pk: keys::token_hash_pk(&token.secret_sha256),
+                    sk: keys::TOKEN_SK.into(),
+                    token_id: token.token_id.clone(),
+                    user_id: token.user_id.clone(),
+                },
+                exists(),
+            )?,
+        ])
+    }
+
+    pub fn delete_token_actions(&self, token: &TokenItem) -> ApiResult<Vec<TxAction>> {
+        let gone = token_not_found;
+        Ok(vec![
+            tx::delete_if(self.table, &token.pk, &token.sk, "attribute_exists(PK)", None, gone())?,
+            tx::delete_if(
+                self.table,
+                &keys::token_hash_pk(&token.secret_sha256),
+                keys::TOKEN_SK,
+                "attribute_exists(PK)",
+                None,
+                gone(),
+            )?,
+        ])
+    }
+
+    /// Records a use of the token, at most once per `min_interval_ms` (no write on every request).
+    pub async fn touch_token(&self, user_id: &str, token_id: &str, now: i64, min_interval_ms: i64) -> ApiResult<()> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(self.table)
+            .set_key(Some(super::key(keys::user_pk(user_id), keys::token_sk(token_id))))
+            .update_expression("SET last_used_at = :now")
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR attribute_type(last_used_at, :null) OR last_used_at < :since)",
+            )
+            .expression_attribute_values(":null", AttributeValue::S("NULL".into()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":since", AttributeValue::N((now - min_interval_ms).to_string()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(se))
+                if se.err().is_conditional_check_failed_exception() =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(map_sdk_error(e)),
+        }
+    }
+}
