@@ -93,8 +93,9 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
         modified_at: now,
         modified_by: None,
         version: 1,
+        deleting: None,
     };
-    let mut user = UserItem::new(&user_id, &org_id, &opts.admin_email, Role::Superadmin, now, None);
+    let mut user = UserItem::new(&user_id, vec![org_id.clone()], &opts.admin_email, Role::Superadmin, now, None);
     user.first_name = Some("Admin".into());
     user.is_internal = true;
     let m = BootstrapMarker {

@@ -17,6 +17,9 @@ pub struct Config {
     /// Key sealing API token secrets for `return_active_token_if_exists`
     /// (`TOKEN_ENCRYPTION_KEY`, base64 of 32 bytes). Without it secrets are only hashed.
     pub token_sealer: Option<crate::token::Sealer>,
+    /// How long a DELETE request drives its purge before answering 202 and leaving the rest to
+    /// the worker (`DELETE_INLINE_BUDGET_MS`, default 2000).
+    pub delete_inline_budget: std::time::Duration,
 }
 
 impl Config {
@@ -35,7 +38,9 @@ impl Config {
             }
             s
         });
-        Self { table_name, logo_bucket, logo_base_url, public_host_domain, token_sealer }
+        let delete_inline_budget =
+            std::time::Duration::from_millis(var("DELETE_INLINE_BUDGET_MS", "2000").parse().unwrap_or(2000));
+        Self { table_name, logo_bucket, logo_base_url, public_host_domain, token_sealer, delete_inline_budget }
     }
 }
 
@@ -70,6 +75,11 @@ impl AppState {
         let s3_conf = aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build();
         let s3 = aws_sdk_s3::Client::from_conf(s3_conf);
         Self(Arc::new(Inner { config, dynamo, s3 }))
+    }
+
+    /// The same clients with other settings (tests).
+    pub fn with_config(&self, config: Config) -> Self {
+        Self(Arc::new(Inner { config, dynamo: self.dynamo.clone(), s3: self.s3.clone() }))
     }
 
     pub fn store(&self) -> crate::store::Store<'_> {

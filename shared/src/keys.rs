@@ -5,6 +5,7 @@
 //! | organization              | `ORG#<org_id>`          | `ORG`                |
 //! | closure edge (A above D)  | `ORG#<A>`               | `DESC#<D>`           |
 //! | user                      | `USER#<user_id>`        | `USER`               |
+//! | user entry in its org     | `ORG#<org_id>`          | `USER#<user_id>`     |
 //! | organization code guard   | `ORGCODE#<code lower>`  | `GUARD`              |
 //! | user email guard          | `EMAIL#<email lower>`   | `GUARD`              |
 //! | organization domain guard | `DOMAIN#<domain lower>` | `GUARD`              |
@@ -13,6 +14,8 @@
 //! | API token                 | `USER#<user_id>`        | `TOKEN#<token_id>`   |
 //! | API token by secret hash  | `TOKENHASH#<sha256>`    | `TOKEN`              |
 //! | bootstrap marker          | `BOOTSTRAP`             | `BOOTSTRAP`          |
+//! | deletions registry shard  | `DELETIONS`             | `SHARD#<n>`          |
+//! | deletion job              | `DELETION#<org_id>`     | `JOB`                |
 //!
 //! Activity ids are UUID v7, so an organization's activity partition sorts by time.
 //!
@@ -29,6 +32,11 @@ pub const GUARD_SK: &str = "GUARD";
 pub const TEMPLATE_SK: &str = "TEMPLATE";
 pub const TOKEN_PREFIX: &str = "TOKEN#";
 pub const TOKEN_SK: &str = "TOKEN";
+pub const USER_PREFIX: &str = "USER#";
+pub const DELETIONS_PK: &str = "DELETIONS";
+pub const JOB_SK: &str = "JOB";
+/// Copies of the deletions registry (each a full copy; reads spread over them).
+pub const DELETION_SHARDS: u32 = 4;
 
 /// The marker written by the bootstrap transaction (root org and first superadmin).
 pub const BOOTSTRAP_KEY: &str = "BOOTSTRAP";
@@ -77,6 +85,24 @@ pub fn token_hash_pk(sha256_hex: &str) -> String {
     format!("TOKENHASH#{sha256_hex}")
 }
 
+/// A user's entry in its organization's partition (strongly consistent enumeration for purges).
+pub fn org_user_sk(user_id: &str) -> String {
+    format!("{USER_PREFIX}{user_id}")
+}
+
+pub fn deletion_shard_sk(n: u32) -> String {
+    format!("SHARD#{n}")
+}
+
+/// The registry shard a key reads (spreads the hot item's reads).
+pub fn deletion_shard_for(key: &str) -> String {
+    deletion_shard_sk(crate::token::crc32(key.as_bytes()) % DELETION_SHARDS)
+}
+
+pub fn deletion_job_pk(org_id: &str) -> String {
+    format!("DELETION#{org_id}")
+}
+
 pub fn template_pk(template_id: &str) -> String {
     format!("RBAC#{template_id}")
 }
@@ -101,6 +127,9 @@ mod tests {
         assert_eq!(domain_pk("Acme.IO"), "DOMAIN#acme.io");
         assert_eq!(activity_pk("o1"), "ACT#o1");
         assert_eq!(token_sk("t1"), "TOKEN#t1");
+        assert_eq!(org_user_sk("u1"), "USER#u1");
+        assert_eq!(deletion_job_pk("o1"), "DELETION#o1");
+        assert!(deletion_shard_for("x").starts_with("SHARD#"));
         assert_eq!(token_hash_pk("ab"), "TOKENHASH#ab");
     }
 }

@@ -26,6 +26,7 @@ pub mod org_access;
 pub mod org_summary;
 pub mod org_view;
 pub mod password;
+pub mod purge;
 pub mod store;
 pub mod token;
 pub mod validate;

@@ -11,7 +11,8 @@ use crate::store::orgs::{org_not_found, EdgeItem};
 use crate::validate::path_identifier;
 
 /// Resolves an identifier (id or code) and loads the organization if the caller fully reaches it
-/// (R2); anything else is 404 `organization_not_found`, so existence never leaks.
+/// (R2) and it is not being deleted; anything else is 404 `organization_not_found`, so existence
+/// never leaks.
 /// Calls: one GetItem for a code, then one consistent BatchGetItem (organization + caller's edge).
 pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgItem> {
     path_identifier(identifier, "organization identifier")?;
@@ -32,7 +33,7 @@ pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str
         }
     }
     match (org, reach) {
-        (Some(o), Reach::Full) => Ok(o),
+        (Some(o), Reach::Full) if !caller.hides(&o.path()) => Ok(o),
         _ => Err(org_not_found()),
     }
 }

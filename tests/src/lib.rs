@@ -77,6 +77,7 @@ impl TestApi {
             logo_base_url: format!("{s3_endpoint}/{BUCKET}"),
             public_host_domain: "orgs.test".into(),
             token_sealer: shared::token::Sealer::from_base64("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
+            delete_inline_budget: std::time::Duration::from_secs(10),
         };
         let state = AppState::from_sdk_config(&sdk, config);
         orgs_local::table::create_table(&state.dynamo, &table).await.expect("create table");
@@ -84,6 +85,14 @@ impl TestApi {
         let (m, created) = bootstrap(&state.store(), &opts).await.expect("bootstrap");
         assert!(created);
         Self { state, root_org: m.organization_id, superadmin: m.user_id }
+    }
+
+    /// The same stack with DELETE driving its purge for at most `ms` before answering 202.
+    pub fn with_inline_delete_budget(mut self, ms: u64) -> Self {
+        let mut config = self.state.config.clone();
+        config.delete_inline_budget = std::time::Duration::from_millis(ms);
+        self.state = self.state.with_config(config);
+        self
     }
 
     /// A request as the root superadmin (change the caller with [`Req::as_user`]).
@@ -140,7 +149,8 @@ impl TestApi {
     /// Seeds a user directly through the store (the users API is its own function).
     pub async fn create_user(&self, org: &str, role: Role) -> String {
         let id = uuid::Uuid::new_v4().to_string();
-        let mut user = UserItem::new(&id, org, &format!("{}@example.com", &id[..8]), role, now_ms(), None);
+        let path = self.state.store().get_org(org, true).await.expect("read org").expect("org exists").path();
+        let mut user = UserItem::new(&id, path, &format!("{}@example.com", &id[..8]), role, now_ms(), None);
         user.first_name = Some("Test".into());
         let store = self.state.store();
         store.transact(store.create_user_actions(&user).unwrap()).await.expect("seed user");

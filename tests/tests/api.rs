@@ -4,6 +4,7 @@ mod api {
     pub mod bad_input;
     pub mod bootstrap;
     pub mod create;
+    pub mod delete;
     pub mod events;
     pub mod infra;
     pub mod logo;

@@ -3,13 +3,15 @@
 //! the reason is only logged (never the token).
 //!
 //! Checks, cheapest first: header shape and token checksum (no read), the token's hash item
-//! (one GetItem), the creator (one consistent GetItem: deleted or deactivated users are denied).
+//! (one GetItem), the creator with the deletions registry (one consistent BatchGetItem: deleted,
+//! deactivated, or being-deleted users are denied).
 //! An allowed request records `last_used_at` on the token and `last_login` on the user, each at
 //! most once per [`TOUCH_INTERVAL_MS`], so busy tokens cost no writes.
 
 use serde::Serialize;
 use shared::model::now_ms;
 use shared::model::user::UserStatus;
+use shared::store::deletions::path_deleting;
 use shared::{token, AppState};
 
 /// How often `last_used_at` / `last_login` may be written per token / user.
@@ -56,9 +58,9 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
         Ok(None) => return Decision::Deny("unknown or revoked token"),
         Err(_) => return Decision::Deny("store unavailable"),
     };
-    let user = match store.get_user(&found.user_id).await {
-        Ok(Some(u)) if u.status == UserStatus::Active => u,
-        Ok(_) => return Decision::Deny("token owner deleted or inactive"),
+    let user = match shared::caller::user_and_registry(state, &found.user_id).await {
+        Ok((Some(u), deleting)) if u.status == UserStatus::Active && !path_deleting(&u.org_path, &deleting) => u,
+        Ok(_) => return Decision::Deny("token owner deleted, inactive or being deleted"),
         Err(_) => return Decision::Deny("store unavailable"),
     };
     let now = now_ms();

@@ -80,3 +80,28 @@ pub async fn upload_logo(
     let logo_url = service::upload_logo(&state, &caller, &id, upload).await?;
     Ok(Envelope::ok("Logo uploaded.", LogoResponse { logo_url }))
 }
+
+/// R5: 200 when the subtree is gone, 202 while its purge continues in the background.
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Envelope<shared::purge::JobView>> {
+    let job = crate::deletion::delete(&state, &caller, &id).await?;
+    Ok(match job.status {
+        shared::purge::JobStatus::Done => Envelope::ok("Organization deleted.", job),
+        shared::purge::JobStatus::Running => Envelope {
+            status: axum::http::StatusCode::ACCEPTED,
+            ..Envelope::ok("Organization deletion started; it finishes in the background.", job)
+        },
+    })
+}
+
+/// Extension: the progress of a deletion.
+pub async fn deletion(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Envelope<shared::purge::JobView>> {
+    Ok(Envelope::ok("Deletion progress.", crate::deletion::progress(&state, &caller, &id).await?))
+}

@@ -1,6 +1,7 @@
 //! The organizations endpoint group (seed 000): thin handlers in [`handlers`] over the
 //! [`service`], with responses rendered by `shared::org_view`.
 
+pub mod deletion;
 pub mod handlers;
 pub mod input;
 pub mod multipart;
@@ -18,14 +19,20 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/organizations/filter"),
     ("GET", "/organizations/{organization_identifier}"),
     ("PATCH", "/organizations/{organization_identifier}"),
+    ("DELETE", "/organizations/{organization_identifier}"),
     ("POST", "/organizations/{organization_identifier}/logo"),
+    ("GET", "/organizations/{organization_identifier}/deletion"),
 ];
 
 pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/organizations", post(handlers::create).get(handlers::list))
         .route("/organizations/filter", post(handlers::filter))
-        .route("/organizations/{organization_identifier}", get(handlers::get_one).patch(handlers::update))
-        .route("/organizations/{organization_identifier}/logo", post(handlers::upload_logo));
+        .route(
+            "/organizations/{organization_identifier}",
+            get(handlers::get_one).patch(handlers::update).delete(handlers::delete),
+        )
+        .route("/organizations/{organization_identifier}/logo", post(handlers::upload_logo))
+        .route("/organizations/{organization_identifier}/deletion", get(handlers::deletion));
     shared::http_layer::finish(r, state)
 }

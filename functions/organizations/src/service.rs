@@ -108,6 +108,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
         modified_at: now,
         modified_by: Some(caller.user_id().to_string()),
         version: 1,
+        deleting: None,
     };
     let store = state.store();
     let mut actions = store.create_org_actions(&org, Some(&parent))?;
@@ -211,6 +212,10 @@ pub async fn filter(
                 let Some(org) = items.remove(&id) else {
                     continue;
                 };
+                // Subtrees being deleted are gone from every list at once.
+                if caller.hides(&org.path()) {
+                    continue;
+                }
                 if f.can_have_child_organizations.is_some_and(|c| c != org.can_have_child_organizations) {
                     continue;
                 }
@@ -366,7 +371,7 @@ async fn modify(
         org.version = read_version + 1;
         org.modified_at = now_ms();
         org.modified_by = Some(caller.user_id().to_string());
-        actions.push(store.update_org_action(&org, read_version)?);
+        actions.extend(store.update_org_actions(&org, read_version)?);
         let org_id = org.organization_id.clone();
         actions.push(store.activity_action(
             &Actor::of(caller),

@@ -134,7 +134,8 @@ pub async fn filter(
             .buffer_unordered(CONCURRENCY)
             .try_collect()
             .await?;
-    let mut users: Vec<UserItem> = per_org.into_iter().flatten().filter(|u| matches(u, &f)).collect();
+    let mut users: Vec<UserItem> =
+        per_org.into_iter().flatten().filter(|u| !caller.hides(&u.org_path) && matches(u, &f)).collect();
     let sort = if sort.is_empty() { vec![SortField { field: "created_at".into(), sort_order: 1 }] } else { sort };
     users.sort_by(|a, b| {
         sort.iter()

@@ -52,7 +52,7 @@ pub async fn load_readable(state: &AppState, caller: &Caller, user_id: &str) -> 
         return Ok(caller.user.clone());
     }
     let user = state.store().get_user(user_id).await?.ok_or_else(user_not_found)?;
-    if caller.reach(state, &user.organization_id).await? != Reach::Full {
+    if caller.hides(&user.org_path) || caller.reach(state, &user.organization_id).await? != Reach::Full {
         return Err(user_not_found());
     }
     if !caller.role().manages_users() {
@@ -79,7 +79,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUserRequest) 
     let now = now_ms();
     let id = uuid::Uuid::new_v4().to_string();
     let email = body.email.unwrap_or_default().trim().to_lowercase();
-    let mut user = UserItem::new(&id, &org.organization_id, &email, role, now, Some(caller.user_id().to_string()));
+    let mut user = UserItem::new(&id, org.path(), &email, role, now, Some(caller.user_id().to_string()));
     user.first_name = body.first_name.map(|s| s.trim().to_string());
     user.last_name = body.last_name.map(|s| s.trim().to_string());
     user.preferred_name = body.preferred_name.map(|s| s.trim().to_string());
@@ -89,6 +89,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUserRequest) 
     let store = state.store();
     let mut actions = store.create_user_actions(&user)?;
     actions.push(org_still_there(state, &org)?);
+    actions.push(shared::store::deletions::not_deleting_check(store.table, &user.org_path)?);
     let mut changes = Map::new();
     changes.insert("email".into(), json!({"to": email}));
     changes.insert("role".into(), json!({"to": role}));
@@ -195,19 +196,17 @@ pub async fn update(
         user.version = read_version + 1;
         user.modified_at = now_ms();
         let org_id = user.organization_id.clone();
-        let actions = vec![
-            store.update_user_action(&user, read_version)?,
-            store.activity_action(
-                &Actor::of(caller),
-                Change {
-                    kind: "user.updated",
-                    organization_id: &org_id,
-                    target_type: "user",
-                    target_id: &user.user_id,
-                    changes,
-                },
-            )?,
-        ];
+        let mut actions = store.update_user_actions(&user, read_version)?;
+        actions.push(store.activity_action(
+            &Actor::of(caller),
+            Change {
+                kind: "user.updated",
+                organization_id: &org_id,
+                target_type: "user",
+                target_id: &user.user_id,
+                changes,
+            },
+        )?);
         match store.transact(actions).await {
             Ok(()) => return render_one(state, user).await,
             Err(e) if e.code == "version_conflict" && expected.is_none() && attempt < UPDATE_ATTEMPTS => continue,
@@ -285,13 +284,15 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
     for (i, id) in ids.iter().enumerate() {
         let field = format!("user_id_list[{i}]");
         match found.get(id) {
-            Some(u) if reach.get(&u.organization_id) == Some(&Reach::Full) => match deletion_refused(caller, u) {
-                Some(e) => {
-                    first_status.get_or_insert(e.status);
-                    details.push(ErrorDetail::field(field, e.message));
+            Some(u) if reach.get(&u.organization_id) == Some(&Reach::Full) && !caller.hides(&u.org_path) => {
+                match deletion_refused(caller, u) {
+                    Some(e) => {
+                        first_status.get_or_insert(e.status);
+                        details.push(ErrorDetail::field(field, e.message));
+                    }
+                    None => actions.extend(delete_actions(state, caller, u).await?),
                 }
-                None => actions.extend(delete_actions(state, caller, u).await?),
-            },
+            }
             _ => {
                 first_status.get_or_insert(http_not_found());
                 details.push(ErrorDetail::field(field, "no accessible user has this id"));
@@ -387,8 +388,11 @@ pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String
     let readable_users: Vec<UserItem> = users.values().filter(|u| may_read_user(u)).cloned().collect();
     let rendered_users: HashMap<String, UserResponse> =
         render(state, readable_users).await?.into_iter().map(|u| (u.user_id.clone(), u)).collect();
-    let readable_orgs: Vec<(OrgItem, Reach)> =
-        orgs.values().filter(|o| full(&o.organization_id)).map(|o| (o.clone(), Reach::Full)).collect();
+    let readable_orgs: Vec<(OrgItem, Reach)> = orgs
+        .values()
+        .filter(|o| full(&o.organization_id) && !caller.hides(&o.path()))
+        .map(|o| (o.clone(), Reach::Full))
+        .collect();
     let rendered_orgs: HashMap<String, shared::model::org::OrgResponse> =
         render_orgs(state, caller, readable_orgs, false)
             .await?

@@ -44,6 +44,17 @@ async fn main() {
                     " only"
                 }
             );
+            // Deployed, a stream-fed worker finishes deletions; locally this loop does.
+            let sweeper = state.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    let event = serde_json::json!({});
+                    if let Err(e) = deletion_worker::handle(&sweeper, &event, std::time::Duration::from_secs(5)).await {
+                        eprintln!("deletion sweeper: {e}");
+                    }
+                }
+            });
             orgs_local::gateway::serve(state, addr, mode).await
         }
         _ => usage(),

@@ -134,6 +134,10 @@ pub struct OrgItem {
     pub modified_by: Option<String>,
     /// Optimistic-locking version, +1 on every update.
     pub version: u64,
+    /// Set (to the time it started) when a deletion of this organization and its subtree has
+    /// started; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleting: Option<i64>,
 }
 
 impl OrgItem {
@@ -148,6 +152,13 @@ impl OrgItem {
             parent_has_access: self.parent_has_access,
             parent_has_access_to_descendants: self.parent_has_access_to_descendants,
         }
+    }
+
+    /// Ancestors and this organization, root first.
+    pub fn path(&self) -> Vec<String> {
+        let mut p: Vec<String> = self.ancestors.iter().map(|a| a.organization_id.clone()).collect();
+        p.push(self.organization_id.clone());
+        p
     }
 
     /// True when `org_id` is this organization or one of its ancestors.

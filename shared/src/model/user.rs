@@ -69,6 +69,9 @@ pub struct UserItem {
     pub gsi1sk: String,
     pub user_id: String,
     pub organization_id: String,
+    /// The user's organization and its ancestors, root first (immutable: organizations never move).
+    #[serde(default)]
+    pub org_path: Vec<String>,
     pub email: String,
     #[serde(default)]
     pub first_name: Option<String>,
@@ -95,22 +98,25 @@ pub struct UserItem {
 }
 
 impl UserItem {
-    /// A new active user with no names, password or groups yet.
+    /// A new active user with no names, password or groups yet, in the last organization of
+    /// `org_path` (root first).
     pub fn new(
         user_id: &str,
-        organization_id: &str,
+        org_path: Vec<String>,
         email: &str,
         role: Role,
         now: i64,
         created_by: Option<String>,
     ) -> Self {
+        let organization_id = org_path.last().cloned().unwrap_or_default();
         Self {
             pk: crate::keys::user_pk(user_id),
             sk: crate::keys::USER_SK.to_string(),
-            gsi1pk: crate::keys::org_users_gsi_pk(organization_id),
+            gsi1pk: crate::keys::org_users_gsi_pk(&organization_id),
             gsi1sk: user_id.to_string(),
             user_id: user_id.to_string(),
-            organization_id: organization_id.to_string(),
+            organization_id,
+            org_path,
             email: email.to_string(),
             first_name: None,
             last_name: None,

@@ -5,6 +5,7 @@
 //! becomes the error its action was labelled with, anything else is a logged 500.
 
 pub mod activity;
+pub mod deletions;
 pub mod orgs;
 pub mod tokens;
 pub mod users;

@@ -176,6 +176,7 @@ impl Store<'_> {
                 ApiError::conflict("organization_exists", "The organization already exists."),
             )?);
         }
+        actions.push(super::deletions::not_deleting_check(t, &org.path())?);
         if let Some(parent) = parent {
             actions.push(tx::check(
                 t,
@@ -200,12 +201,20 @@ impl Store<'_> {
         Ok(actions)
     }
 
-    /// The action that replaces `org` if its stored version is still `expected_version`.
-    pub fn update_org_action(&self, org: &OrgItem, expected_version: u64) -> ApiResult<TxAction> {
+    /// The actions that replace `org` if its stored version is still `expected_version` and it is
+    /// not being deleted.
+    pub fn update_org_actions(&self, org: &OrgItem, expected_version: u64) -> ApiResult<Vec<TxAction>> {
+        Ok(vec![
+            self.update_org_action(org, expected_version)?,
+            super::deletions::not_deleting_check(self.table, &org.path())?,
+        ])
+    }
+
+    fn update_org_action(&self, org: &OrgItem, expected_version: u64) -> ApiResult<TxAction> {
         tx::put_if(
             self.table,
             org,
-            Some("attribute_exists(PK) AND version = :v"),
+            Some("attribute_exists(PK) AND version = :v AND attribute_not_exists(deleting)"),
             Some([(":v".to_string(), AttributeValue::N(expected_version.to_string()))].into()),
             ApiError::conflict(
                 "version_conflict",

@@ -8,6 +8,17 @@ use crate::error::{ApiError, ApiResult};
 use crate::keys::{self, GSI1, GSI1PK, GUARD_SK, USER_SK};
 use crate::model::user::UserItem;
 
+/// A user's entry in its organization's partition (`PK = ORG#<org>`, `SK = USER#<id>`): lets a
+/// purge enumerate an organization's users with a strongly consistent Query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUserEntry {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub user_id: String,
+}
+
 /// An email guard (`PK = EMAIL#<email lower>`, `SK = GUARD`): emails are unique case-insensitively.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailGuard {
@@ -32,10 +43,21 @@ impl Store<'_> {
         Ok(self.get::<EmailGuard>(&keys::email_pk(email), GUARD_SK, true).await?.map(|g| g.user_id))
     }
 
-    /// Actions that create `user`: the item and its email guard.
+    /// Actions that create `user`: the item, its email guard and its entry in its organization.
+    /// Callers add the registry check (`deletions::not_deleting_check`) unless the same
+    /// transaction already checks that path (a transaction may touch an item once).
     pub fn create_user_actions(&self, user: &UserItem) -> ApiResult<Vec<TxAction>> {
         let t = self.table;
         Ok(vec![
+            tx::put_new(
+                t,
+                &OrgUserEntry {
+                    pk: keys::org_pk(&user.organization_id),
+                    sk: keys::org_user_sk(&user.user_id),
+                    user_id: user.user_id.clone(),
+                },
+                ApiError::conflict("user_exists", "The user already exists."),
+            )?,
             tx::put_new(t, user, ApiError::conflict("user_exists", "The user already exists."))?,
             tx::put_new(
                 t,
@@ -45,11 +67,19 @@ impl Store<'_> {
         ])
     }
 
-    /// Actions that delete `user` as read at its version, with its email guard.
+    /// Actions that delete `user` as read at its version, with its email guard and entry.
     pub fn delete_user_actions(&self, user: &UserItem) -> ApiResult<Vec<TxAction>> {
         let changed =
             || ApiError::conflict("version_conflict", "The user was changed by another request; reload and retry.");
         Ok(vec![
+            tx::delete_if(
+                self.table,
+                &keys::org_pk(&user.organization_id),
+                &keys::org_user_sk(&user.user_id),
+                "attribute_exists(PK)",
+                None,
+                changed(),
+            )?,
             tx::delete_if(
                 self.table,
                 &keys::user_pk(&user.user_id),
@@ -69,8 +99,16 @@ impl Store<'_> {
         ])
     }
 
-    /// The action that replaces `user` if its stored version is still `expected_version`.
-    pub fn update_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
+    /// The actions that replace `user` if its stored version is still `expected_version` and its
+    /// organization is not being deleted.
+    pub fn update_user_actions(&self, user: &UserItem, expected_version: u64) -> ApiResult<Vec<TxAction>> {
+        Ok(vec![
+            self.update_user_action(user, expected_version)?,
+            super::deletions::not_deleting_check(self.table, &user.org_path)?,
+        ])
+    }
+
+    fn update_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
         tx::put_if(
             self.table,
             user,

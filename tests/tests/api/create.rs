@@ -172,9 +172,9 @@ async fn parent_must_be_accessible_and_accept_children() {
     let mut b = body(&hidden);
     b["code"] = json!("intruder2");
     api.post("/organizations", b).as_user(&sa, &a).send().await.expect_error(404, "parent_organization_not_found");
-    // a and b_org: item + 2 edges + activity each; the user: item + email guard;
+    // a and b_org: item + 2 edges + activity each; the user: item + email guard + org entry;
     // hidden: item + 3 edges + activity. The refused creates wrote nothing.
-    assert_eq!(api.item_count().await, before + 4 + 4 + 2 + 5);
+    assert_eq!(api.item_count().await, before + 4 + 4 + 3 + 5);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! Every sample event under events/ runs through its function and gets the outcome its file name
 //! promises (`<case>.<status>.json` for HTTP functions, `<case>.allow|deny.json` for the
-//! authorizer), so the events `cargo lambda invoke` uses never rot.
+//! authorizer, `<case>.ok.json` for the deletion worker), so the events `cargo lambda invoke`
+//! uses never rot.
 
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request;
 use orgs_local::bootstrap::BootstrapOptions;
@@ -54,7 +55,11 @@ async fn every_sample_event_gets_its_outcome() {
             let name = f.file_name().unwrap().to_string_lossy().to_string();
             let expected = name.rsplit('.').nth(1).unwrap_or_else(|| panic!("{name}: no outcome in name")).to_string();
             let text = std::fs::read_to_string(&f).unwrap();
-            if function == "authorizer" {
+            if function == "deletion-worker" {
+                let event: serde_json::Value = serde_json::from_str(&text).unwrap();
+                let got = deletion_worker::handle(&api.state, &event, std::time::Duration::from_secs(10)).await;
+                assert_eq!(if got.is_ok() { "ok" } else { "error" }, expected, "{function}/{name}: {got:?}");
+            } else if function == "authorizer" {
                 let event: ApiGatewayV2CustomAuthorizerV2Request = serde_json::from_str(&text).unwrap();
                 let header = event.headers.get("authorization").and_then(|v| v.to_str().ok());
                 let got = match authorizer::authorize(&api.state, header).await {

@@ -68,8 +68,8 @@ async fn bad_logos_are_refused_and_nothing_written() {
     let other = api.create_org(&api.root_org, json!({})).await;
     let sa = api.create_user(&other, Role::Superadmin).await;
     api.req("POST", &path).as_user(&sa, &other).raw(body, &ct).send().await.expect_error(404, "organization_not_found");
-    // users (user + email guard each) and the other org (4 items) only
-    assert_eq!(api.item_count().await, before + 2 + 4 + 2);
+    // users (user + email guard + org entry each) and the other org (4 items) only
+    assert_eq!(api.item_count().await, before + 3 + 4 + 3);
     let listed = api.state.s3.list_objects_v2().bucket(BUCKET).prefix(format!("logos/{org}/")).send().await.unwrap();
     assert_eq!(listed.key_count.unwrap_or(0), 0, "no object stored for refused uploads");
 }

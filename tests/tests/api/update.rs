@@ -82,7 +82,7 @@ async fn only_superadmins_of_accessible_orgs_update_r4() {
         .send()
         .await
         .expect_error(404, "organization_not_found");
-    assert_eq!(api.item_count().await, before + 6, "only the three seeded users");
+    assert_eq!(api.item_count().await, before + 9, "only the three seeded users (3 items each)");
 }
 
 #[tokio::test]

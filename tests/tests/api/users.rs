@@ -143,7 +143,7 @@ async fn emails_are_unique_case_insensitively_even_under_races() {
         }
     }
     assert_eq!(created, 1, "exactly one user");
-    assert_eq!(api.item_count().await - before, 3, "user, email guard, activity");
+    assert_eq!(api.item_count().await - before, 4, "user, email guard, org entry, activity");
 }
 
 #[tokio::test]
@@ -245,7 +245,7 @@ async fn who_may_delete_whom_r9() {
     let r = del(&admin, &victim).send().await;
     r.expect(200);
     assert_eq!(r.body["message"], "User deleted.");
-    assert_eq!(api.item_count().await, before - 2 + 1, "user and guard gone, activity added");
+    assert_eq!(api.item_count().await, before - 3 + 1, "user, guard and org entry gone, activity added");
     api.get(&format!("/users/{victim}")).send().await.expect_error(404, "user_not_found");
     // the deleted user is no longer a caller, and the email is free again
     api.get("/organizations").as_user(&victim, &child).send().await.expect_error(401, "unauthenticated");
@@ -282,7 +282,7 @@ async fn bulk_delete_is_all_or_nothing() {
     for id in [&a, &b] {
         api.get(&format!("/users/{id}")).send().await.expect_error(404, "user_not_found");
     }
-    assert_eq!(api.item_count().await, before - 4 + 2);
+    assert_eq!(api.item_count().await, before - 6 + 2);
 }
 
 #[tokio::test]
