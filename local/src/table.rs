@@ -120,12 +120,23 @@ pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) -> Resu
     Ok(true)
 }
 
-/// Creates the bucket unless it exists.
+/// Creates the bucket unless it exists, with the template's policy: logos are publicly readable.
 pub async fn create_bucket(client: &aws_sdk_s3::Client, name: &str) -> Result<(), String> {
-    if client.head_bucket().bucket(name).send().await.is_ok() {
-        return Ok(());
+    if client.head_bucket().bucket(name).send().await.is_err() {
+        client.create_bucket().bucket(name).send().await.map_err(|e| format!("create bucket {name}: {e:?}"))?;
     }
-    client.create_bucket().bucket(name).send().await.map_err(|e| format!("create bucket {name}: {e:?}"))?;
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "PublicReadLogos", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                       "Resource": format!("arn:aws:s3:::{name}/logos/*")}]
+    });
+    client
+        .put_bucket_policy()
+        .bucket(name)
+        .policy(policy.to_string())
+        .send()
+        .await
+        .map_err(|e| format!("bucket policy {name}: {e:?}"))?;
     Ok(())
 }
 
