@@ -14,6 +14,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function { name: "organizations", routes: organizations::ROUTES, router: organizations::router },
     Function { name: "users", routes: users::ROUTES, router: users::router },
     Function { name: "api-tokens", routes: api_tokens::ROUTES, router: api_tokens::router },
+    Function { name: "user-groups", routes: user_groups::ROUTES, router: user_groups::router },
 ];
 
 /// Does `path` match the route pattern `pattern` (`{param}` matches one non-empty segment)?

@@ -12,11 +12,15 @@ use crate::access::Reach;
 use crate::config::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::{identity_from_parts, Identity, RequestMeta};
+use std::collections::{BTreeMap, HashMap};
+
 use crate::keys;
 use crate::model::activity::ActorType;
+use crate::model::group::{Grant, GroupItem};
 use crate::model::user::{Role, UserItem, UserStatus};
 use crate::store::deletions::{path_deleting, roots_in};
 use crate::store::from_item;
+use crate::store::orgs::EdgeItem;
 use crate::validate::is_identifier;
 
 #[derive(Debug, Clone)]
@@ -29,6 +33,8 @@ pub struct Caller {
     /// Roots of subtrees being deleted (the registry, read with the user): everything under
     /// them is invisible to this request.
     pub deleting: Vec<String>,
+    /// What the caller's groups grant (R12), read with every request.
+    pub grants: Vec<Grant>,
 }
 
 impl Caller {
@@ -49,13 +55,89 @@ impl Caller {
         crate::store::deletions::path_deleting(path, &self.deleting)
     }
 
-    /// The caller's reach over `org_id`: their own organization is always `Full`; otherwise the
-    /// stored edge verdict (one consistent GetItem).
-    pub async fn reach(&self, state: &AppState, org_id: &str) -> ApiResult<Reach> {
+    /// The edges that decide the caller's reach over `org_id`: from their own organization, and
+    /// from every grant that covers descendants (none for their own organization).
+    pub fn reach_keys(&self, org_id: &str) -> Vec<(String, String)> {
         if org_id == self.home_org() {
-            return Ok(Reach::Full);
+            return Vec::new();
         }
-        state.store().reach(self.home_org(), org_id).await
+        let mut keys = vec![(keys::org_pk(self.home_org()), keys::edge_sk(org_id))];
+        for g in self.grants.iter().filter(|g| g.select_all_child_orgs && g.organization_id != org_id) {
+            keys.push((keys::org_pk(&g.organization_id), keys::edge_sk(org_id)));
+        }
+        keys
+    }
+
+    /// The caller's reach over `org_id` given the edges [`Caller::reach_keys`] named: their own
+    /// organization; R2 from it; or a grant (R12): the granted organization itself when
+    /// `include_current_organization`, and with `select_all_child_orgs` every descendant the
+    /// granted organization fully reaches, present and future.
+    pub fn reach_from(&self, org_id: &str, edges: &[EdgeItem]) -> Reach {
+        if org_id == self.home_org() {
+            return Reach::Full;
+        }
+        if self.grants.iter().any(|g| g.organization_id == org_id && g.include_current_organization) {
+            return Reach::Full;
+        }
+        let mut best = Reach::None;
+        for e in edges.iter().filter(|e| e.descendant_id == org_id) {
+            let r = if e.ancestor_id == self.home_org() {
+                e.reach
+            } else if e.reach == Reach::Full
+                && self.grants.iter().any(|g| g.select_all_child_orgs && g.organization_id == e.ancestor_id)
+            {
+                Reach::Full
+            } else {
+                Reach::None
+            };
+            best = match (best, r) {
+                (Reach::Full, _) | (_, Reach::Full) => Reach::Full,
+                (Reach::Listed, _) | (_, Reach::Listed) => Reach::Listed,
+                _ => Reach::None,
+            };
+        }
+        best
+    }
+
+    /// The caller's reach over `org_id` (at most one consistent BatchGetItem).
+    pub async fn reach(&self, state: &AppState, org_id: &str) -> ApiResult<Reach> {
+        Ok(self.reaches(state, &[org_id.to_string()]).await?.remove(org_id).unwrap_or(Reach::None))
+    }
+
+    /// The caller's reach over each of `org_ids` (one consistent BatchGetItem per 100 edges).
+    pub async fn reaches(&self, state: &AppState, org_ids: &[String]) -> ApiResult<HashMap<String, Reach>> {
+        let keys: Vec<(String, String)> = org_ids.iter().flat_map(|o| self.reach_keys(o)).collect();
+        let edges: Vec<EdgeItem> = if keys.is_empty() {
+            Vec::new()
+        } else {
+            state.store().batch_get_raw(keys, true).await?.into_iter().map(from_item).collect::<ApiResult<_>>()?
+        };
+        Ok(org_ids.iter().map(|o| (o.clone(), self.reach_from(o, &edges))).collect())
+    }
+
+    /// Every organization the caller reaches (R2 from their own organization, `Listed` ones
+    /// included, plus their grants), by id. Linear in the accessible set: for whole-set routes.
+    pub async fn accessible_orgs(&self, state: &AppState) -> ApiResult<BTreeMap<String, Reach>> {
+        let store = state.store();
+        let mut out: BTreeMap<String, Reach> = BTreeMap::new();
+        for e in store.all_edges(self.home_org()).await? {
+            if e.reach != Reach::None {
+                out.insert(e.descendant_id, e.reach);
+            }
+        }
+        for g in &self.grants {
+            if g.include_current_organization {
+                out.insert(g.organization_id.clone(), Reach::Full);
+            }
+            if g.select_all_child_orgs {
+                for e in store.all_edges(&g.organization_id).await? {
+                    if e.reach == Reach::Full && e.descendant_id != g.organization_id {
+                        out.insert(e.descendant_id, Reach::Full);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -77,8 +159,24 @@ pub async fn user_and_registry(state: &AppState, user_id: &str) -> ApiResult<(Op
     Ok((user, deleting))
 }
 
-/// Checks the claimed identity: one BatchGetItem (user + deletions registry), +1 GetItem for the
-/// context when it is not the caller's own organization.
+/// What the user's groups grant (one consistent BatchGetItem; none for users in no group).
+async fn load_grants(state: &AppState, user: &UserItem, deleting: &[String]) -> ApiResult<Vec<Grant>> {
+    if user.group_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys = user.group_ids.iter().map(|g| (keys::group_pk(g), keys::GROUP_SK.to_string())).collect();
+    let mut grants = Vec::new();
+    for item in state.store().batch_get_raw(keys, true).await? {
+        let g: GroupItem = from_item(item)?;
+        if g.user_ids.contains(&user.user_id) && !path_deleting(&g.parent_path, deleting) {
+            grants.extend(g.accessible_organizations);
+        }
+    }
+    Ok(grants)
+}
+
+/// Checks the claimed identity: one BatchGetItem (user + deletions registry), +1 for the user's
+/// groups when they have any, +1 for the context when it is not the caller's own organization.
 pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> {
     let user_id = identity.user_id.filter(|u| is_identifier(u)).ok_or_else(ApiError::unauthenticated)?;
     let (user, deleting) = user_and_registry(state, &user_id).await?;
@@ -87,34 +185,30 @@ pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> 
     if user.status != UserStatus::Active || path_deleting(&user.org_path, &deleting) {
         return Err(ApiError::unauthenticated());
     }
-    let org_context = match identity.organization_id {
-        None => user.organization_id.clone(),
-        Some(ctx) if ctx == user.organization_id => ctx,
-        Some(ctx) => {
-            let forbidden = || {
-                ApiError::forbidden(
-                    "organization_context_forbidden",
-                    "The Organization-ID is not accessible to the caller.",
-                )
-            };
-            if !is_identifier(&ctx) {
-                return Err(forbidden());
-            }
-            if state.store().reach(&user.organization_id, &ctx).await? != Reach::Full {
-                return Err(forbidden());
-            }
-            // A context inside a subtree being deleted (rare: only while deletions run).
-            if !deleting.is_empty() {
-                let edges = deleting.iter().map(|r| (keys::org_pk(r), keys::edge_sk(&ctx))).collect();
-                if !state.store().batch_get_raw(edges, true).await?.is_empty() {
-                    return Err(forbidden());
-                }
-            }
-            ctx
-        }
-    };
+    let grants = load_grants(state, &user, &deleting).await?;
     let actor_type = if identity.from_authorizer { ActorType::Api } else { ActorType::User };
-    Ok(Caller { user, org_context, meta: identity.meta, actor_type, deleting })
+    let mut caller =
+        Caller { org_context: user.organization_id.clone(), user, meta: identity.meta, actor_type, deleting, grants };
+    if let Some(ctx) = identity.organization_id.filter(|c| *c != caller.user.organization_id) {
+        let forbidden = || {
+            ApiError::forbidden(
+                "organization_context_forbidden",
+                "The Organization-ID is not accessible to the caller.",
+            )
+        };
+        if !is_identifier(&ctx) || caller.reach(state, &ctx).await? != Reach::Full {
+            return Err(forbidden());
+        }
+        // A context inside a subtree being deleted (rare: only while deletions run).
+        if !caller.deleting.is_empty() {
+            let edges = caller.deleting.iter().map(|r| (keys::org_pk(r), keys::edge_sk(&ctx))).collect();
+            if caller.deleting.contains(&ctx) || !state.store().batch_get_raw(edges, true).await?.is_empty() {
+                return Err(forbidden());
+            }
+        }
+        caller.org_context = ctx;
+    }
+    Ok(caller)
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -14,6 +14,9 @@
 //! | API token                 | `USER#<user_id>`        | `TOKEN#<token_id>`   |
 //! | API token by secret hash  | `TOKENHASH#<sha256>`    | `TOKEN`              |
 //! | bootstrap marker          | `BOOTSTRAP`             | `BOOTSTRAP`          |
+//! | user group                | `GROUP#<group_id>`      | `GROUP`              |
+//! | group entry in its org    | `ORG#<org_id>`          | `GROUP#<group_id>`   |
+//! | grant entry in granted org| `ORG#<org_id>`          | `GRANT#<group_id>`   |
 //! | deletions registry shard  | `DELETIONS`             | `SHARD#<n>`          |
 //! | deletion job              | `DELETION#<org_id>`     | `JOB`                |
 //!
@@ -90,6 +93,27 @@ pub fn org_user_sk(user_id: &str) -> String {
     format!("{USER_PREFIX}{user_id}")
 }
 
+pub const GROUP_SK: &str = "GROUP";
+pub const GROUP_PREFIX: &str = "GROUP#";
+pub const GRANT_PREFIX: &str = "GRANT#";
+
+pub fn group_pk(group_id: &str) -> String {
+    format!("{GROUP_PREFIX}{group_id}")
+}
+
+pub fn org_group_sk(group_id: &str) -> String {
+    format!("{GROUP_PREFIX}{group_id}")
+}
+
+pub fn grant_sk(group_id: &str) -> String {
+    format!("{GRANT_PREFIX}{group_id}")
+}
+
+/// The GSI1 partition listing an organization's groups.
+pub fn org_groups_gsi_pk(org_id: &str) -> String {
+    format!("ORGGROUPS#{org_id}")
+}
+
 pub fn deletion_shard_sk(n: u32) -> String {
     format!("SHARD#{n}")
 }
@@ -128,6 +152,9 @@ mod tests {
         assert_eq!(activity_pk("o1"), "ACT#o1");
         assert_eq!(token_sk("t1"), "TOKEN#t1");
         assert_eq!(org_user_sk("u1"), "USER#u1");
+        assert_eq!(group_pk("g"), "GROUP#g");
+        assert_eq!(grant_sk("g"), "GRANT#g");
+        assert_eq!(org_groups_gsi_pk("o"), "ORGGROUPS#o");
         assert_eq!(deletion_job_pk("o1"), "DELETION#o1");
         assert!(deletion_shard_for("x").starts_with("SHARD#"));
         assert_eq!(token_hash_pk("ab"), "TOKENHASH#ab");

@@ -13,26 +13,24 @@ use crate::validate::path_identifier;
 /// Resolves an identifier (id or code) and loads the organization if the caller fully reaches it
 /// (R2) and it is not being deleted; anything else is 404 `organization_not_found`, so existence
 /// never leaks.
-/// Calls: one GetItem for a code, then one consistent BatchGetItem (organization + caller's edge).
+/// Calls: one GetItem for a code, then one consistent BatchGetItem (organization + the edges that
+/// decide the caller's reach, grants included).
 pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgItem> {
     path_identifier(identifier, "organization identifier")?;
     let store = state.store();
     let org_id = store.resolve_org_identifier(identifier).await?.ok_or_else(org_not_found)?;
-    let home = caller.home_org();
     let mut wanted = vec![(keys::org_pk(&org_id), ORG_SK.to_string())];
-    if org_id != home {
-        wanted.push((keys::org_pk(home), keys::edge_sk(&org_id)));
-    }
+    wanted.extend(caller.reach_keys(&org_id));
     let mut org = None;
-    let mut reach = if org_id == home { Reach::Full } else { Reach::None };
+    let mut edges = Vec::new();
     for item in store.batch_get_raw(wanted, true).await? {
         if item.get(keys::SK).and_then(|v| v.as_s().ok()).is_some_and(|s| s == ORG_SK) {
             org = Some(from_item::<OrgItem>(item)?);
         } else {
-            reach = from_item::<EdgeItem>(item)?.reach;
+            edges.push(from_item::<EdgeItem>(item)?);
         }
     }
-    match (org, reach) {
+    match (org, caller.reach_from(&org_id, &edges)) {
         (Some(o), Reach::Full) if !caller.hides(&o.path()) => Ok(o),
         _ => Err(org_not_found()),
     }

@@ -334,6 +334,61 @@ impl Run<'_> {
         self.delete_keys(vec![(keys::org_pk(org_id), keys::org_user_sk(user_id))]).await
     }
 
+    /// Keys among `keys` that exist (a read: runs spend writes only on real deletions).
+    async fn existing(&self, keys: Vec<(String, String)>) -> Result<Vec<(String, String)>, Stop> {
+        if keys.is_empty() {
+            return Ok(keys);
+        }
+        Ok(self
+            .store
+            .batch_get_raw(keys, true)
+            .await?
+            .iter()
+            .map(|i| (i.get(keys::PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default(), sk_of(i)))
+            .collect())
+    }
+
+    /// d's groups (with their grant entries), and d out of the grants of groups elsewhere.
+    async fn purge_groups(&mut self, d: &str) -> Result<(), Stop> {
+        for (_, sk) in self.partition_keys(&keys::org_pk(d), keys::GROUP_PREFIX).await? {
+            let gid = sk.trim_start_matches(keys::GROUP_PREFIX).to_string();
+            if let Some(g) = self.store.get_group(&gid).await? {
+                let grants = g
+                    .accessible_organizations
+                    .iter()
+                    .map(|a| (keys::org_pk(&a.organization_id), keys::grant_sk(&gid)))
+                    .collect();
+                let grants = self.existing(grants).await?;
+                self.delete_keys(grants).await?;
+                self.delete_keys(vec![(g.pk.clone(), g.sk.clone())]).await?;
+            }
+            self.delete_keys(vec![(keys::org_pk(d), sk)]).await?;
+        }
+        for (_, sk) in self.partition_keys(&keys::org_pk(d), keys::GRANT_PREFIX).await? {
+            let gid = sk.trim_start_matches(keys::GRANT_PREFIX).to_string();
+            if let Some(mut g) = self.store.get_group(&gid).await? {
+                if g.accessible_organizations.iter().any(|a| a.organization_id == d) {
+                    let v = g.version;
+                    g.accessible_organizations.retain(|a| a.organization_id != d);
+                    g.version += 1;
+                    g.modified_at = now_ms();
+                    self.budget.spend()?;
+                    // The grant entry of d is deleted right below, not by this update.
+                    let put = tx::put_if(
+                        self.store.table,
+                        &g,
+                        Some("attribute_exists(PK) AND version = :v"),
+                        Some([(":v".to_string(), AttributeValue::N(v.to_string()))].into()),
+                        ApiError::conflict("version_conflict", "retry"),
+                    )?;
+                    self.store.transact(vec![put]).await?;
+                }
+            }
+            self.delete_keys(vec![(keys::org_pk(d), sk)]).await?;
+        }
+        Ok(())
+    }
+
     async fn purge_logos(&mut self, org_id: &str) -> Result<(), Stop> {
         let bucket = &self.state.config.logo_bucket;
         let prefix = format!("logos/{org_id}/");
@@ -374,6 +429,7 @@ impl Run<'_> {
             for (_, sk) in self.partition_keys(&keys::org_pk(d), keys::USER_PREFIX).await? {
                 self.purge_user(sk.trim_start_matches(keys::USER_PREFIX), d).await?;
             }
+            self.purge_groups(d).await?;
             // d's own partition: its descendant edges (the root's are the anchors: kept).
             if !is_root {
                 let own = self.partition_keys(&keys::org_pk(d), DESC_PREFIX).await?;

@@ -6,6 +6,7 @@ mod api {
     pub mod create;
     pub mod delete;
     pub mod events;
+    pub mod groups;
     pub mod infra;
     pub mod logo;
     pub mod read;

@@ -26,9 +26,8 @@ const CONCURRENCY: usize = 8;
 /// The organizations whose users the filter looks at.
 async fn candidate_orgs(state: &AppState, caller: &Caller, f: &ListUserFilter) -> ApiResult<Vec<String>> {
     let store = state.store();
-    let edges = store.all_edges(caller.home_org()).await?;
     let accessible: Vec<String> =
-        edges.iter().filter(|e| e.reach == Reach::Full).map(|e| e.descendant_id.clone()).collect();
+        caller.accessible_orgs(state).await?.into_iter().filter(|(_, r)| *r == Reach::Full).map(|(o, _)| o).collect();
     let accessible_set: HashSet<&String> = accessible.iter().collect();
     let mut orgs: Vec<String> = match &f.organization_id_list {
         None => accessible.clone(),

@@ -11,7 +11,6 @@ use shared::model::user::{Role, UserItem};
 use shared::org_access::load_accessible;
 use shared::org_view::render as render_orgs;
 use shared::store::activity::{Actor, Change};
-use shared::store::orgs::EdgeItem;
 use shared::store::users::{user_not_found, EmailGuard};
 use shared::store::{from_item, tx, TxAction};
 use shared::validate::{is_email, path_identifier, Validator};
@@ -24,23 +23,6 @@ const UPDATE_ATTEMPTS: usize = 3;
 
 fn forbidden(message: &str) -> ApiError {
     ApiError::forbidden("forbidden", message)
-}
-
-/// The caller's reach over each of `org_ids` (own organization Full; others one BatchGetItem).
-pub async fn reaches(state: &AppState, caller: &Caller, org_ids: &[String]) -> ApiResult<HashMap<String, Reach>> {
-    let home = caller.home_org();
-    let mut out: HashMap<String, Reach> = org_ids.iter().map(|o| (o.clone(), Reach::None)).collect();
-    out.insert(home.to_string(), Reach::Full);
-    let keys: Vec<(String, String)> =
-        org_ids.iter().filter(|o| *o != home).map(|o| (keys::org_pk(home), keys::edge_sk(o))).collect();
-    if !keys.is_empty() {
-        for item in state.store().batch_get_raw(keys, true).await? {
-            let e: EdgeItem = from_item(item)?;
-            out.insert(e.descendant_id, e.reach);
-        }
-    }
-    out.retain(|k, _| org_ids.contains(k));
-    Ok(out)
 }
 
 /// Loads a user the caller may read (R7): themself, or (admin/superadmin) a user of an
@@ -227,7 +209,29 @@ fn deletion_refused(caller: &Caller, user: &UserItem) -> Option<ApiError> {
     None
 }
 
-/// The actions deleting `user`: the user, its email guard, its API tokens, and the activity item.
+/// Puts of the groups `users` belong to, without them (one per group, in the deleting transaction).
+async fn group_removals(state: &AppState, users: &[&UserItem]) -> ApiResult<Vec<TxAction>> {
+    let ids: HashSet<&String> = users.iter().flat_map(|u| u.group_ids.iter()).collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let store = state.store();
+    let keys = ids.iter().map(|g| (keys::group_pk(g), keys::GROUP_SK.to_string())).collect();
+    let gone: HashSet<&String> = users.iter().map(|u| &u.user_id).collect();
+    let mut actions = Vec::new();
+    for mut g in store.batch_get::<shared::model::group::GroupItem>(keys, true).await?.into_values() {
+        let v = g.version;
+        g.user_ids.retain(|u| !gone.contains(u));
+        g.version += 1;
+        g.modified_at = now_ms();
+        let old: Vec<String> = g.accessible_organizations.iter().map(|a| a.organization_id.clone()).collect();
+        actions.extend(store.update_group_actions(&g, v, &old)?);
+    }
+    Ok(actions)
+}
+
+/// The actions deleting `user`: the user, its email guard, its API tokens, and the activity item
+/// (its group memberships are removed by [`group_removals`]).
 async fn delete_actions(state: &AppState, caller: &Caller, user: &UserItem) -> ApiResult<Vec<TxAction>> {
     let store = state.store();
     let mut actions = store.delete_user_actions(user)?;
@@ -262,7 +266,9 @@ pub async fn delete(state: &AppState, caller: &Caller, user_id: &str) -> ApiResu
     if let Some(e) = deletion_refused(caller, &user) {
         return Err(e);
     }
-    state.store().transact(delete_actions(state, caller, &user).await?).await
+    let mut actions = delete_actions(state, caller, &user).await?;
+    actions.extend(group_removals(state, &[&user]).await?);
+    state.store().transact(actions).await
 }
 
 /// R9 for many users: every user is checked first; all are deleted in one transaction, or none.
@@ -277,7 +283,7 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
         store.batch_get::<UserItem>(keys, true).await?.into_values().map(|u| (u.user_id.clone(), u)).collect();
     let orgs: Vec<String> =
         found.values().map(|u| u.organization_id.clone()).collect::<HashSet<_>>().into_iter().collect();
-    let reach = reaches(state, caller, &orgs).await?;
+    let reach = caller.reaches(state, &orgs).await?;
     let mut details = Vec::new();
     let mut first_status = None;
     let mut actions = Vec::new();
@@ -304,10 +310,12 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
         let code = if status == http_not_found() { "user_not_found" } else { "forbidden" };
         return Err(ApiError::new(status, code, "Some users cannot be deleted; none were.").with_details(details));
     }
+    let deleted: Vec<&UserItem> = ids.iter().filter_map(|id| found.get(id)).collect();
+    actions.extend(group_removals(state, &deleted).await?);
     if actions.len() > shared::store::MAX_TX_ACTIONS {
         return Err(ApiError::bad_request(
             "bulk_delete_too_large",
-            "These users hold too many API tokens to delete in one request; delete fewer users at once.",
+            "These users hold too many API tokens and group memberships to delete in one request; delete fewer users at once.",
         ));
     }
     store.transact(actions).await?;
@@ -381,7 +389,7 @@ pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String
     org_ids.extend(orgs.keys().cloned());
     org_ids.sort();
     org_ids.dedup();
-    let reach = reaches(state, caller, &org_ids).await?;
+    let reach = caller.reaches(state, &org_ids).await?;
     let full = |org: &str| reach.get(org) == Some(&Reach::Full);
     let may_read_user =
         |u: &UserItem| u.user_id == caller.user_id() || (caller.role().manages_users() && full(&u.organization_id));

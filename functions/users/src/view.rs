@@ -3,10 +3,13 @@
 
 use serde::Serialize;
 use shared::catalogue::{all_features, role_permissions, Feature, Permission};
+use shared::model::group::GroupItem;
 use shared::model::org::ParentSummary;
 use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
 use shared::org_summary::{summary, OrgBook};
-use shared::{ApiResult, AppState};
+use shared::store::from_item;
+use shared::{keys, ApiResult, AppState};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UserResponse {
@@ -35,8 +38,9 @@ pub struct UserResponse {
     pub version: u64,
 }
 
-pub fn user_response(book: &OrgBook, u: UserItem) -> UserResponse {
+pub fn user_response(book: &OrgBook, groups: &HashMap<String, UserGroupRef>, u: UserItem) -> UserResponse {
     let lookup = |id: &str| book.get(id);
+    let user_groups = u.group_ids.iter().filter_map(|g| groups.get(g).cloned()).collect();
     UserResponse {
         parent_organization: book.get(&u.organization_id).map(|o| summary(o, &lookup)),
         features: all_features(),
@@ -53,19 +57,36 @@ pub fn user_response(book: &OrgBook, u: UserItem) -> UserResponse {
         modified_at: u.modified_at,
         status: u.status,
         role: u.role,
-        user_groups: u.user_groups,
+        user_groups,
         last_login: u.last_login,
         is_internal: u.is_internal,
         version: u.version,
     }
 }
 
-/// Renders users with their organizations (one BatchGetItem per 100 organizations and ancestors).
+/// Renders users with their organizations and groups (one BatchGetItem per 100 organizations
+/// and ancestors, and one per 100 groups when any user is in one).
 pub async fn render(state: &AppState, users: Vec<UserItem>) -> ApiResult<Vec<UserResponse>> {
+    let store = state.store();
     let mut book = OrgBook::default();
     let orgs: Vec<String> = users.iter().map(|u| u.organization_id.clone()).collect();
-    book.load(&state.store(), &orgs, &[]).await?;
-    Ok(users.into_iter().map(|u| user_response(&book, u)).collect())
+    book.load(&store, &orgs, &[]).await?;
+    let group_keys: Vec<(String, String)> = users
+        .iter()
+        .flat_map(|u| u.group_ids.iter())
+        .map(|g| (keys::group_pk(g), keys::GROUP_SK.to_string()))
+        .collect();
+    let mut groups = HashMap::new();
+    if !group_keys.is_empty() {
+        for item in store.batch_get_raw(group_keys, false).await? {
+            let g: GroupItem = from_item(item)?;
+            groups.insert(
+                g.user_group_id.clone(),
+                UserGroupRef { user_group_id: g.user_group_id, name: g.name, kind: g.kind },
+            );
+        }
+    }
+    Ok(users.into_iter().map(|u| user_response(&book, &groups, u)).collect())
 }
 
 pub async fn render_one(state: &AppState, user: UserItem) -> ApiResult<UserResponse> {

@@ -88,8 +88,9 @@ pub struct UserItem {
     pub is_internal: bool,
     #[serde(default)]
     pub last_login: Option<i64>,
+    /// The groups the user belongs to (kept in the same transaction as each group change).
     #[serde(default)]
-    pub user_groups: Vec<UserGroupRef>,
+    pub group_ids: Vec<String>,
     pub created_at: i64,
     #[serde(default)]
     pub created_by: Option<String>,
@@ -126,7 +127,7 @@ impl UserItem {
             password_hash: None,
             is_internal: false,
             last_login: None,
-            user_groups: Vec::new(),
+            group_ids: Vec::new(),
             created_at: now,
             created_by,
             modified_at: now,

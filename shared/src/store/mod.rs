@@ -6,6 +6,7 @@
 
 pub mod activity;
 pub mod deletions;
+pub mod groups;
 pub mod orgs;
 pub mod tokens;
 pub mod users;

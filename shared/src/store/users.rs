@@ -108,7 +108,9 @@ impl Store<'_> {
         ])
     }
 
-    fn update_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
+    /// The put alone, for transactions that already check the user's path once (group changes
+    /// touching many users of one organization).
+    pub fn update_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
         tx::put_if(
             self.table,
             user,
