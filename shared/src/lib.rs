@@ -25,6 +25,7 @@ pub mod model;
 pub mod org_access;
 pub mod org_summary;
 pub mod org_view;
+pub mod paging;
 pub mod password;
 pub mod purge;
 pub mod store;

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::Select;
 use orgs_local::bootstrap::{bootstrap, BootstrapOptions};
 use serde_json::{json, Value};
 use shared::config::{AppState, Config};
@@ -180,25 +179,7 @@ impl TestApi {
     }
 
     pub async fn item_count(&self) -> usize {
-        let mut n = 0;
-        let mut start = None;
-        loop {
-            let r = self
-                .state
-                .dynamo
-                .scan()
-                .table_name(&self.state.config.table_name)
-                .select(Select::Count)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .expect("scan");
-            n += r.count as usize;
-            start = r.last_evaluated_key;
-            if start.is_none() {
-                return n;
-            }
-        }
+        self.all_items().await.len()
     }
 
     /// Activity items of an organization, oldest first.

@@ -1,8 +1,9 @@
 //! Request shapes of the user-groups routes and their checks.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::model::group::Grant;
 use shared::model::org::patch_field;
+pub use shared::paging::{PageQuery, SortField};
 use shared::validate::Validator;
 use shared::ApiResult;
 
@@ -59,25 +60,11 @@ pub struct ListUserGroupFilter {
     pub permissions: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct SortField {
-    pub field: String,
-    pub sort_order: i32,
-}
-
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FilterGroupsRequest {
     pub filter: Option<ListUserGroupFilter>,
     pub sort: Option<Vec<SortField>>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    pub page: u32,
-    pub size: u32,
 }
 
 pub const SORT_FIELDS: [&str; 4] = ["name", "created_at", "modified_at", "parent_organization_id"];
@@ -169,17 +156,8 @@ pub fn check_update(b: &UpdateGroupRequest) -> ApiResult<()> {
 
 pub fn check_filter(f: &ListUserGroupFilter, sort: &[SortField], page: &PageQuery) -> ApiResult<()> {
     let mut v = Validator::new();
-    if page.size == 0 || page.size > 100 {
-        v.add("size", "must be between 1 and 100");
-    }
-    for (i, s) in sort.iter().enumerate() {
-        if !SORT_FIELDS.contains(&s.field.as_str()) {
-            v.add(&format!("sort[{i}].field"), format!("must be one of: {}", SORT_FIELDS.join(", ")));
-        }
-        if s.sort_order != 1 && s.sort_order != -1 {
-            v.add(&format!("sort[{i}].sort_order"), "must be 1 (ascending) or -1 (descending)");
-        }
-    }
+    shared::paging::check_page(&mut v, page);
+    shared::paging::check_sort(&mut v, sort, &SORT_FIELDS);
     for (i, t) in f.user_group_types.iter().flatten().enumerate() {
         if t != "default" {
             v.add(&format!("filter.user_group_types[{i}]"), "must be: default");

@@ -363,32 +363,16 @@ pub async fn filter(
             .buffer_unordered(8)
             .try_collect()
             .await?;
-    let mut groups: Vec<GroupItem> =
+    let groups: Vec<GroupItem> =
         per_org.into_iter().flatten().filter(|g| !caller.hides(&g.parent_path) && matches(g, &f)).collect();
     let sort = if sort.is_empty() { vec![SortField { field: "created_at".into(), sort_order: 1 }] } else { sort };
-    groups.sort_by(|a, b| {
-        sort.iter()
-            .map(|s| {
-                let o = match s.field.as_str() {
-                    "name" => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-                    "modified_at" => a.modified_at.cmp(&b.modified_at),
-                    "parent_organization_id" => a.parent_organization_id.cmp(&b.parent_organization_id),
-                    _ => a.created_at.cmp(&b.created_at),
-                };
-                if s.sort_order < 0 {
-                    o.reverse()
-                } else {
-                    o
-                }
-            })
-            .find(|o| o.is_ne())
-            .unwrap_or_else(|| a.user_group_id.cmp(&b.user_group_id))
-    });
-    let total = groups.len() as u64;
-    let page_groups: Vec<GroupItem> = groups
-        .into_iter()
-        .skip((page.page as usize).saturating_mul(page.size as usize))
-        .take(page.size as usize)
-        .collect();
+    let compare = |a: &GroupItem, b: &GroupItem, field: &str| match field {
+        "name" => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+        "modified_at" => a.modified_at.cmp(&b.modified_at),
+        "parent_organization_id" => a.parent_organization_id.cmp(&b.parent_organization_id),
+        _ => a.created_at.cmp(&b.created_at),
+    };
+    let (page_groups, total) =
+        shared::paging::sorted_page(groups, &sort, &page, compare, |a, b| a.user_group_id.cmp(&b.user_group_id));
     Ok((render(state, page_groups).await?, total))
 }

@@ -7,6 +7,8 @@
 //! and ~10,000 users; beyond that, narrow with `organization_id_list` (see docs/DATA.md).
 
 use std::cmp::Ordering;
+
+use shared::paging::sorted_page;
 use std::collections::HashSet;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
@@ -124,8 +126,7 @@ pub async fn filter(
     sort: Vec<SortField>,
     page: PageQuery,
 ) -> ApiResult<(Vec<UserResponse>, u64)> {
-    input::check_page(&page)?;
-    input::check_filter(&f, &sort)?;
+    input::check_filter(&f, &sort, &page)?;
     let orgs = candidate_orgs(state, caller, &f).await?;
     let store = state.store();
     let per_org: Vec<Vec<UserItem>> =
@@ -133,24 +134,9 @@ pub async fn filter(
             .buffer_unordered(CONCURRENCY)
             .try_collect()
             .await?;
-    let mut users: Vec<UserItem> =
+    let users: Vec<UserItem> =
         per_org.into_iter().flatten().filter(|u| !caller.hides(&u.org_path) && matches(u, &f)).collect();
     let sort = if sort.is_empty() { vec![SortField { field: "created_at".into(), sort_order: 1 }] } else { sort };
-    users.sort_by(|a, b| {
-        sort.iter()
-            .map(|s| {
-                let o = compare(a, b, &s.field);
-                if s.sort_order < 0 {
-                    o.reverse()
-                } else {
-                    o
-                }
-            })
-            .find(|o| *o != Ordering::Equal)
-            .unwrap_or_else(|| a.user_id.cmp(&b.user_id))
-    });
-    let total = users.len() as u64;
-    let start = (page.page as usize).saturating_mul(page.size as usize);
-    let page_users: Vec<UserItem> = users.into_iter().skip(start).take(page.size as usize).collect();
+    let (page_users, total) = sorted_page(users, &sort, &page, compare, |a, b| a.user_id.cmp(&b.user_id));
     Ok((render(state, page_users).await?, total))
 }

@@ -1,14 +1,14 @@
 //! Request shapes of the users routes and their checks.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use shared::model::org::patch_field;
 use shared::model::user::{Role, UserStatus};
+pub use shared::paging::{PageQuery, SortField};
 use shared::password::{MAX_PASSWORD, MIN_PASSWORD};
 use shared::validate::Validator;
 use shared::ApiResult;
 
 pub const MAX_NAME: usize = 100;
-pub const MAX_PAGE_SIZE: u32 = 100;
 pub const MAX_BULK_DELETE: usize = 25;
 pub const MAX_VERIFY: usize = 100;
 pub const MAX_LIST_FILTER: usize = 100;
@@ -60,14 +60,6 @@ pub struct ListUserFilter {
     pub include_child_users_with_org_context_access: Option<bool>,
 }
 
-/// One sort key: `sort_order` 1 ascending, -1 descending.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct SortField {
-    pub field: String,
-    pub sort_order: i32,
-}
-
 /// `POST /users/filter` body.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,14 +73,6 @@ pub struct FilterUsersRequest {
 #[serde(deny_unknown_fields)]
 pub struct LoggedInFilterRequest {
     pub accessible_organization_list: Option<Vec<String>>,
-}
-
-/// `?page=&size=` (both required; `page` counts from 0, as in Auth0's Management API).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    pub page: u32,
-    pub size: u32,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -175,19 +159,9 @@ fn check_ids(v: &mut Validator, field: &str, list: &Option<Vec<String>>) {
     }
 }
 
-pub fn check_page(p: &PageQuery) -> ApiResult<()> {
+pub fn check_filter(f: &ListUserFilter, sort: &[SortField], page: &PageQuery) -> ApiResult<()> {
     let mut v = Validator::new();
-    if p.size == 0 || p.size > MAX_PAGE_SIZE {
-        v.add("size", format!("must be between 1 and {MAX_PAGE_SIZE}"));
-    }
-    if p.page > 100_000 {
-        v.add("page", "is too large");
-    }
-    v.finish()
-}
-
-pub fn check_filter(f: &ListUserFilter, sort: &[SortField]) -> ApiResult<()> {
-    let mut v = Validator::new();
+    shared::paging::check_page(&mut v, page);
     if let Some(s) = &f.search {
         if s.chars().count() > 200 {
             v.add("filter.search", "must be at most 200 characters");
@@ -205,17 +179,7 @@ pub fn check_filter(f: &ListUserFilter, sort: &[SortField]) -> ApiResult<()> {
     if f.never_logged_in == Some(true) && f.only_logged_in_users == Some(true) {
         v.add("filter.never_logged_in", "cannot be combined with only_logged_in_users");
     }
-    if sort.len() > SORT_FIELDS.len() {
-        v.add("sort", "has too many keys");
-    }
-    for (i, s) in sort.iter().enumerate() {
-        if !SORT_FIELDS.contains(&s.field.as_str()) {
-            v.add(&format!("sort[{i}].field"), format!("must be one of: {}", SORT_FIELDS.join(", ")));
-        }
-        if s.sort_order != 1 && s.sort_order != -1 {
-            v.add(&format!("sort[{i}].sort_order"), "must be 1 (ascending) or -1 (descending)");
-        }
-    }
+    shared::paging::check_sort(&mut v, sort, &SORT_FIELDS);
     v.finish()
 }
 

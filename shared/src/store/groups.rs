@@ -4,9 +4,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, map_sdk_error, tx, Store, TxAction};
+use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, GSI1, GSI1PK};
+use crate::keys;
 use crate::model::group::GroupItem;
 
 /// `PK = ORG#<org>`, `SK = GROUP#<id>` (in the parent) or `GRANT#<id>` (in a granted org).
@@ -34,29 +34,7 @@ impl Store<'_> {
 
     /// Every group of one organization (GSI1 Query, all pages).
     pub async fn groups_of_org(&self, org_id: &str) -> ApiResult<Vec<GroupItem>> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let resp = self
-                .client
-                .query()
-                .table_name(self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(":pk", AttributeValue::S(keys::org_groups_gsi_pk(org_id)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(map_sdk_error)?;
-            for item in resp.items.unwrap_or_default() {
-                out.push(from_item(item)?);
-            }
-            start = resp.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
-            }
-        }
+        self.gsi1_all(&keys::org_groups_gsi_pk(org_id)).await
     }
 
     fn entry(&self, org: &str, sk: String, group: &str) -> GroupRefEntry {

@@ -216,6 +216,65 @@ impl<'a> Store<'a> {
         Ok((resp.items.unwrap_or_default(), last))
     }
 
+    /// Every item of a GSI1 partition, decoded (all pages; eventually consistent, for lists).
+    pub async fn gsi1_all<T: DeserializeOwned>(&self, gsi1pk: &str) -> ApiResult<Vec<T>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let resp = self
+                .client
+                .query()
+                .table_name(self.table)
+                .index_name(crate::keys::GSI1)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", crate::keys::GSI1PK)
+                .expression_attribute_values(":pk", AttributeValue::S(gsi1pk.to_string()))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(map_sdk_error)?;
+            for item in resp.items.unwrap_or_default() {
+                out.push(from_item(item)?);
+            }
+            start = resp.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Sets the number attribute `attr` of an existing item to `now` unless it was set less than
+    /// `min_interval_ms` ago (absent and NULL count as never): at most one write per interval.
+    pub async fn set_time_if_older(
+        &self,
+        pk: &str,
+        sk: &str,
+        attr: &str,
+        now: i64,
+        min_interval_ms: i64,
+    ) -> ApiResult<()> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(self.table)
+            .set_key(Some(key(pk, sk)))
+            .update_expression("SET #a = :now")
+            .condition_expression(
+                "attribute_exists(PK) AND (attribute_not_exists(#a) OR attribute_type(#a, :null) OR #a < :since)",
+            )
+            .expression_attribute_names("#a", attr)
+            .expression_attribute_values(":null", AttributeValue::S("NULL".into()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":since", AttributeValue::N((now - min_interval_ms).to_string()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se)) if se.err().is_conditional_check_failed_exception() => Ok(()),
+            Err(e) => Err(map_sdk_error(e)),
+        }
+    }
+
     /// TransactWriteItems. A failed condition answers with the labelled error of the first
     /// action whose condition failed; a conflicting concurrent transaction is a 409.
     pub async fn transact(&self, actions: Vec<TxAction>) -> ApiResult<()> {

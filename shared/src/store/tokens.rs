@@ -1,10 +1,9 @@
 //! API token items: the token under its creator (`PK = USER#<user>`, `SK = TOKEN#<token_id>`)
 //! and its lookup item by hash (`PK = TOKENHASH#<sha256>`, `SK = TOKEN`).
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, map_sdk_error, tx, Store, TxAction};
+use super::{from_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
 
@@ -91,28 +90,7 @@ impl Store<'_> {
 
     /// Records a use of the token, at most once per `min_interval_ms` (no write on every request).
     pub async fn touch_token(&self, user_id: &str, token_id: &str, now: i64, min_interval_ms: i64) -> ApiResult<()> {
-        let res = self
-            .client
-            .update_item()
-            .table_name(self.table)
-            .set_key(Some(super::key(keys::user_pk(user_id), keys::token_sk(token_id))))
-            .update_expression("SET last_used_at = :now")
-            .condition_expression(
-                "attribute_exists(PK) AND (attribute_not_exists(last_used_at) OR attribute_type(last_used_at, :null) OR last_used_at < :since)",
-            )
-            .expression_attribute_values(":null", AttributeValue::S("NULL".into()))
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .expression_attribute_values(":since", AttributeValue::N((now - min_interval_ms).to_string()))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(se))
-                if se.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(map_sdk_error(e)),
-        }
+        self.set_time_if_older(&keys::user_pk(user_id), &keys::token_sk(token_id), "last_used_at", now, min_interval_ms)
+            .await
     }
 }

@@ -3,9 +3,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-use super::{from_item, map_sdk_error, tx, Store, TxAction};
+use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, GSI1, GSI1PK, GUARD_SK, USER_SK};
+use crate::keys::{self, GUARD_SK, USER_SK};
 use crate::model::user::UserItem;
 
 /// A user's entry in its organization's partition (`PK = ORG#<org>`, `SK = USER#<id>`): lets a
@@ -122,57 +122,12 @@ impl Store<'_> {
 
     /// Every user of one organization (GSI1 Query, all pages; eventually consistent).
     pub async fn users_of_org(&self, org_id: &str) -> ApiResult<Vec<UserItem>> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let resp = self
-                .client
-                .query()
-                .table_name(self.table)
-                .index_name(GSI1)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", GSI1PK)
-                .expression_attribute_values(":pk", AttributeValue::S(keys::org_users_gsi_pk(org_id)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(map_sdk_error)?;
-            for item in resp.items.unwrap_or_default() {
-                out.push(from_item(item)?);
-            }
-            start = resp.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
-            }
-        }
+        self.gsi1_all(&keys::org_users_gsi_pk(org_id)).await
     }
 
     /// Records a successful authentication (for the authorizer): one UpdateItem, and only when
     /// the stored `last_login` is older than `min_interval_ms`, so busy callers cost no writes.
     pub async fn record_login(&self, user_id: &str, now: i64, min_interval_ms: i64) -> ApiResult<()> {
-        let res = self
-            .client
-            .update_item()
-            .table_name(self.table)
-            .set_key(Some(super::key(keys::user_pk(user_id), USER_SK)))
-            .update_expression("SET last_login = :now")
-            // `last_login` is absent, NULL (never logged in), or older than the interval.
-            .condition_expression(
-                "attribute_exists(PK) AND (attribute_not_exists(last_login) OR attribute_type(last_login, :null) OR last_login < :since)",
-            )
-            .expression_attribute_values(":null", AttributeValue::S("NULL".into()))
-            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .expression_attribute_values(":since", AttributeValue::N((now - min_interval_ms).to_string()))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(aws_sdk_dynamodb::error::SdkError::ServiceError(se))
-                if se.err().is_conditional_check_failed_exception() =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(map_sdk_error(e)),
-        }
+        self.set_time_if_older(&keys::user_pk(user_id), USER_SK, "last_login", now, min_interval_ms).await
     }
 }
