@@ -69,6 +69,11 @@ impl AppState {
         Self::from_sdk_config(&sdk, Config::from_env())
     }
 
+    /// From ready clients (tests add interceptors to them).
+    pub fn from_clients(config: Config, dynamo: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client) -> Self {
+        Self(Arc::new(Inner { config, dynamo, s3 }))
+    }
+
     pub fn from_sdk_config(sdk: &aws_config::SdkConfig, config: Config) -> Self {
         let dynamo = aws_sdk_dynamodb::Client::new(sdk);
         // Path-style addressing works against every S3 stand-in and against AWS.

@@ -14,9 +14,51 @@ use shared::model::user::{Role, UserItem};
 
 pub const BUCKET: &str = "orgs-test-logos";
 
+/// Counts DynamoDB calls by operation, per table (an SDK interceptor on every test client).
+#[derive(Debug, Clone, Default)]
+pub struct CallCounter(std::sync::Arc<std::sync::Mutex<HashMap<String, usize>>>);
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "CallCounter"
+    }
+
+    /// Each request sent (retries included), named by its `x-amz-target` header.
+    fn read_before_transmit(
+        &self,
+        ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let target = ctx.request().headers().get("x-amz-target").unwrap_or("unknown");
+        let name = target.rsplit('.').next().unwrap_or(target).to_string();
+        if let Ok(mut map) = self.0.lock() {
+            *map.entry(name).or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
+impl CallCounter {
+    pub fn reset(&self) {
+        if let Ok(mut m) = self.0.lock() {
+            m.clear();
+        }
+    }
+
+    /// Calls by operation since the last reset, e.g. `{"BatchGetItem": 2, "TransactWriteItems": 1}`.
+    pub fn take(&self) -> std::collections::BTreeMap<String, usize> {
+        let out = self.0.lock().map(|m| m.iter().map(|(k, v)| (k.clone(), *v)).collect()).unwrap_or_default();
+        self.reset();
+        out
+    }
+}
+
 /// A fresh, bootstrapped stack for one test.
 pub struct TestApi {
     pub state: AppState,
+    /// DynamoDB calls made through this stack's client, by operation.
+    pub calls: CallCounter,
     pub root_org: String,
     pub superadmin: String,
 }
@@ -78,12 +120,19 @@ impl TestApi {
             token_sealer: shared::token::Sealer::from_base64("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
             delete_inline_budget: std::time::Duration::from_secs(10),
         };
-        let state = AppState::from_sdk_config(&sdk, config);
+        let calls = CallCounter::default();
+        let dynamo_conf = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(calls.clone()).build();
+        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build();
+        let state = AppState::from_clients(
+            config,
+            aws_sdk_dynamodb::Client::from_conf(dynamo_conf),
+            aws_sdk_s3::Client::from_conf(s3_conf),
+        );
         orgs_local::table::create_table(&state.dynamo, &table).await.expect("create table");
         orgs_local::table::create_bucket(&state.s3, BUCKET).await.expect("create bucket");
         let (m, created) = bootstrap(&state.store(), &opts).await.expect("bootstrap");
         assert!(created);
-        Self { state, root_org: m.organization_id, superadmin: m.user_id }
+        Self { state, calls, root_org: m.organization_id, superadmin: m.user_id }
     }
 
     /// The same stack with DELETE driving its purge for at most `ms` before answering 202.

@@ -3,6 +3,7 @@
 mod api {
     pub mod bad_input;
     pub mod bootstrap;
+    pub mod calls;
     pub mod create;
     pub mod delete;
     pub mod events;

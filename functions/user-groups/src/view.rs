@@ -60,7 +60,7 @@ pub async fn render(state: &AppState, groups: Vec<GroupItem>) -> ApiResult<Vec<G
         }
     }
     let mut book = OrgBook::default();
-    let mut orgs: Vec<String> = groups.iter().map(|g| g.parent_organization_id.clone()).collect();
+    let mut orgs: Vec<String> = groups.iter().flat_map(|g| g.parent_path.iter().cloned()).collect();
     orgs.extend(groups.iter().flat_map(|g| g.accessible_organizations.iter().map(|a| a.organization_id.clone())));
     book.load(&store, &orgs, &[]).await?;
     let lookup = |id: &str| book.get(id);

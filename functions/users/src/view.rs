@@ -69,7 +69,8 @@ pub fn user_response(book: &OrgBook, groups: &HashMap<String, UserGroupRef>, u: 
 pub async fn render(state: &AppState, users: Vec<UserItem>) -> ApiResult<Vec<UserResponse>> {
     let store = state.store();
     let mut book = OrgBook::default();
-    let orgs: Vec<String> = users.iter().map(|u| u.organization_id.clone()).collect();
+    // The path holds the organization and its ancestors: one pass reads them all.
+    let orgs: Vec<String> = users.iter().flat_map(|u| u.org_path.iter().cloned()).collect();
     book.load(&store, &orgs, &[]).await?;
     let group_keys: Vec<(String, String)> = users
         .iter()
