@@ -15,6 +15,8 @@ pub const FUNCTIONS: &[Function] = &[
     Function { name: "users", routes: users::ROUTES, router: users::router },
     Function { name: "api-tokens", routes: api_tokens::ROUTES, router: api_tokens::router },
     Function { name: "user-groups", routes: user_groups::ROUTES, router: user_groups::router },
+    Function { name: "permissions", routes: permissions::ROUTES, router: permissions::router },
+    Function { name: "rbac-templates", routes: rbac_templates::ROUTES, router: rbac_templates::router },
 ];
 
 /// Does `path` match the route pattern `pattern` (`{param}` matches one non-empty segment)?

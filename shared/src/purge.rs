@@ -459,7 +459,25 @@ impl Run<'_> {
             let log = self.partition_keys(&keys::activity_pk(d), "").await?;
             self.delete_keys(log).await?;
             self.purge_logos(d).await?;
-            self.delete_keys(vec![(org.pk.clone(), org.sk.clone())]).await?;
+            // The item goes with its template reference, in one transaction: exactly once.
+            self.budget.spend()?;
+            let gone = tx::delete_if(
+                self.store.table,
+                &org.pk,
+                &org.sk,
+                "attribute_exists(PK)",
+                None,
+                ApiError::conflict("gone", "gone"),
+            )?;
+            let unref = crate::store::templates::template_ref_action(self.store.table, &org.rbac_template_id, -1)?;
+            match self.store.transact(vec![gone, unref]).await {
+                Ok(()) => self.items += 1,
+                // Already gone (a run that died after this step), or the template was removed.
+                Err(e) if e.code == "gone" || e.code == "validation_failed" => {
+                    self.delete_keys(vec![(org.pk.clone(), org.sk.clone())]).await?
+                }
+                Err(e) => return Err(Stop::Failed(e)),
+            }
         }
         self.delete_keys(vec![(keys::org_pk(&self.root), keys::edge_sk(d))]).await?;
         self.orgs += 1;

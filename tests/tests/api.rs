@@ -11,6 +11,7 @@ mod api {
     pub mod infra;
     pub mod logo;
     pub mod read;
+    pub mod templates;
     pub mod tokens;
     pub mod update;
     pub mod users;

@@ -437,13 +437,12 @@ async fn modify(
                     "The organization's RBAC template cannot move to that template.",
                 ));
             }
-            actions.push(shared::store::tx::check(
+            // The organization moves its reference, in the same transaction.
+            actions.push(shared::store::templates::template_ref_action(store.table, to, 1)?);
+            actions.push(shared::store::templates::template_ref_action(
                 store.table,
-                &keys::template_pk(to),
-                keys::TEMPLATE_SK,
-                "attribute_exists(PK)",
-                None,
-                ApiError::validation(vec![ErrorDetail::field("rbac_template_id", "no such RBAC template")]),
+                &read_template(&changes, &org),
+                -1,
             )?);
         }
         actions.extend(store.domain_change_actions(&org.organization_id, &old_domains, &org.domains)?);

@@ -30,6 +30,10 @@ pub struct TemplateItem {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    #[serde(rename = "GSI1PK")]
+    pub gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    pub gsi1sk: String,
     pub template_id: String,
     pub display_name: String,
     pub parent_visibility: ParentVisibility,
@@ -40,6 +44,41 @@ pub struct TemplateItem {
     pub allowlist: Vec<String>,
     pub created_at: i64,
     pub version: u64,
+    /// Organizations using this template (changed in their own transactions); a template in
+    /// use cannot be deleted.
+    #[serde(default)]
+    pub refs: i64,
+}
+
+/// The GSI1 partition listing every template.
+pub const TEMPLATES_GSI_PK: &str = "RBACTEMPLATES";
+
+impl TemplateItem {
+    pub fn new(
+        id: &str,
+        name: &str,
+        parent: ParentVisibility,
+        child: OrgDataVisibility,
+        org: OrgDataVisibility,
+        allowlist: Vec<String>,
+        now: i64,
+    ) -> Self {
+        TemplateItem {
+            pk: crate::keys::template_pk(id),
+            sk: crate::keys::TEMPLATE_SK.to_string(),
+            gsi1pk: TEMPLATES_GSI_PK.to_string(),
+            gsi1sk: id.to_string(),
+            template_id: id.to_string(),
+            display_name: name.to_string(),
+            parent_visibility: parent,
+            child_visibility: child,
+            org_visibility: org,
+            allowlist,
+            created_at: now,
+            version: 1,
+            refs: 0,
+        }
+    }
 }
 
 /// The template every fresh installation has: full visibility everywhere.
@@ -47,17 +86,16 @@ pub const DEFAULT_TEMPLATE_ID: &str = "default";
 
 /// Built-in templates written by bootstrap (idempotently).
 pub fn builtin_templates(now: i64) -> Vec<TemplateItem> {
-    let mk = |id: &str, name: &str, parent_user: Visibility, parent_data: Visibility, allow: &[&str]| TemplateItem {
-        pk: crate::keys::template_pk(id),
-        sk: crate::keys::TEMPLATE_SK.to_string(),
-        template_id: id.to_string(),
-        display_name: name.to_string(),
-        parent_visibility: ParentVisibility { user_mgmt: parent_user, org_data: parent_data },
-        child_visibility: OrgDataVisibility { org_data: Visibility::FullAccess },
-        org_visibility: OrgDataVisibility { org_data: Visibility::FullAccess },
-        allowlist: allow.iter().map(|s| s.to_string()).collect(),
-        created_at: now,
-        version: 1,
+    let mk = |id: &str, name: &str, parent_user: Visibility, parent_data: Visibility, allow: &[&str]| {
+        TemplateItem::new(
+            id,
+            name,
+            ParentVisibility { user_mgmt: parent_user, org_data: parent_data },
+            OrgDataVisibility { org_data: Visibility::FullAccess },
+            OrgDataVisibility { org_data: Visibility::FullAccess },
+            allow.iter().map(|s| s.to_string()).collect(),
+            now,
+        )
     };
     vec![
         mk(DEFAULT_TEMPLATE_ID, "Default", Visibility::FullAccess, Visibility::FullAccess, &["parent_read_only"]),

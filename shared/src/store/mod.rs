@@ -8,6 +8,7 @@ pub mod activity;
 pub mod deletions;
 pub mod groups;
 pub mod orgs;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 

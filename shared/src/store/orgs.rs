@@ -190,14 +190,8 @@ impl Store<'_> {
                 ),
             )?);
         }
-        actions.push(tx::check(
-            t,
-            &keys::template_pk(&org.rbac_template_id),
-            keys::TEMPLATE_SK,
-            "attribute_exists(PK)",
-            None,
-            ApiError::validation(vec![crate::error::ErrorDetail::field("rbac_template_id", "no such RBAC template")]),
-        )?);
+        // The organization starts using its template (which must exist).
+        actions.push(super::templates::template_ref_action(t, &org.rbac_template_id, 1)?);
         Ok(actions)
     }
 

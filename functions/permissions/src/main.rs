@@ -1,0 +1,8 @@
+//! Lambda entry point of the permissions function: build state once, then serve.
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::config::init_logging();
+    let state = shared::AppState::from_env().await;
+    lambda_http::run(permissions::router(state)).await
+}
