@@ -2,8 +2,6 @@
 //! SVG (scriptable) is refused, as are oversize files and decompression bombs (headers that
 //! declare more pixels than any logo needs).
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{ApiError, ApiResult};
 
 /// Largest logo file accepted.
@@ -67,7 +65,7 @@ pub fn inspect(bytes: &[u8]) -> ApiResult<LogoImage> {
             format!("The logo may be at most {MAX_LOGO_SIDE}x{MAX_LOGO_SIDE} pixels."),
         ));
     }
-    let sha256 = hex::encode(Sha256::digest(bytes));
+    let sha256 = crate::token::sha256_hex(bytes);
     Ok(LogoImage { content_type, extension, width: size.width, height: size.height, sha256 })
 }
 

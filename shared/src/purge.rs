@@ -442,13 +442,7 @@ impl Run<'_> {
                 .filter(|a| a.organization_id != self.root)
                 .map(|a| (keys::org_pk(&a.organization_id), keys::edge_sk(d)))
                 .collect();
-            let existing: Vec<(String, String)> = self
-                .store
-                .batch_get_raw(from_above, true)
-                .await?
-                .iter()
-                .map(|i| (i.get(keys::PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default(), sk_of(i)))
-                .collect();
+            let existing = self.existing(from_above).await?;
             self.delete_keys(existing).await?;
             if let Some(code) = &org.code {
                 self.delete_guard(&keys::org_code_pk(code), "organization_id", d).await?;

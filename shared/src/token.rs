@@ -65,9 +65,14 @@ pub fn well_formed(token: &str) -> bool {
         && checksum(&token[..TOKEN_LEN - CHECK_LEN]) == token[TOKEN_LEN - CHECK_LEN..]
 }
 
+/// Hex SHA-256 of `bytes` (aws-lc-rs: the one crypto stack, shared with TLS).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
+}
+
 /// Hex SHA-256 of the token: the only form the table holds for lookups.
 pub fn hash(token: &str) -> String {
-    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes()).as_ref())
+    sha256_hex(token.as_bytes())
 }
 
 /// Seals and opens token secrets under a 256-bit key (AES-256-GCM, random nonce, the token id

@@ -8,7 +8,6 @@ use shared::model::now_ms;
 use shared::model::org::{
     CreateOrgRequest, DarrylConfiguration, OrgFilterRequest, OrgItem, OrgResponse, UpdateOrgRequest,
 };
-use shared::model::template::TemplateItem;
 use shared::store::activity::{Actor, Change};
 use shared::store::from_item;
 use shared::store::orgs::MAX_DEPTH;
@@ -414,6 +413,7 @@ async fn modify(
         };
         let read_version = org.version;
         let old_domains = org.domains.clone();
+        let old_template = org.rbac_template_id.clone();
         if expected.is_some_and(|v| v != read_version) {
             return Err(ApiError::conflict(
                 "version_conflict",
@@ -428,9 +428,7 @@ async fn modify(
         let mut actions = Vec::with_capacity(3);
         if let Some(to) = &moved_to {
             // Allowed movements: the current template's allowlist must name the new one.
-            let from = store
-                .get::<TemplateItem>(&keys::template_pk(&read_template(&changes, &org)), keys::TEMPLATE_SK, false)
-                .await?;
+            let from = store.get_template(&old_template).await?;
             if !from.is_some_and(|t| t.allowlist.contains(to)) {
                 return Err(ApiError::conflict(
                     "rbac_move_not_allowed",
@@ -439,11 +437,7 @@ async fn modify(
             }
             // The organization moves its reference, in the same transaction.
             actions.push(shared::store::templates::template_ref_action(store.table, to, 1)?);
-            actions.push(shared::store::templates::template_ref_action(
-                store.table,
-                &read_template(&changes, &org),
-                -1,
-            )?);
+            actions.push(shared::store::templates::template_ref_action(store.table, &old_template, -1)?);
         }
         actions.extend(store.domain_change_actions(&org.organization_id, &old_domains, &org.domains)?);
         org.version = read_version + 1;
@@ -462,16 +456,6 @@ async fn modify(
         }
     }
     Err(ApiError::conflict("version_conflict", "The organization was changed by another request; reload and retry."))
-}
-
-/// The template id before the change (from the recorded diff).
-fn read_template(changes: &Map<String, Value>, org: &OrgItem) -> String {
-    changes
-        .get("rbac_template_id")
-        .and_then(|c| c.get("from"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| org.rbac_template_id.clone())
 }
 
 /// R4: superadmin only, on an accessible organization. Parent and access flags never change.

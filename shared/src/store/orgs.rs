@@ -101,12 +101,6 @@ impl Store<'_> {
         }
     }
 
-    /// The access verdict of `ancestor` over `descendant` (one consistent GetItem).
-    pub async fn reach(&self, ancestor: &str, descendant: &str) -> ApiResult<Reach> {
-        let edge: Option<EdgeItem> = self.get(&keys::org_pk(ancestor), &keys::edge_sk(descendant), true).await?;
-        Ok(edge.map(|e| e.reach).unwrap_or(Reach::None))
-    }
-
     /// One page of the closure edges below `ancestor` (itself included), in id order.
     pub async fn edges_page(
         &self,
