@@ -17,11 +17,21 @@ use std::collections::{BTreeMap, HashMap};
 use crate::keys;
 use crate::model::activity::ActorType;
 use crate::model::group::{Grant, GroupItem};
+use crate::model::template::Visibility;
 use crate::model::user::{Role, UserItem, UserStatus};
 use crate::store::deletions::{path_deleting, roots_in};
 use crate::store::from_item;
 use crate::store::orgs::EdgeItem;
 use crate::validate::is_identifier;
+use crate::visibility::{level, Aspect, TemplateBook};
+
+/// The caller's reach over an organization and the template deciding what it may do there
+/// (`None` for their own organization, whose template the edges do not carry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub reach: Reach,
+    pub template_id: Option<String>,
+}
 
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -101,38 +111,91 @@ impl Caller {
 
     /// The caller's reach over `org_id` (at most one consistent BatchGetItem).
     pub async fn reach(&self, state: &AppState, org_id: &str) -> ApiResult<Reach> {
-        Ok(self.reaches(state, &[org_id.to_string()]).await?.remove(org_id).unwrap_or(Reach::None))
+        Ok(self.reaches(state, &[org_id.to_string()]).await?.remove(org_id).map_or(Reach::None, |a| a.reach))
     }
 
-    /// The caller's reach over each of `org_ids` (one consistent BatchGetItem per 100 edges).
-    pub async fn reaches(&self, state: &AppState, org_ids: &[String]) -> ApiResult<HashMap<String, Reach>> {
+    /// The caller's reach over each of `org_ids`, with each one's template (one consistent
+    /// BatchGetItem per 100 edges).
+    pub async fn reaches(&self, state: &AppState, org_ids: &[String]) -> ApiResult<HashMap<String, Access>> {
         let keys: Vec<(String, String)> = org_ids.iter().flat_map(|o| self.reach_keys(o)).collect();
         let edges: Vec<EdgeItem> = if keys.is_empty() {
             Vec::new()
         } else {
             state.store().batch_get_raw(keys, true).await?.into_iter().map(from_item).collect::<ApiResult<_>>()?
         };
-        Ok(org_ids.iter().map(|o| (o.clone(), self.reach_from(o, &edges))).collect())
+        Ok(org_ids
+            .iter()
+            .map(|o| {
+                let template_id = edges.iter().find(|e| e.descendant_id == *o).map(|e| e.template_id.clone());
+                (o.clone(), Access { reach: self.reach_from(o, &edges), template_id })
+            })
+            .collect())
+    }
+
+    /// The caller's user-management level (crate::visibility) in each of `org_ids`: `no_access`
+    /// where they do not fully reach it or it is being deleted. One consistent BatchGetItem for
+    /// the edges, +1 when an organization uses a template that is not built in.
+    pub async fn user_mgmt(&self, state: &AppState, org_ids: &[String]) -> ApiResult<HashMap<String, Visibility>> {
+        let access = self.reaches(state, org_ids).await?;
+        self.user_mgmt_of(state, &access).await
+    }
+
+    /// The user-management level over every organization of `accessible` (from
+    /// [`Caller::reaches`] or [`Caller::accessible_orgs`]), `no_access` for those not fully
+    /// reached (+1 BatchGetItem when a template is not built in).
+    pub async fn user_mgmt_of<'a>(
+        &self,
+        state: &AppState,
+        accessible: impl IntoIterator<Item = (&'a String, &'a Access)> + Clone,
+    ) -> ApiResult<HashMap<String, Visibility>> {
+        let book =
+            TemplateBook::load(state, accessible.clone().into_iter().filter_map(|(_, a)| a.template_id.as_deref()))
+                .await?;
+        Ok(accessible
+            .into_iter()
+            .map(|(org, a)| {
+                let level = match &a.template_id {
+                    _ if a.reach != Reach::Full => Visibility::NoAccess,
+                    _ if org == self.home_org() => Visibility::FullAccess,
+                    Some(t) => level(self, org, &book.get(t), Aspect::UserMgmt),
+                    None => Visibility::NoAccess,
+                };
+                (org.clone(), level)
+            })
+            .collect())
     }
 
     /// Every organization the caller reaches (R2 from their own organization, `Listed` ones
-    /// included, plus their grants), by id. Linear in the accessible set: for whole-set routes.
-    pub async fn accessible_orgs(&self, state: &AppState) -> ApiResult<BTreeMap<String, Reach>> {
+    /// included, plus their grants), by id, with its template. Linear in the accessible set:
+    /// for whole-set routes.
+    pub async fn accessible_orgs(&self, state: &AppState) -> ApiResult<BTreeMap<String, Access>> {
         let store = state.store();
-        let mut out: BTreeMap<String, Reach> = BTreeMap::new();
+        let mut out: BTreeMap<String, Access> = BTreeMap::new();
+        // Every organization below the caller's (granted ones included) has an edge from it.
+        let mut templates: HashMap<String, String> = HashMap::new();
         for e in store.all_edges(self.home_org()).await? {
             if e.reach != Reach::None {
-                out.insert(e.descendant_id, e.reach);
+                out.insert(
+                    e.descendant_id.clone(),
+                    Access { reach: e.reach, template_id: Some(e.template_id.clone()) },
+                );
+            }
+            if !self.grants.is_empty() {
+                templates.insert(e.descendant_id, e.template_id);
             }
         }
+        let full = |id: &str, templates: &HashMap<String, String>| Access {
+            reach: Reach::Full,
+            template_id: templates.get(id).cloned(),
+        };
         for g in &self.grants {
             if g.include_current_organization {
-                out.insert(g.organization_id.clone(), Reach::Full);
+                out.insert(g.organization_id.clone(), full(&g.organization_id, &templates));
             }
             if g.select_all_child_orgs {
                 for e in store.all_edges(&g.organization_id).await? {
                     if e.reach == Reach::Full && e.descendant_id != g.organization_id {
-                        out.insert(e.descendant_id, Reach::Full);
+                        out.insert(e.descendant_id.clone(), full(&e.descendant_id, &templates));
                     }
                 }
             }

@@ -8,6 +8,7 @@
 //! - [`org_access`] loads organizations the caller reaches; [`org_summary`] resolves what
 //!   responses say about an organization (R16, `parent_organization`); [`org_view`] renders
 //!   organization responses.
+//! - [`visibility`] applies the RBAC templates' visibility values to access decisions.
 //! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers.
 
 pub mod access;
@@ -31,6 +32,7 @@ pub mod purge;
 pub mod store;
 pub mod token;
 pub mod validate;
+pub mod visibility;
 
 pub use caller::Caller;
 pub use config::AppState;

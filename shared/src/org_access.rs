@@ -9,6 +9,7 @@ use crate::model::org::OrgItem;
 use crate::store::from_item;
 use crate::store::orgs::{org_not_found, EdgeItem};
 use crate::validate::path_identifier;
+use crate::visibility::{check, level, Aspect, Intent, TemplateBook};
 
 /// Resolves an identifier (id or code) and loads the organization if the caller fully reaches it
 /// (R2) and it is not being deleted; anything else is 404 `organization_not_found`, so existence
@@ -34,4 +35,35 @@ pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str
         (Some(o), Reach::Full) if !caller.hides(&o.path()) => Ok(o),
         _ => Err(org_not_found()),
     }
+}
+
+/// [`load_accessible`], then what the organization's RBAC template allows the caller to do with
+/// its `aspect` (crate::visibility): organization data a parent may not see is 404 like an
+/// unreachable organization; other refusals are 403 `rbac_read_only` / `rbac_no_access`.
+/// Calls: those of [`load_accessible`], +1 GetItem when the template is not built in.
+pub async fn load_org(
+    state: &AppState,
+    caller: &Caller,
+    identifier: &str,
+    aspect: Aspect,
+    intent: Intent,
+) -> ApiResult<OrgItem> {
+    let org = load_accessible(state, caller, identifier).await?;
+    check_org(state, caller, &org, aspect, intent).await?;
+    Ok(org)
+}
+
+/// The template check of [`load_org`] on an organization already loaded.
+pub async fn check_org(
+    state: &AppState,
+    caller: &Caller,
+    org: &OrgItem,
+    aspect: Aspect,
+    intent: Intent,
+) -> ApiResult<()> {
+    let book = TemplateBook::load(state, [org.rbac_template_id.as_str()]).await?;
+    let lvl = level(caller, &org.organization_id, &book.get(&org.rbac_template_id), aspect);
+    let from_above = org.organization_id != caller.home_org();
+    let hidden = (from_above && aspect == Aspect::OrgData).then(org_not_found);
+    check(lvl, intent, aspect, hidden)
 }

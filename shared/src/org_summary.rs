@@ -6,22 +6,26 @@ use std::collections::HashMap;
 use crate::error::ApiResult;
 use crate::keys::{self, ORG_SK, TEMPLATE_SK};
 use crate::model::org::{ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration};
-use crate::model::template::TemplateItem;
+use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
 use crate::store::{from_item, Store};
 
+/// The nearest ancestor of `org` that `has` its own configuration, if its RBAC template shares
+/// its organization data with its children (`child_visibility.org_data` is not `no_access`).
+fn nearest_sharing<'b>(org: &OrgItem, book: &'b OrgBook, has: impl Fn(&OrgItem) -> bool) -> Option<&'b OrgItem> {
+    let nearest = book.nearest(org, has)?;
+    book.shares_with_children(nearest).then_some(nearest)
+}
+
 /// The effective SSO configuration of `org` (R16): its own, or with source `parent`, the
-/// nearest ancestor's own configuration (all fields empty if no ancestor has one).
-pub fn resolve_sso<'a>(org: &OrgItem, lookup: &impl Fn(&str) -> Option<&'a OrgItem>) -> Option<SsoConfiguration> {
+/// nearest ancestor's own configuration (all fields empty if no ancestor has one, or if that
+/// ancestor's template does not share its data with its children).
+pub fn resolve_sso(org: &OrgItem, book: &OrgBook) -> Option<SsoConfiguration> {
     let own = org.sso_configuration.as_ref()?;
     if own.sso_config_source == ConfigSource::Own {
         return Some(own.clone());
     }
-    let inherited = org
-        .ancestors
-        .iter()
-        .rev()
-        .filter_map(|a| lookup(&a.organization_id))
-        .find_map(|a| a.sso_configuration.as_ref().filter(|s| s.sso_config_source == ConfigSource::Own).cloned());
+    let own_sso = |a: &OrgItem| a.sso_configuration.as_ref().is_some_and(|s| s.sso_config_source == ConfigSource::Own);
+    let inherited = nearest_sharing(org, book, own_sso).and_then(|a| a.sso_configuration.clone());
     Some(match inherited {
         Some(s) => SsoConfiguration { sso_config_source: ConfigSource::Parent, ..s },
         None => SsoConfiguration {
@@ -36,15 +40,14 @@ pub fn resolve_sso<'a>(org: &OrgItem, lookup: &impl Fn(&str) -> Option<&'a OrgIt
 }
 
 /// The effective Darryl configuration of `org` (R16), like [`resolve_sso`].
-pub fn resolve_darryl<'a>(org: &OrgItem, lookup: &impl Fn(&str) -> Option<&'a OrgItem>) -> Option<DarrylConfiguration> {
+pub fn resolve_darryl(org: &OrgItem, book: &OrgBook) -> Option<DarrylConfiguration> {
     let own = org.darryl_configuration.as_ref()?;
     if own.darryl_config_source == ConfigSource::Own {
         return Some(own.clone());
     }
-    let inherited =
-        org.ancestors.iter().rev().filter_map(|a| lookup(&a.organization_id)).find_map(|a| {
-            a.darryl_configuration.as_ref().filter(|d| d.darryl_config_source == ConfigSource::Own).cloned()
-        });
+    let own_darryl =
+        |a: &OrgItem| a.darryl_configuration.as_ref().is_some_and(|d| d.darryl_config_source == ConfigSource::Own);
+    let inherited = nearest_sharing(org, book, own_darryl).and_then(|a| a.darryl_configuration.clone());
     Some(match inherited {
         Some(d) => DarrylConfiguration { darryl_config_source: ConfigSource::Parent, ..d },
         None => {
@@ -54,13 +57,13 @@ pub fn resolve_darryl<'a>(org: &OrgItem, lookup: &impl Fn(&str) -> Option<&'a Or
 }
 
 /// The short form of `org` used as `parent_organization` in responses.
-pub fn summary<'a>(org: &OrgItem, lookup: &impl Fn(&str) -> Option<&'a OrgItem>) -> ParentSummary {
+pub fn summary(org: &OrgItem, book: &OrgBook) -> ParentSummary {
     ParentSummary {
         organization_id: org.organization_id.clone(),
         name: org.name.clone(),
         code: org.code.clone(),
         logo_url: org.logo_url.clone(),
-        sso_enabled: resolve_sso(org, lookup).is_some_and(|s| s.enabled()),
+        sso_enabled: resolve_sso(org, book).is_some_and(|s| s.enabled()),
     }
 }
 
@@ -78,6 +81,16 @@ impl OrgBook {
 
     pub fn insert(&mut self, org: OrgItem) {
         self.orgs.insert(org.organization_id.clone(), org);
+    }
+
+    /// The visibility values of `template_id`, if built in or read into the book.
+    pub fn visibility(&self, template_id: &str) -> Option<VisibilitySet> {
+        builtin_visibility(template_id).cloned().or_else(|| self.templates.get(template_id).map(|t| t.visibility()))
+    }
+
+    /// Does `org`'s template let its descendants see its organization data (R16 inheritance)?
+    pub fn shares_with_children(&self, org: &OrgItem) -> bool {
+        self.visibility(&org.rbac_template_id).is_some_and(|v| v.child_visibility.org_data != Visibility::NoAccess)
     }
 
     /// Reads `org_ids` with all their ancestors (those not already in the book), and the given
@@ -114,7 +127,36 @@ impl OrgBook {
                 }
             }
         }
-        self.absorb(store, more).await
+        self.absorb(store, more).await?;
+        // R16 inheritance depends on the `child_visibility` of the ancestor inherited from: read
+        // those templates that are not built in (none in the common case).
+        let mut templates: Vec<(String, String)> = Vec::new();
+        for o in self.orgs.values() {
+            let from_parent = |source: Option<ConfigSource>| source == Some(ConfigSource::Parent);
+            let mut sources = Vec::new();
+            if from_parent(o.sso_configuration.as_ref().map(|s| s.sso_config_source)) {
+                sources.push(self.nearest(o, |a| {
+                    a.sso_configuration.as_ref().is_some_and(|s| s.sso_config_source == ConfigSource::Own)
+                }));
+            }
+            if from_parent(o.darryl_configuration.as_ref().map(|d| d.darryl_config_source)) {
+                sources.push(self.nearest(o, |a| {
+                    a.darryl_configuration.as_ref().is_some_and(|d| d.darryl_config_source == ConfigSource::Own)
+                }));
+            }
+            for t in sources.into_iter().flatten().map(|a| &a.rbac_template_id) {
+                let key = (keys::template_pk(t), TEMPLATE_SK.to_string());
+                if builtin_visibility(t).is_none() && !self.templates.contains_key(t) && !templates.contains(&key) {
+                    templates.push(key);
+                }
+            }
+        }
+        self.absorb(store, templates).await
+    }
+
+    /// The nearest ancestor of `org` in the book that `has` something.
+    fn nearest(&self, org: &OrgItem, has: impl Fn(&OrgItem) -> bool) -> Option<&OrgItem> {
+        org.ancestors.iter().rev().filter_map(|a| self.get(&a.organization_id)).find(|a| has(a))
     }
 
     async fn absorb(&mut self, store: &Store<'_>, wanted: Vec<(String, String)>) -> ApiResult<()> {

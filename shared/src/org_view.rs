@@ -4,9 +4,11 @@
 use std::sync::OnceLock;
 
 use crate::access::Reach;
-use crate::catalogue::{all_features, role_permissions};
+use crate::catalogue::{all_features, role_permissions, Permission};
 use crate::model::org::{OrgConfiguration, OrgItem, OrgResponse, RbacConfiguration};
+use crate::model::template::VisibilitySet;
 use crate::org_summary::{resolve_darryl, resolve_sso, summary, OrgBook};
+use crate::visibility::{effective_permission, level, Aspect};
 use crate::{ApiResult, AppState, Caller};
 
 /// The documented default case configuration (`shared/src/defaults/case_configuration.json`).
@@ -35,17 +37,31 @@ pub async fn render(
     let templates: Vec<String> =
         if with_config { orgs.iter().map(|(o, _)| o.rbac_template_id.clone()).collect() } else { Vec::new() };
     book.load(&state.store(), &ids, &templates).await?;
-    let lookup = |id: &str| book.get(id);
     let features = all_features();
-    let permissions = role_permissions(caller.role());
+    let role_perms = role_permissions(caller.role());
     let out = orgs
         .into_iter()
         .map(|(o, reach)| {
-            let parent_organization = o.parent_organization_id.as_deref().and_then(lookup).map(|p| summary(p, &lookup));
+            let parent_organization =
+                o.parent_organization_id.as_deref().and_then(|p| book.get(p)).map(|p| summary(p, &book));
+            // What the role may do here, narrowed by the template (crate::visibility). Listed-only
+            // organizations (R15) show that they exist, never what the caller may do there.
+            let set = book.visibility(&o.rbac_template_id).unwrap_or_else(VisibilitySet::none);
+            let org_data = level(caller, &o.organization_id, &set, Aspect::OrgData);
+            let user_mgmt = level(caller, &o.organization_id, &set, Aspect::UserMgmt);
+            let permissions: Vec<Permission> = if reach == Reach::Full {
+                role_perms
+                    .iter()
+                    .filter(|p| effective_permission(&p.permission_id, org_data, user_mgmt))
+                    .cloned()
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let configuration = with_config.then(|| OrgConfiguration {
                 case_configuration: default_case_configuration().clone(),
-                sso_configuration: resolve_sso(&o, &lookup),
-                darryl_configuration: resolve_darryl(&o, &lookup),
+                sso_configuration: resolve_sso(&o, &book),
+                darryl_configuration: resolve_darryl(&o, &book),
                 metabase_configuration: o.metabase_configuration.clone(),
                 rbac_configuration: book.templates.get(&o.rbac_template_id).map(|t| RbacConfiguration {
                     template_id: t.template_id.clone(),
@@ -72,8 +88,7 @@ pub async fn render(
                 metadata: o.metadata,
                 domains: o.domains,
                 features: features.clone(),
-                // Listed-only organizations (R15) show that they exist, never what the caller may do there.
-                permissions: if reach == Reach::Full { permissions.clone() } else { Vec::new() },
+                permissions,
                 created_at: o.created_at,
                 created_by: o.created_by,
                 modified_at: o.modified_at,

@@ -16,4 +16,5 @@ mod api {
     pub mod update;
     pub mod users;
     pub mod users_filter;
+    pub mod visibility;
 }

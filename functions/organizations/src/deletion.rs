@@ -1,10 +1,11 @@
 //! DELETE /organizations/{organization_identifier} (R5) and its progress.
 
 use serde_json::{json, Map};
-use shared::org_access::load_accessible;
+use shared::org_access::{check_org, load_accessible};
 use shared::purge::{get_job, mark_deletion_actions, run_job, Budget, JobStatus, JobView};
 use shared::store::activity::{Actor, Change};
 use shared::validate::path_identifier;
+use shared::visibility::{Aspect, Intent};
 use shared::{ApiError, ApiResult, AppState, Caller};
 
 fn deletion_not_found() -> ApiError {
@@ -40,6 +41,8 @@ pub async fn delete(state: &AppState, caller: &Caller, identifier: &str) -> ApiR
             "Nobody can delete their own organization or one above it.",
         ));
     }
+    // Deleting changes the organization's data: its template must let the caller write it.
+    check_org(state, caller, &org, Aspect::OrgData, Intent::Write).await?;
     let store = state.store();
     let (mut actions, job) = mark_deletion_actions(&store, &org, caller.user_id())?;
     let parent = org.parent_organization_id.clone().unwrap_or_default();

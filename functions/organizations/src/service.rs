@@ -33,7 +33,9 @@ fn require_superadmin(caller: &Caller, what: &str) -> ApiResult<()> {
     }
 }
 
-pub use shared::org_access::load_accessible;
+use shared::model::template::Visibility;
+pub use shared::org_access::load_org;
+use shared::visibility::{Aspect, Intent, TemplateBook};
 
 async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResult<OrgResponse> {
     render(state, caller, vec![(org, Reach::Full)], true)
@@ -47,7 +49,8 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
     require_superadmin(caller, "create organizations")?;
     input::check_create(&body)?;
     let parent_ident = body.parent_organization_id.clone().unwrap_or_default();
-    let parent = load_accessible(state, caller, &parent_ident).await.map_err(|e| {
+    // Adding a child changes the parent's organization data.
+    let parent = load_org(state, caller, &parent_ident, Aspect::OrgData, Intent::Write).await.map_err(|e| {
         if e.code == "organization_not_found" {
             ApiError::not_found(
                 "parent_organization_not_found",
@@ -129,7 +132,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
 }
 
 pub async fn get(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgResponse> {
-    let org = load_accessible(state, caller, identifier).await?;
+    let org = load_org(state, caller, identifier, Aspect::OrgData, Intent::Read).await?;
     render_one(state, caller, org).await
 }
 
@@ -198,10 +201,16 @@ impl Keep<'_> {
             .map(from_item::<OrgItem>)
             .map(|r| r.map(|o| (o.organization_id.clone(), o)))
             .collect::<ApiResult<_>>()?;
+        // Organization data the templates hide from the caller is not listed (crate::visibility).
+        let templates = TemplateBook::load(state, items.values().map(|o| o.rbac_template_id.as_str())).await?;
+        let seen = |o: &OrgItem| {
+            let set = templates.get(&o.rbac_template_id);
+            shared::visibility::level(self.caller, &o.organization_id, &set, Aspect::OrgData) != Visibility::NoAccess
+        };
         Ok(candidates
             .into_iter()
             .filter_map(|(id, reach)| items.remove(&id).map(|o| (o, reach)))
-            .filter(|(o, reach)| self.org_ok(o, *reach))
+            .filter(|(o, reach)| self.org_ok(o, *reach) && seen(o))
             .collect())
     }
 }
@@ -222,7 +231,7 @@ pub async fn filter(
     };
     let root = match f.root_organization_id.as_deref() {
         None => None,
-        Some(ident) => Some(load_accessible(state, caller, ident).await?),
+        Some(ident) => Some(load_org(state, caller, ident, Aspect::OrgData, Intent::Read).await?),
     };
     let (out, cursor) = if caller.grants.is_empty() {
         page_from_edges(state, caller, &keep, root.as_ref(), limit).await?
@@ -290,8 +299,11 @@ async fn page_with_grants(
     }
     let after = keep.f.cursor.as_deref().map(|c| shared::store::cursor::decode(c, keys::DESC_PREFIX)).transpose()?;
     let after_id = after.as_deref().map(|s| s.trim_start_matches(keys::DESC_PREFIX).to_string());
-    let rest: Vec<(String, Reach)> =
-        accessible.into_iter().filter(|(id, _)| after_id.as_ref().is_none_or(|a| id > a)).collect();
+    let rest: Vec<(String, Reach)> = accessible
+        .into_iter()
+        .filter(|(id, _)| after_id.as_ref().is_none_or(|a| id > a))
+        .map(|(id, a)| (id, a.reach))
+        .collect();
     let mut out = Vec::new();
     let mut last_consumed: Option<String> = None;
     'pages: for chunk in rest.chunks(limit) {
@@ -409,7 +421,7 @@ async fn modify(
     for attempt in 1..=UPDATE_ATTEMPTS {
         let mut org = match loaded.take() {
             Some(org) => org,
-            None => load_accessible(state, caller, identifier).await?,
+            None => load_org(state, caller, identifier, Aspect::OrgData, Intent::Write).await?,
         };
         let read_version = org.version;
         let old_domains = org.domains.clone();
@@ -438,6 +450,8 @@ async fn modify(
             // The organization moves its reference, in the same transaction.
             actions.push(shared::store::templates::template_ref_action(store.table, to, 1)?);
             actions.push(shared::store::templates::template_ref_action(store.table, &old_template, -1)?);
+            // Every edge into the organization names its template (what reach checks read).
+            actions.extend(store.edge_template_actions(&org, to)?);
         }
         actions.extend(store.domain_change_actions(&org.organization_id, &old_domains, &org.domains)?);
         org.version = read_version + 1;
@@ -480,7 +494,7 @@ pub async fn upload_logo(state: &AppState, caller: &Caller, identifier: &str, up
     require_superadmin(caller, "change organization logos")?;
     let img = shared::logo::inspect(&upload.logo)?;
     // Check access before writing anything to S3.
-    let org = load_accessible(state, caller, identifier).await?;
+    let org = load_org(state, caller, identifier, Aspect::OrgData, Intent::Write).await?;
     let key = shared::logo::object_key(&org.organization_id, upload.usage_type.as_str(), &img);
     state
         .s3

@@ -2,12 +2,14 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
-use serde_json::Map;
+use std::collections::HashMap;
+
+use serde_json::{json, Map, Value};
 use shared::model::now_ms;
-use shared::model::template::{OrgDataVisibility, ParentVisibility, TemplateItem, Visibility};
+use shared::model::template::{builtin_visibility, OrgDataVisibility, ParentVisibility, TemplateItem, Visibility};
 use shared::store::activity::{Actor, Change};
 use shared::store::templates::template_not_found;
-use shared::store::{key, map_sdk_error, tx};
+use shared::store::tx;
 use shared::validate::Validator;
 use shared::{keys, ApiError, ApiResult, AppState, Caller};
 
@@ -128,22 +130,53 @@ pub async fn get(state: &AppState, id: &str) -> ApiResult<TemplateView> {
     Ok(state.store().get_template(id).await?.ok_or_else(template_not_found)?.into())
 }
 
-fn activity(state: &AppState, caller: &Caller, kind: &str, id: &str) -> ApiResult<shared::store::TxAction> {
+fn activity(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    changes: Map<String, Value>,
+) -> ApiResult<shared::store::TxAction> {
     state.store().activity_action(
         &Actor::of(caller),
-        Change {
-            kind,
-            organization_id: caller.home_org(),
-            target_type: "rbac_template",
-            target_id: id,
-            changes: Map::new(),
-        },
+        Change { kind, organization_id: caller.home_org(), target_type: "rbac_template", target_id: id, changes },
+    )
+}
+
+/// `{field: {from, to}}` for every field of the template that differs (`from` null on create).
+fn template_changes(from: Option<&TemplateBody>, to: &TemplateBody) -> Map<String, Value> {
+    let as_json = |b: &TemplateBody| {
+        json!({
+            "display_name": b.display_name.trim(),
+            "parent_visibility": b.parent_visibility,
+            "child_visibility": b.child_visibility,
+            "org_visibility": b.org_visibility,
+            "allowlist": b.allowlist,
+        })
+    };
+    let new = as_json(to);
+    let old = from.map(as_json).unwrap_or(Value::Null);
+    let mut out = Map::new();
+    for (field, value) in new.as_object().into_iter().flatten() {
+        let before = old.get(field).cloned().unwrap_or(Value::Null);
+        if before != *value {
+            out.insert(field.clone(), json!({"from": before, "to": value}));
+        }
+    }
+    out
+}
+
+fn builtin_refused() -> ApiError {
+    ApiError::conflict(
+        "rbac_template_builtin",
+        "Built-in templates keep their visibility values and cannot be deleted; create a template instead.",
     )
 }
 
 pub async fn create(state: &AppState, caller: &Caller, b: TemplateBody) -> ApiResult<TemplateView> {
     require_platform_superadmin(caller)?;
     check(&b)?;
+    let b_copy = b.clone();
     let t = TemplateItem::new(
         &b.template_id,
         b.display_name.trim(),
@@ -161,7 +194,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: TemplateBody) -> ApiRe
                 &t,
                 ApiError::conflict("rbac_template_exists", "A template with that id exists."),
             )?,
-            activity(state, caller, "rbac_template.created", &t.template_id)?,
+            activity(state, caller, "rbac_template.created", &t.template_id, template_changes(None, &b_copy))?,
         ])
         .await?;
     Ok(t.into())
@@ -176,31 +209,51 @@ pub async fn replace(state: &AppState, caller: &Caller, id: &str, b: TemplateBod
     }
     let store = state.store();
     let current = store.get_template(id).await?.ok_or_else(template_not_found)?;
-    let res = store
-        .client
-        .update_item()
-        .table_name(store.table)
-        .set_key(Some(key(keys::template_pk(id), keys::TEMPLATE_SK)))
-        .update_expression("SET display_name = :n, parent_visibility = :p, child_visibility = :c, org_visibility = :o, allowlist = :a, version = :next")
-        .condition_expression("version = :v")
-        .expression_attribute_values(":n", AttributeValue::S(b.display_name.trim().to_string()))
-        .expression_attribute_values(":p", item(&b.parent_visibility)?)
-        .expression_attribute_values(":c", item(&b.child_visibility)?)
-        .expression_attribute_values(":o", item(&b.org_visibility)?)
-        .expression_attribute_values(":a", item(&b.allowlist)?)
-        .expression_attribute_values(":v", AttributeValue::N(current.version.to_string()))
-        .expression_attribute_values(":next", AttributeValue::N((current.version + 1).to_string()))
-        .send()
-        .await;
-    match res {
-        Ok(_) => {}
-        Err(aws_sdk_dynamodb::error::SdkError::ServiceError(se))
-            if se.err().is_conditional_check_failed_exception() =>
-        {
-            return Err(ApiError::conflict("version_conflict", "The template was changed by another request; retry."))
-        }
-        Err(e) => return Err(map_sdk_error(e)),
+    if builtin_visibility(id).is_some_and(|v| {
+        v.parent_visibility != b.parent_visibility
+            || v.child_visibility != b.child_visibility
+            || v.org_visibility != b.org_visibility
+    }) {
+        return Err(builtin_refused());
     }
+    let before = TemplateBody {
+        template_id: current.template_id.clone(),
+        display_name: current.display_name.clone(),
+        parent_visibility: current.parent_visibility.clone(),
+        child_visibility: current.child_visibility.clone(),
+        org_visibility: current.org_visibility.clone(),
+        allowlist: current.allowlist.clone(),
+    };
+    let changes = template_changes(Some(&before), &b);
+    if changes.is_empty() {
+        return Ok(current.into());
+    }
+    let values: HashMap<String, AttributeValue> = [
+        (":n", AttributeValue::S(b.display_name.trim().to_string())),
+        (":p", item(&b.parent_visibility)?),
+        (":c", item(&b.child_visibility)?),
+        (":o", item(&b.org_visibility)?),
+        (":a", item(&b.allowlist)?),
+        (":v", AttributeValue::N(current.version.to_string())),
+        (":next", AttributeValue::N((current.version + 1).to_string())),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    store
+        .transact(vec![
+            tx::update_if(
+                store.table,
+                &keys::template_pk(id),
+                keys::TEMPLATE_SK,
+                "SET display_name = :n, parent_visibility = :p, child_visibility = :c, org_visibility = :o, allowlist = :a, version = :next",
+                "version = :v",
+                Some(values),
+                ApiError::conflict("version_conflict", "The template was changed by another request; retry."),
+            )?,
+            activity(state, caller, "rbac_template.updated", id, changes)?,
+        ])
+        .await?;
     get(state, id).await
 }
 
@@ -209,6 +262,9 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     require_platform_superadmin(caller)?;
     let store = state.store();
     let t = store.get_template(id).await?.ok_or_else(template_not_found)?;
+    if builtin_visibility(id).is_some() {
+        return Err(builtin_refused());
+    }
     store
         .transact(vec![
             tx::delete_if(
@@ -219,7 +275,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
                 Some([(":zero".to_string(), AttributeValue::N("0".into()))].into()),
                 ApiError::conflict("rbac_template_in_use", "Organizations use this template; move them first."),
             )?,
-            activity(state, caller, "rbac_template.deleted", id)?,
+            activity(state, caller, "rbac_template.deleted", id, Map::new())?,
         ])
         .await
 }

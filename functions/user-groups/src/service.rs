@@ -6,13 +6,13 @@ use std::collections::{HashMap, HashSet};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{json, Map};
-use shared::access::Reach;
 use shared::keys::{self, USER_SK};
 use shared::model::group::{Grant, GroupItem};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
+use shared::model::template::Visibility;
 use shared::model::user::UserItem;
-use shared::org_access::load_accessible;
+use shared::org_access::load_org;
 use shared::store::activity::{Actor, Change};
 use shared::store::deletions::not_deleting_check;
 use shared::store::from_item;
@@ -20,6 +20,7 @@ use shared::store::groups::group_not_found;
 use shared::store::orgs::EdgeItem;
 use shared::store::TxAction;
 use shared::validate::path_identifier;
+use shared::visibility::{Aspect, Intent};
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input::{
@@ -36,15 +37,23 @@ fn require_manager(caller: &Caller) -> ApiResult<()> {
     }
 }
 
-/// A group the caller may manage, with its parent organization.
-async fn load_group(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(GroupItem, OrgItem)> {
+/// A group the caller may read (`Intent::Read`) or manage, with its parent organization. Groups
+/// are user management of their parent organization (crate::visibility): hidden there, 404;
+/// read-only there, writes are 403 `rbac_read_only`.
+async fn load_group(state: &AppState, caller: &Caller, id: &str, intent: Intent) -> ApiResult<(GroupItem, OrgItem)> {
     require_manager(caller)?;
     path_identifier(id, "user group id")?;
     let g = state.store().get_group(id).await?.ok_or_else(group_not_found)?;
     if caller.hides(&g.parent_path) {
         return Err(group_not_found());
     }
-    let parent = load_accessible(state, caller, &g.parent_organization_id).await.map_err(|_| group_not_found())?;
+    let parent = load_org(state, caller, &g.parent_organization_id, Aspect::UserMgmt, intent).await.map_err(|e| {
+        if e.code == "rbac_read_only" {
+            e
+        } else {
+            group_not_found()
+        }
+    })?;
     Ok((g, parent))
 }
 
@@ -170,7 +179,8 @@ async fn render_one(state: &AppState, g: GroupItem) -> ApiResult<GroupResponse> 
 pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) -> ApiResult<GroupResponse> {
     require_manager(caller)?;
     input::check_create(&b)?;
-    let parent = load_accessible(state, caller, b.parent_organization_id.as_deref().unwrap_or_default()).await?;
+    let parent_ident = b.parent_organization_id.as_deref().unwrap_or_default();
+    let parent = load_org(state, caller, parent_ident, Aspect::UserMgmt, Intent::Write).await?;
     let user_ids = b.user_ids.clone().unwrap_or_default();
     let grants = b.accessible_organizations.clone().unwrap_or_default();
     let members = members_of(state, caller, &parent, &user_ids).await?;
@@ -216,7 +226,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupResponse> {
-    let (g, _) = load_group(state, caller, id).await?;
+    let (g, _) = load_group(state, caller, id, Intent::Read).await?;
     render_one(state, g).await
 }
 
@@ -229,7 +239,7 @@ pub async fn update(
 ) -> ApiResult<GroupResponse> {
     require_manager(caller)?;
     input::check_update(&b)?;
-    let (mut g, parent) = load_group(state, caller, id).await?;
+    let (mut g, parent) = load_group(state, caller, id, Intent::Write).await?;
     let read_version = g.version;
     if expected.is_some_and(|v| v != read_version) {
         return Err(ApiError::conflict(
@@ -307,7 +317,7 @@ pub async fn update(
 }
 
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    let (g, _) = load_group(state, caller, id).await?;
+    let (g, _) = load_group(state, caller, id, Intent::Write).await?;
     let store = state.store();
     let keys = g.user_ids.iter().map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
     let members: Vec<UserItem> = store.batch_get::<UserItem>(keys, true).await?.into_values().collect();
@@ -347,8 +357,16 @@ pub async fn filter(
 ) -> ApiResult<(Vec<GroupResponse>, u64)> {
     require_manager(caller)?;
     input::check_filter(&f, &sort, &page)?;
-    let mut orgs: Vec<String> =
-        caller.accessible_orgs(state).await?.into_iter().filter(|(_, r)| *r == Reach::Full).map(|(o, _)| o).collect();
+    // Organizations fully reached whose user management the caller may see.
+    let all = caller.accessible_orgs(state).await?;
+    let mut orgs: Vec<String> = caller
+        .user_mgmt_of(state, &all)
+        .await?
+        .into_iter()
+        .filter(|(_, level)| *level != Visibility::NoAccess)
+        .map(|(o, _)| o)
+        .collect();
+    orgs.sort();
     if let Some(l) = &f.parent_organization_id_list {
         orgs.retain(|o| l.contains(o));
     }

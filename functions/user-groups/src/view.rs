@@ -87,7 +87,7 @@ pub async fn render(state: &AppState, groups: Vec<GroupItem>) -> ApiResult<Vec<G
                     include_current_organization: a.include_current_organization,
                 })
                 .collect(),
-            parent_organization: lookup(&g.parent_organization_id).map(|p| summary(p, &lookup)),
+            parent_organization: lookup(&g.parent_organization_id).map(|p| summary(p, &book)),
             user_group_id: g.user_group_id,
             name: g.name,
             description: g.description,

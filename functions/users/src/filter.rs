@@ -1,5 +1,6 @@
 //! `POST /users/filter` and `POST /users/logged-in/filter` (R10): only users of organizations
-//! the caller fully reaches; no filter means all of them.
+//! the caller fully reaches and whose users their templates let the caller see; no filter means
+//! all of them.
 //!
 //! Cost: one Query per 1,000 closure edges of the caller's organization, one GSI1 Query per
 //! candidate organization (8 at a time), one BatchGetItem to render the page. Linear in the
@@ -14,6 +15,7 @@ use std::collections::HashSet;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use shared::access::Reach;
 use shared::keys;
+use shared::model::template::Visibility;
 use shared::model::user::UserItem;
 use shared::store::from_item;
 use shared::store::orgs::EdgeItem;
@@ -28,8 +30,15 @@ const CONCURRENCY: usize = 8;
 /// The organizations whose users the filter looks at.
 async fn candidate_orgs(state: &AppState, caller: &Caller, f: &ListUserFilter) -> ApiResult<Vec<String>> {
     let store = state.store();
-    let accessible: Vec<String> =
-        caller.accessible_orgs(state).await?.into_iter().filter(|(_, r)| *r == Reach::Full).map(|(o, _)| o).collect();
+    // Organizations fully reached whose users the caller may see (crate::visibility).
+    let all = caller.accessible_orgs(state).await?;
+    let accessible: Vec<String> = caller
+        .user_mgmt_of(state, &all)
+        .await?
+        .into_iter()
+        .filter(|(_, level)| *level != Visibility::NoAccess)
+        .map(|(o, _)| o)
+        .collect();
     let accessible_set: HashSet<&String> = accessible.iter().collect();
     let mut orgs: Vec<String> = match &f.organization_id_list {
         None => accessible.clone(),

@@ -7,13 +7,15 @@ use shared::access::Reach;
 use shared::keys::{self, USER_SK};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
+use shared::model::template::Visibility;
 use shared::model::user::{Role, UserItem};
-use shared::org_access::load_accessible;
+use shared::org_access::load_org;
 use shared::org_view::render as render_orgs;
 use shared::store::activity::{Actor, Change};
 use shared::store::users::{user_not_found, EmailGuard};
 use shared::store::{from_item, tx, TxAction};
 use shared::validate::{is_email, path_identifier, Validator};
+use shared::visibility::{self, Aspect, Intent, TemplateBook};
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input::{self, CreateUserRequest, UpdateUserRequest, MAX_BULK_DELETE, MAX_VERIFY};
@@ -26,20 +28,30 @@ fn forbidden(message: &str) -> ApiError {
 }
 
 /// Loads a user the caller may read (R7): themself, or (admin/superadmin) a user of an
-/// organization they fully reach. Unreachable users are 404; reachable ones a plain user may not
-/// read are 403.
-pub async fn load_readable(state: &AppState, caller: &Caller, user_id: &str) -> ApiResult<UserItem> {
+/// organization they fully reach and whose users its template lets them see. Unreachable or
+/// hidden users are 404; reachable ones a plain user may not read are 403; with `Intent::Write`,
+/// users of an organization whose template makes them read-only are 403 `rbac_read_only`.
+pub async fn load_user(state: &AppState, caller: &Caller, user_id: &str, intent: Intent) -> ApiResult<UserItem> {
     path_identifier(user_id, "user id")?;
     if user_id == caller.user_id() {
         return Ok(caller.user.clone());
     }
     let user = state.store().get_user(user_id).await?.ok_or_else(user_not_found)?;
-    if caller.hides(&user.org_path) || caller.reach(state, &user.organization_id).await? != Reach::Full {
+    let level = match caller.hides(&user.org_path) {
+        true => Visibility::NoAccess,
+        false => caller
+            .user_mgmt(state, std::slice::from_ref(&user.organization_id))
+            .await?
+            .remove(&user.organization_id)
+            .unwrap_or(Visibility::NoAccess),
+    };
+    if level == Visibility::NoAccess {
         return Err(user_not_found());
     }
     if !caller.role().manages_users() {
         return Err(forbidden("Only admins and superadmins can read other users."));
     }
+    visibility::check(level, intent, Aspect::UserMgmt, None)?;
     Ok(user)
 }
 
@@ -50,7 +62,8 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUserRequest) 
         return Err(forbidden("Only admins and superadmins can create users."));
     }
     input::check_create(&body)?;
-    let org = load_accessible(state, caller, body.organization_id.as_deref().unwrap_or_default()).await?;
+    let org_ident = body.organization_id.as_deref().unwrap_or_default();
+    let org = load_org(state, caller, org_ident, Aspect::UserMgmt, Intent::Write).await?;
     let role = body.role.unwrap_or(Role::User);
     if role == Role::Superadmin && caller.role() == Role::Admin && org.organization_id == caller.home_org() {
         return Err(ApiError::forbidden(
@@ -103,7 +116,7 @@ fn org_still_there(state: &AppState, org: &OrgItem) -> ApiResult<TxAction> {
 }
 
 pub async fn get(state: &AppState, caller: &Caller, user_id: &str) -> ApiResult<UserResponse> {
-    let user = load_readable(state, caller, user_id).await?;
+    let user = load_user(state, caller, user_id, Intent::Read).await?;
     render_one(state, user).await
 }
 
@@ -129,7 +142,7 @@ pub async fn update(
     let store = state.store();
     for attempt in 1..=UPDATE_ATTEMPTS {
         let mut user = if attempt == 1 {
-            load_readable(state, caller, user_id).await?
+            load_user(state, caller, user_id, Intent::Write).await?
         } else {
             store.get_user(user_id).await?.ok_or_else(user_not_found)?
         };
@@ -262,7 +275,7 @@ pub async fn delete(state: &AppState, caller: &Caller, user_id: &str) -> ApiResu
     if user_id == caller.user_id() {
         return Err(ApiError::forbidden("cannot_delete_self", "Nobody can delete their own account."));
     }
-    let user = load_readable(state, caller, user_id).await?;
+    let user = load_user(state, caller, user_id, Intent::Write).await?;
     if let Some(e) = deletion_refused(caller, &user) {
         return Err(e);
     }
@@ -283,15 +296,23 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
         store.batch_get::<UserItem>(keys, true).await?.into_values().map(|u| (u.user_id.clone(), u)).collect();
     let orgs: Vec<String> =
         found.values().map(|u| u.organization_id.clone()).collect::<HashSet<_>>().into_iter().collect();
-    let reach = caller.reaches(state, &orgs).await?;
+    let levels = caller.user_mgmt(state, &orgs).await?;
+    let level_of = |u: &UserItem| match caller.hides(&u.org_path) {
+        true => Visibility::NoAccess,
+        false => levels.get(&u.organization_id).copied().unwrap_or(Visibility::NoAccess),
+    };
     let mut details = Vec::new();
     let mut first_status = None;
     let mut actions = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let field = format!("user_id_list[{i}]");
         match found.get(id) {
-            Some(u) if reach.get(&u.organization_id) == Some(&Reach::Full) && !caller.hides(&u.org_path) => {
-                match deletion_refused(caller, u) {
+            Some(u) if level_of(u) != Visibility::NoAccess => {
+                let refused = match level_of(u) {
+                    Visibility::ReadOnly => Some(visibility::read_only_error(Aspect::UserMgmt)),
+                    _ => deletion_refused(caller, u),
+                };
+                match refused {
                     Some(e) => {
                         first_status.get_or_insert(e.status);
                         details.push(ErrorDetail::field(field, e.message));
@@ -390,15 +411,24 @@ pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String
     org_ids.sort();
     org_ids.dedup();
     let reach = caller.reaches(state, &org_ids).await?;
-    let full = |org: &str| reach.get(org) == Some(&Reach::Full);
-    let may_read_user =
-        |u: &UserItem| u.user_id == caller.user_id() || (caller.role().manages_users() && full(&u.organization_id));
+    let users_seen = caller.user_mgmt_of(state, &reach).await?;
+    let full = |org: &str| reach.get(org).is_some_and(|a| a.reach == Reach::Full);
+    let may_read_user = |u: &UserItem| {
+        u.user_id == caller.user_id()
+            || (caller.role().manages_users()
+                && users_seen.get(&u.organization_id).is_some_and(|l| *l != Visibility::NoAccess))
+    };
     let readable_users: Vec<UserItem> = users.values().filter(|u| may_read_user(u)).cloned().collect();
     let rendered_users: HashMap<String, UserResponse> =
         render(state, readable_users).await?.into_iter().map(|u| (u.user_id.clone(), u)).collect();
+    let templates = TemplateBook::load(state, orgs.values().map(|o| o.rbac_template_id.as_str())).await?;
+    let org_data_seen = |o: &OrgItem| {
+        visibility::level(caller, &o.organization_id, &templates.get(&o.rbac_template_id), Aspect::OrgData)
+            != Visibility::NoAccess
+    };
     let readable_orgs: Vec<(OrgItem, Reach)> = orgs
         .values()
-        .filter(|o| full(&o.organization_id) && !caller.hides(&o.path()))
+        .filter(|o| full(&o.organization_id) && !caller.hides(&o.path()) && org_data_seen(o))
         .map(|o| (o.clone(), Reach::Full))
         .collect();
     let rendered_orgs: HashMap<String, shared::model::org::OrgResponse> =

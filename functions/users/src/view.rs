@@ -39,10 +39,9 @@ pub struct UserResponse {
 }
 
 pub fn user_response(book: &OrgBook, groups: &HashMap<String, UserGroupRef>, u: UserItem) -> UserResponse {
-    let lookup = |id: &str| book.get(id);
     let user_groups = u.group_ids.iter().filter_map(|g| groups.get(g).cloned()).collect();
     UserResponse {
-        parent_organization: book.get(&u.organization_id).map(|o| summary(o, &lookup)),
+        parent_organization: book.get(&u.organization_id).map(|o| summary(o, book)),
         features: all_features(),
         permissions: role_permissions(u.role),
         user_id: u.user_id,

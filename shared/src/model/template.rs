@@ -23,6 +23,25 @@ pub struct OrgDataVisibility {
     pub org_data: Visibility,
 }
 
+/// The three visibility groups of a template: what decides access (see `crate::visibility`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisibilitySet {
+    pub parent_visibility: ParentVisibility,
+    pub child_visibility: OrgDataVisibility,
+    pub org_visibility: OrgDataVisibility,
+}
+
+impl VisibilitySet {
+    /// Nothing visible, nothing writable: what a missing template means (fail closed).
+    pub fn none() -> Self {
+        VisibilitySet {
+            parent_visibility: ParentVisibility { user_mgmt: Visibility::NoAccess, org_data: Visibility::NoAccess },
+            child_visibility: OrgDataVisibility { org_data: Visibility::NoAccess },
+            org_visibility: OrgDataVisibility { org_data: Visibility::NoAccess },
+        }
+    }
+}
+
 /// A template item (`PK = RBAC#<template_id>`, `SK = TEMPLATE`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemplateItem {
@@ -79,10 +98,30 @@ impl TemplateItem {
             refs: 0,
         }
     }
+
+    pub fn visibility(&self) -> VisibilitySet {
+        VisibilitySet {
+            parent_visibility: self.parent_visibility.clone(),
+            child_visibility: self.child_visibility.clone(),
+            org_visibility: self.org_visibility.clone(),
+        }
+    }
 }
 
 /// The template every fresh installation has: full visibility everywhere.
 pub const DEFAULT_TEMPLATE_ID: &str = "default";
+
+/// The visibility values of a built-in template. They are fixed (a PUT may rename a built-in
+/// template or change its allowlist, never its values), so access checks on organizations using
+/// one need no read.
+pub fn builtin_visibility(template_id: &str) -> Option<&'static VisibilitySet> {
+    static BUILTIN: std::sync::OnceLock<Vec<(String, VisibilitySet)>> = std::sync::OnceLock::new();
+    BUILTIN
+        .get_or_init(|| builtin_templates(0).into_iter().map(|t| (t.template_id.clone(), t.visibility())).collect())
+        .iter()
+        .find(|(id, _)| id == template_id)
+        .map(|(_, v)| v)
+}
 
 /// Built-in templates written by bootstrap (idempotently).
 pub fn builtin_templates(now: i64) -> Vec<TemplateItem> {

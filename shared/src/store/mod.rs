@@ -321,7 +321,7 @@ impl<'a> Store<'a> {
 
 /// Builders of transaction actions.
 pub mod tx {
-    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
+    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
     use super::*;
 
@@ -365,6 +365,27 @@ pub mod tx {
             .build()
             .map_err(ApiError::internal)?;
         Ok(TxAction { action: TransactWriteItem::builder().delete(d).build(), on_condition_failed: on_fail })
+    }
+
+    /// Update the item at `pk`/`sk` with `update` under `condition`.
+    pub fn update_if(
+        table: &str,
+        pk: &str,
+        sk: &str,
+        update: &str,
+        condition: &str,
+        values: Option<HashMap<String, AttributeValue>>,
+        on_fail: ApiError,
+    ) -> ApiResult<TxAction> {
+        let u = Update::builder()
+            .table_name(table)
+            .set_key(Some(key(pk, sk)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(ApiError::internal)?;
+        Ok(TxAction { action: TransactWriteItem::builder().update(u).build(), on_condition_failed: on_fail })
     }
 
     /// `{":name": S(value)}` for a condition.

@@ -21,6 +21,10 @@ pub struct EdgeItem {
     pub descendant_id: String,
     pub distance: u32,
     pub reach: Reach,
+    /// The descendant's RBAC template, kept equal to its `rbac_template_id` (changed in the same
+    /// transaction), so a reach check also tells which template decides (crate::visibility).
+    #[serde(default)]
+    pub template_id: String,
 }
 
 /// A code guard (`PK = ORGCODE#<code lower>`, `SK = GUARD`): codes are unique.
@@ -163,6 +167,7 @@ impl Store<'_> {
                 descendant_id: org.organization_id.clone(),
                 distance: e.distance as u32,
                 reach: e.reach,
+                template_id: org.rbac_template_id.clone(),
             };
             actions.push(tx::put_new(
                 t,
@@ -187,6 +192,25 @@ impl Store<'_> {
         // The organization starts using its template (which must exist).
         actions.push(super::templates::template_ref_action(t, &org.rbac_template_id, 1)?);
         Ok(actions)
+    }
+
+    /// The actions that point every closure edge into `org` (from each ancestor and itself) at
+    /// its template `template_id`: at most [`MAX_DEPTH`] updates, in the organization's transaction.
+    pub fn edge_template_actions(&self, org: &OrgItem, template_id: &str) -> ApiResult<Vec<TxAction>> {
+        org.path()
+            .iter()
+            .map(|ancestor| {
+                tx::update_if(
+                    self.table,
+                    &keys::org_pk(ancestor),
+                    &keys::edge_sk(&org.organization_id),
+                    "SET template_id = :t",
+                    "attribute_exists(PK)",
+                    tx::s_value(":t", template_id),
+                    ApiError::conflict("concurrent_modification", "The organization changed meanwhile; retry."),
+                )
+            })
+            .collect()
     }
 
     /// The actions that replace `org` if its stored version is still `expected_version` and it is

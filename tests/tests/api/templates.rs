@@ -78,7 +78,8 @@ async fn templates_are_managed_by_platform_superadmins() {
 #[tokio::test]
 async fn a_template_in_use_cannot_be_deleted() {
     let api = TestApi::new().await;
-    api.req("DELETE", "/rbac-templates/default").send().await.expect_error(409, "rbac_template_in_use");
+    api.req("DELETE", "/rbac-templates/default").send().await.expect_error(409, "rbac_template_builtin");
+    api.req("DELETE", "/rbac-templates/parent_read_only").send().await.expect_error(409, "rbac_template_builtin");
     api.post("/rbac-templates", tpl("t2", &["default"])).send().await.expect(201);
     let org = api.create_org(&api.root_org, json!({"rbac_template_id": "t2"})).await;
     let other = api.create_org(&api.root_org, json!({"rbac_template_id": "t2"})).await;

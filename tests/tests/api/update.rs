@@ -1,7 +1,7 @@
 //! PATCH /organizations/{organization_identifier}: R4, optimistic locking, template movements.
 
 use orgs_tests::TestApi;
-use serde_json::json;
+use serde_json::{json, Value};
 use shared::model::user::Role;
 
 #[tokio::test]
@@ -133,14 +133,19 @@ async fn concurrent_updates_lose_nothing() {
 async fn template_moves_follow_the_allowlist() {
     let api = TestApi::new().await;
     let org = api.create_org(&api.root_org, json!({})).await;
+    let own_super = api.create_user(&org, Role::Superadmin).await;
     let path = format!("/organizations/{org}");
     let r = api.patch(&path, json!({"rbac_template_id": "parent_read_only"})).send().await;
     r.expect(200);
     assert_eq!(r.data()["configuration"]["rbac_configuration"]["template_id"], "parent_read_only");
     assert_eq!(r.data()["configuration"]["rbac_configuration"]["parent_visibility"]["org_data"], "read_only");
-    api.patch(&path, json!({"rbac_template_id": "no_such"})).send().await.expect_error(409, "rbac_move_not_allowed");
-    api.patch(&path, json!({"rbac_template_id": null})).send().await.expect_error(400, "validation_failed");
-    api.patch(&path, json!({"rbac_template_id": "default"})).send().await.expect(200);
+    // The parent now only reads it; the organization's own superadmin still writes it.
+    api.patch(&path, json!({"name": "x"})).send().await.expect_error(403, "rbac_read_only");
+    let own = |body: Value| api.patch(&path, body).as_user(&own_super, &org);
+    own(json!({"rbac_template_id": "no_such"})).send().await.expect_error(409, "rbac_move_not_allowed");
+    own(json!({"rbac_template_id": null})).send().await.expect_error(400, "validation_failed");
+    own(json!({"rbac_template_id": "default"})).send().await.expect(200);
+    api.patch(&path, json!({"name": "x"})).send().await.expect(200);
 }
 
 #[tokio::test]

@@ -1,0 +1,201 @@
+//! What RBAC templates change in access decisions (issue 6; docs/DECISIONS.md "RBAC visibility").
+//!
+//! Templates only ever narrow what R1–R16 allow; they never give access R2/R12 do not. For an
+//! organization O on template T and a caller whose own organization is H:
+//! - H = O: O's own members. `org_visibility.org_data` caps what they may do with O's
+//!   organization data; their user management in O is decided by roles alone.
+//! - H above O (O reached by R2 or a group grant): `parent_visibility.org_data` caps O's
+//!   organization data and `parent_visibility.user_mgmt` O's users and user groups.
+//! - H below O (O is an ancestor): `child_visibility.org_data` decides whether O's data embedded
+//!   in H's responses (parent summaries, inherited SSO / Darryl configuration, R16) is shown.
+//!
+//! `full_access` leaves the role's rights as they are, `read_only` refuses every write (403
+//! `rbac_read_only`), `no_access` hides: organizations and users hidden from a parent are 404 and
+//! missing from lists, exactly like unreachable ones; an organization hidden from its own members
+//! is 403 `rbac_no_access` (they know it exists).
+
+use std::collections::HashMap;
+
+use crate::caller::Caller;
+use crate::config::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::keys;
+use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
+use crate::store::from_item;
+
+/// Which part of an organization a request touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aspect {
+    /// The organization record, its configuration, logos, children, and (for other services)
+    /// its cases and dashboards.
+    OrgData,
+    /// Its users and user groups.
+    UserMgmt,
+}
+
+/// What a request wants to do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    Read,
+    Write,
+}
+
+/// The visibility values of the templates a request needs, by template id. Built-in templates
+/// cost nothing; the others are read in one consistent BatchGetItem.
+#[derive(Debug, Default, Clone)]
+pub struct TemplateBook {
+    sets: HashMap<String, VisibilitySet>,
+}
+
+impl TemplateBook {
+    pub async fn load<'a>(state: &AppState, ids: impl IntoIterator<Item = &'a str>) -> ApiResult<TemplateBook> {
+        let mut book = TemplateBook::default();
+        book.add(state, ids).await?;
+        Ok(book)
+    }
+
+    /// Adds the templates of `ids` not in the book yet.
+    pub async fn add<'a>(&mut self, state: &AppState, ids: impl IntoIterator<Item = &'a str>) -> ApiResult<()> {
+        let mut wanted = Vec::new();
+        for id in ids {
+            if self.sets.contains_key(id) {
+                continue;
+            }
+            match builtin_visibility(id) {
+                Some(v) => {
+                    self.sets.insert(id.to_string(), v.clone());
+                }
+                None => {
+                    let key = (keys::template_pk(id), keys::TEMPLATE_SK.to_string());
+                    if !wanted.contains(&key) {
+                        wanted.push(key);
+                    }
+                }
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        for item in state.store().batch_get_raw(wanted, true).await? {
+            let t: TemplateItem = from_item(item)?;
+            self.sets.insert(t.template_id.clone(), t.visibility());
+        }
+        Ok(())
+    }
+
+    /// The values of `template_id`; a template that does not exist shows nothing (fail closed).
+    pub fn get(&self, template_id: &str) -> VisibilitySet {
+        self.sets.get(template_id).cloned().unwrap_or_else(VisibilitySet::none)
+    }
+}
+
+/// The value that decides `caller`'s `aspect` of organization `org_id` (on a template with
+/// values `set`), which the caller reaches (R2/R12), so it is their own or below it.
+pub fn level(caller: &Caller, org_id: &str, set: &VisibilitySet, aspect: Aspect) -> Visibility {
+    match (org_id == caller.home_org(), aspect) {
+        (true, Aspect::OrgData) => set.org_visibility.org_data,
+        (true, Aspect::UserMgmt) => Visibility::FullAccess,
+        (false, Aspect::OrgData) => set.parent_visibility.org_data,
+        (false, Aspect::UserMgmt) => set.parent_visibility.user_mgmt,
+    }
+}
+
+/// Is organization `org` (on template `template_id`) shown to `caller` when embedded in another
+/// organization's response (its summary as a parent, its configuration inherited by R16)? Above
+/// the caller's organization its `child_visibility` decides, at or below it the caller's own view.
+pub fn embedded_visible(caller: &Caller, org_id: &str, template_id: &str, book: &TemplateBook) -> bool {
+    let set = book.get(template_id);
+    let above = org_id != caller.home_org() && caller.user.org_path.iter().any(|a| a == org_id);
+    let lvl = if above { set.child_visibility.org_data } else { level(caller, org_id, &set, Aspect::OrgData) };
+    lvl != Visibility::NoAccess
+}
+
+/// May `intent` go ahead at `level`?
+pub fn allows(level: Visibility, intent: Intent) -> bool {
+    match level {
+        Visibility::FullAccess => true,
+        Visibility::ReadOnly => intent == Intent::Read,
+        Visibility::NoAccess => false,
+    }
+}
+
+fn what(aspect: Aspect) -> &'static str {
+    match aspect {
+        Aspect::OrgData => "organization data",
+        Aspect::UserMgmt => "user management",
+    }
+}
+
+pub fn read_only_error(aspect: Aspect) -> ApiError {
+    ApiError::forbidden(
+        "rbac_read_only",
+        format!("The organization's RBAC template makes its {} read-only for you.", what(aspect)),
+    )
+}
+
+pub fn no_access_error(aspect: Aspect) -> ApiError {
+    ApiError::forbidden(
+        "rbac_no_access",
+        format!("The organization's RBAC template gives you no access to its {}.", what(aspect)),
+    )
+}
+
+/// Checks `intent` at `level`. `hidden` is the error for a level of `no_access` when the thing
+/// must look as if it did not exist (a parent's view); `None` means 403 `rbac_no_access`.
+pub fn check(level: Visibility, intent: Intent, aspect: Aspect, hidden: Option<ApiError>) -> ApiResult<()> {
+    match level {
+        _ if allows(level, intent) => Ok(()),
+        Visibility::ReadOnly => Err(read_only_error(aspect)),
+        _ => Err(hidden.unwrap_or_else(|| no_access_error(aspect))),
+    }
+}
+
+/// The effective permissions of a role's permission ids at an organization, given the levels of
+/// its two aspects: `read_only` keeps reads, `no_access` keeps nothing. API tokens are the
+/// caller's own and not organization data.
+pub fn effective_permission(permission_id: &str, org_data: Visibility, user_mgmt: Visibility) -> bool {
+    let Some((feature, access)) = permission_id.split_once(':') else {
+        return false;
+    };
+    let level = match feature {
+        "api_tokens" => Visibility::FullAccess,
+        "users" | "user_groups" => user_mgmt,
+        _ => org_data,
+    };
+    allows(level, if access == "read" { Intent::Read } else { Intent::Write })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Visibility::*;
+
+    #[test]
+    fn values_mean_what_they_say() {
+        assert!(allows(FullAccess, Intent::Write) && allows(FullAccess, Intent::Read));
+        assert!(allows(ReadOnly, Intent::Read) && !allows(ReadOnly, Intent::Write));
+        assert!(!allows(NoAccess, Intent::Read) && !allows(NoAccess, Intent::Write));
+        let hidden = ApiError::not_found("x_not_found", "gone");
+        assert_eq!(check(ReadOnly, Intent::Write, Aspect::OrgData, None).unwrap_err().code, "rbac_read_only");
+        assert_eq!(check(NoAccess, Intent::Read, Aspect::UserMgmt, None).unwrap_err().code, "rbac_no_access");
+        assert_eq!(check(NoAccess, Intent::Read, Aspect::OrgData, Some(hidden)).unwrap_err().code, "x_not_found");
+        assert!(check(ReadOnly, Intent::Read, Aspect::OrgData, None).is_ok());
+    }
+
+    #[test]
+    fn effective_permissions_follow_the_aspect() {
+        assert!(effective_permission("users:read", NoAccess, ReadOnly));
+        assert!(!effective_permission("users:update", FullAccess, ReadOnly));
+        assert!(effective_permission("organizations:update", FullAccess, NoAccess));
+        assert!(!effective_permission("cases:read", NoAccess, FullAccess));
+        assert!(effective_permission("api_tokens:create", NoAccess, NoAccess));
+    }
+
+    #[test]
+    fn builtins_need_no_read() {
+        assert_eq!(builtin_visibility("default").unwrap().parent_visibility.org_data, FullAccess);
+        assert_eq!(builtin_visibility("parent_read_only").unwrap().parent_visibility.user_mgmt, ReadOnly);
+        assert!(builtin_visibility("custom").is_none());
+        assert_eq!(TemplateBook::default().get("missing"), VisibilitySet::none());
+    }
+}
