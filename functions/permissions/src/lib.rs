@@ -1,14 +1,15 @@
-//! The permissions catalogue (seed 000): `GET /permissions`.
-//!
-//! `GET /permissions/disabled` (per-caller disabled permissions from the RBAC templates' visibility
-//! values) is not served yet: it needs the visibility semantics in every access decision first.
+//! The permissions catalogue (seed 000): `GET /permissions` and, per caller,
+//! `GET /permissions/disabled` (see [`disabled`]).
 
+pub mod disabled;
+
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use shared::catalogue::{all_permission_ids, permission, Permission};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/permissions")];
+pub const ROUTES: &[(&str, &str)] = &[("GET", "/permissions"), ("GET", "/permissions/disabled")];
 
 /// Every permission of the catalogue (any authenticated caller).
 pub async fn list(_caller: Caller) -> ApiResult<Envelope<Vec<Permission>>> {
@@ -17,6 +18,14 @@ pub async fn list(_caller: Caller) -> ApiResult<Envelope<Vec<Permission>>> {
     Ok(Envelope::ok("Permissions.", all).with_total(total))
 }
 
+/// What the caller may not do, per feature and access type, and where.
+pub async fn list_disabled(State(state): State<AppState>, caller: Caller) -> ApiResult<Envelope<disabled::Disabled>> {
+    Ok(Envelope::ok("Disabled permissions.", disabled::disabled(&state, &caller).await?))
+}
+
 pub fn router(state: AppState) -> Router {
-    shared::http_layer::finish(Router::new().route("/permissions", get(list)), state)
+    shared::http_layer::finish(
+        Router::new().route("/permissions", get(list)).route("/permissions/disabled", get(list_disabled)),
+        state,
+    )
 }

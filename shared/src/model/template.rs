@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What one side of the tree may see of another.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     FullAccess,

@@ -48,6 +48,12 @@ async fn calls_per_route_are_pinned() {
         ("GET self", api.get(&format!("/users/{admin}")).as_user(&admin, &child), calls(&[("BatchGetItem", 2)])),
         // caller · tokens query
         ("GET tokens", api.get("/api-tokens").as_user(&admin, &child), calls(&[("BatchGetItem", 1), ("Query", 1)])),
+        // caller · edges below · organizations above (built-in templates: no read)
+        (
+            "GET disabled permissions",
+            api.get("/permissions/disabled").as_user(&admin, &child),
+            calls(&[("BatchGetItem", 2), ("Query", 1)]),
+        ),
     ];
     for (name, req, expected) in cases {
         api.calls.reset();

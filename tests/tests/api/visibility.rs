@@ -311,3 +311,66 @@ async fn templates_cost_a_read_only_when_not_built_in() {
     let custom: usize = api.calls.take().values().sum();
     assert_eq!(custom, builtin + 1, "one consistent read of the custom template");
 }
+
+/// `feature → access_type → [entities]` of a `GET /permissions/disabled` answer.
+fn disabled_map(v: &Value) -> std::collections::BTreeMap<(String, String), Vec<Value>> {
+    let mut out = std::collections::BTreeMap::new();
+    for f in v["disabled_permissions"].as_array().unwrap() {
+        for a in f["access_list"].as_array().unwrap() {
+            out.insert(
+                (f["feature"].as_str().unwrap().to_string(), a["access_type"].as_str().unwrap().to_string()),
+                a["entities"].as_array().unwrap().clone(),
+            );
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn disabled_permissions_come_from_the_role_and_the_templates() {
+    let api = TestApi::new().await;
+    let t = tree(&api).await;
+    let leaf = api.create_org_as(&t.c_super, &t.c, &t.c, json!({})).await;
+    let leaf_super = api.create_user(&leaf, Role::Superadmin).await;
+    let key = |f: &str, a: &str| (f.to_string(), a.to_string());
+    // on built-in `default` everywhere, only the role disables anything
+    let r = api.get("/permissions/disabled").as_user(&t.p_admin, &t.p).send().await;
+    r.expect(200);
+    let d = disabled_map(r.data());
+    let create_orgs = &d[&key("organizations", "Create")];
+    assert_eq!(create_orgs.len(), 1);
+    assert_eq!(create_orgs[0]["scope"], 0);
+    assert_eq!(create_orgs[0]["org_hierarchy"], "all_orgs");
+    assert_eq!(create_orgs[0]["metadata"]["reason"], "role");
+    assert!(!d.contains_key(&key("users", "Update")), "admins manage users");
+    let r = api.get("/permissions/disabled").send().await;
+    assert!(r.data()["disabled_permissions"].as_array().unwrap().is_empty(), "a root superadmin may do everything");
+
+    // a template reading-only for parents and hiding c's data from its children
+    install(&api, tpl("managed", "read_only", "no_access", "no_access", "read_only")).await;
+    api.patch(&format!("/organizations/{}", t.c), json!({"rbac_template_id": "managed"})).send().await.expect(200);
+    let d = disabled_map(api.get("/permissions/disabled").as_user(&t.p_admin, &t.p).send().await.data());
+    let users_update = &d[&key("users", "Update")];
+    assert_eq!(users_update.len(), 1);
+    assert_eq!(users_update[0]["scope"], 1);
+    assert_eq!(users_update[0]["org_hierarchy"], "child_orgs");
+    assert_eq!(users_update[0]["organization_ids"], json!([t.c]));
+    assert_eq!(users_update[0]["metadata"]["template_id"], "managed");
+    assert_eq!(users_update[0]["metadata"]["visibility"], "read_only");
+    assert!(!d.contains_key(&key("users", "Read")), "read_only keeps reads");
+    let cases_read = &d[&key("cases", "Read")];
+    assert_eq!(cases_read[0]["organization_ids"], json!([t.c]));
+    assert_eq!(cases_read[0]["metadata"]["visibility"], "no_access");
+    // c's own members: their organization's data is read-only, its parent's is not theirs
+    let d = disabled_map(api.get("/permissions/disabled").as_user(&t.c_super, &t.c).send().await.data());
+    let own = &d[&key("organizations", "Update")];
+    assert_eq!(own[0]["org_hierarchy"], "current_org");
+    assert_eq!(own[0]["organization_ids"], json!([t.c]));
+    assert!(!d.contains_key(&key("organizations", "Read")));
+    // below c: c's child_visibility (no_access) disables everything of c for them
+    let d = disabled_map(api.get("/permissions/disabled").as_user(&leaf_super, &leaf).send().await.data());
+    let above = &d[&key("cases", "Read")];
+    assert_eq!(above[0]["org_hierarchy"], "parent_orgs");
+    assert_eq!(above[0]["organization_ids"], json!([t.c]));
+    api.get("/permissions/disabled").without_header("user-id").send().await.expect_error(401, "unauthenticated");
+}

@@ -1,0 +1,179 @@
+//! `GET /permissions/disabled`: what the caller may not do, per feature and access type, and
+//! where (docs/DECISIONS.md "Disabled permissions").
+//!
+//! Two sources, each an entity of the seed's shape `{scope, org_hierarchy, organization_ids,
+//! metadata}`:
+//! - the caller's role: a permission the role does not hold is disabled everywhere (`scope` 0,
+//!   `org_hierarchy` `all_orgs`, `metadata.reason` `role`);
+//! - the RBAC templates (crate `shared::visibility`): `current_org` from the caller's own
+//!   organization's `org_visibility`, `child_orgs` from the `parent_visibility` of the
+//!   organizations below it that the caller reaches, `parent_orgs` from the `child_visibility` of
+//!   the organizations above it (`scope` 1: only the listed `organization_ids`; `metadata` names
+//!   the template and the value). `read_only` disables Create, Update and Delete; `no_access`
+//!   all four.
+//!
+//! Calls: the caller's accessible set (one Query per 1,000 edges, more with grants), one
+//! BatchGetItem for the organizations above the caller's, +1 for templates that are not built in.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use shared::access::Reach;
+use shared::catalogue::{role_has, ACCESS_TYPES, FEATURES};
+use shared::keys;
+use shared::model::org::OrgItem;
+use shared::model::template::{Visibility, VisibilitySet};
+use shared::visibility::{allows, Intent, TemplateBook};
+use shared::{ApiResult, AppState, Caller};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Entity {
+    /// 0: every organization of `org_hierarchy`; 1: only `organization_ids`.
+    pub scope: u8,
+    /// `all_orgs`, `current_org`, `child_orgs` or `parent_orgs`.
+    pub org_hierarchy: &'static str,
+    pub organization_ids: Vec<String>,
+    pub metadata: Value,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AccessEntry {
+    /// `Create`, `Read`, `Update` or `Delete`.
+    pub access_type: &'static str,
+    pub entities: Vec<Entity>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DisabledFeature {
+    pub feature: String,
+    pub access_list: Vec<AccessEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Disabled {
+    pub disabled_permissions: Vec<DisabledFeature>,
+}
+
+fn access_type(a: &str) -> &'static str {
+    match a {
+        "create" => "Create",
+        "read" => "Read",
+        "update" => "Update",
+        _ => "Delete",
+    }
+}
+
+/// Which side of a template decides `feature` for organizations in `hierarchy`.
+fn governing(feature: &str, hierarchy: &str, set: &VisibilitySet) -> Visibility {
+    let user_side = matches!(feature, "users" | "user_groups");
+    match (hierarchy, user_side) {
+        _ if feature == "api_tokens" => Visibility::FullAccess,
+        ("child_orgs", true) => set.parent_visibility.user_mgmt,
+        ("child_orgs", false) => set.parent_visibility.org_data,
+        // Users of one's own organization are a matter of roles; ancestors' users are never
+        // reachable from below (R2), whatever the template says.
+        ("current_org", true) | ("parent_orgs", true) => Visibility::FullAccess,
+        ("current_org", false) => set.org_visibility.org_data,
+        _ => set.child_visibility.org_data,
+    }
+}
+
+/// The organizations of each hierarchy with their templates: the caller's own, the ones below it
+/// they fully reach, the ones above it.
+async fn hierarchy(state: &AppState, caller: &Caller) -> ApiResult<Vec<(&'static str, String, String)>> {
+    let mut out = Vec::new();
+    for (org, access) in caller.accessible_orgs(state).await? {
+        if access.reach != Reach::Full {
+            continue;
+        }
+        let h = if org == caller.home_org() { "current_org" } else { "child_orgs" };
+        out.push((h, org, access.template_id.unwrap_or_default()));
+    }
+    let above: Vec<(String, String)> = caller
+        .user
+        .org_path
+        .iter()
+        .filter(|o| *o != caller.home_org())
+        .map(|o| (keys::org_pk(o), keys::ORG_SK.to_string()))
+        .collect();
+    if !above.is_empty() {
+        for (_, o) in state.store().batch_get::<OrgItem>(above, false).await? {
+            out.push(("parent_orgs", o.organization_id, o.rbac_template_id));
+        }
+    }
+    Ok(out)
+}
+
+pub async fn disabled(state: &AppState, caller: &Caller) -> ApiResult<Disabled> {
+    let orgs = hierarchy(state, caller).await?;
+    let book = TemplateBook::load(state, orgs.iter().map(|(_, _, t)| t.as_str())).await?;
+    let mut features = Vec::new();
+    for (feature, _) in FEATURES {
+        let mut access_list = Vec::new();
+        for a in ACCESS_TYPES {
+            let permission = format!("{feature}:{a}");
+            let intent = if a == "read" { Intent::Read } else { Intent::Write };
+            let mut entities = Vec::new();
+            if !role_has(caller.role(), &permission) {
+                entities.push(Entity {
+                    scope: 0,
+                    org_hierarchy: "all_orgs",
+                    organization_ids: Vec::new(),
+                    metadata: json!({"reason": "role", "role": caller.role()}),
+                });
+            } else {
+                // One entity per (hierarchy, template, value) that disables it, ids sorted.
+                let mut groups: BTreeMap<(&str, String, Visibility), Vec<String>> = BTreeMap::new();
+                for (h, org, t) in &orgs {
+                    let value = governing(feature, h, &book.get(t));
+                    if !allows(value, intent) {
+                        groups.entry((h, t.clone(), value)).or_default().push(org.clone());
+                    }
+                }
+                for ((h, t, value), mut ids) in groups {
+                    ids.sort();
+                    entities.push(Entity {
+                        scope: 1,
+                        org_hierarchy: h,
+                        organization_ids: ids,
+                        metadata: json!({"reason": "rbac_template", "template_id": t, "visibility": value}),
+                    });
+                }
+            }
+            if !entities.is_empty() {
+                access_list.push(AccessEntry { access_type: access_type(a), entities });
+            }
+        }
+        if !access_list.is_empty() {
+            features.push(DisabledFeature { feature: feature.to_string(), access_list });
+        }
+    }
+    Ok(Disabled { disabled_permissions: features })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::model::template::{OrgDataVisibility, ParentVisibility};
+    use Visibility::*;
+
+    fn set(pu: Visibility, pd: Visibility, cd: Visibility, od: Visibility) -> VisibilitySet {
+        VisibilitySet {
+            parent_visibility: ParentVisibility { user_mgmt: pu, org_data: pd },
+            child_visibility: OrgDataVisibility { org_data: cd },
+            org_visibility: OrgDataVisibility { org_data: od },
+        }
+    }
+
+    #[test]
+    fn each_hierarchy_reads_its_side_of_the_template() {
+        let s = set(ReadOnly, NoAccess, FullAccess, ReadOnly);
+        assert_eq!(governing("users", "child_orgs", &s), ReadOnly);
+        assert_eq!(governing("cases", "child_orgs", &s), NoAccess);
+        assert_eq!(governing("organizations", "current_org", &s), ReadOnly);
+        assert_eq!(governing("users", "current_org", &s), FullAccess);
+        assert_eq!(governing("dashboards", "parent_orgs", &s), FullAccess);
+        assert_eq!(governing("api_tokens", "child_orgs", &s), FullAccess);
+    }
+}
