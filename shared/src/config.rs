@@ -20,6 +20,63 @@ pub struct Config {
     /// How long a DELETE request drives its purge before answering 202 and leaving the rest to
     /// the worker (`DELETE_INLINE_BUDGET_MS`, default 2000).
     pub delete_inline_budget: std::time::Duration,
+    /// Metabase, for `GET /metabase/session` and `POST /organizations/{id}/metabase/recreate`
+    /// (`METABASE_SITE_URL` and the rest; `None` when unset: those routes answer 503).
+    pub metabase: Option<MetabaseSettings>,
+}
+
+/// How to reach Metabase and sign its embedding tokens.
+#[derive(Clone)]
+pub struct MetabaseSettings {
+    /// Base URL of the Metabase instance (`METABASE_SITE_URL`), without trailing slash.
+    pub site_url: String,
+    /// API key sent as `x-api-key` (`METABASE_API_KEY`).
+    pub api_key: String,
+    /// The embedding secret signing session JWTs with HS256 (`METABASE_EMBEDDING_SECRET`).
+    pub embedding_secret: Vec<u8>,
+    /// Dashboards copied into every organization's collection (`METABASE_TEMPLATE_DASHBOARDS`,
+    /// comma-separated ids).
+    pub template_dashboards: Vec<u64>,
+    /// Lifetime of a session JWT (`METABASE_SESSION_TTL_SECS`, default 600).
+    pub session_ttl: std::time::Duration,
+    /// Limit for each call to Metabase (`METABASE_TIMEOUT_MS`, default 5000).
+    pub timeout: std::time::Duration,
+}
+
+impl std::fmt::Debug for MetabaseSettings {
+    /// Never prints the secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetabaseSettings")
+            .field("site_url", &self.site_url)
+            .field("template_dashboards", &self.template_dashboards)
+            .field("session_ttl", &self.session_ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MetabaseSettings {
+    pub fn from_env() -> Option<Self> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let site_url = var("METABASE_SITE_URL")?.trim_end_matches('/').to_string();
+        let secret = var("METABASE_EMBEDDING_SECRET").unwrap_or_default();
+        if secret.len() < 32 {
+            tracing::error!("METABASE_EMBEDDING_SECRET must have at least 32 characters: Metabase is disabled");
+            return None;
+        }
+        let ms = |k: &str, d: u64| var(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+        Some(MetabaseSettings {
+            site_url,
+            api_key: var("METABASE_API_KEY").unwrap_or_default(),
+            embedding_secret: secret.into_bytes(),
+            template_dashboards: var("METABASE_TEMPLATE_DASHBOARDS")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|d| d.trim().parse().ok())
+                .collect(),
+            session_ttl: std::time::Duration::from_secs(ms("METABASE_SESSION_TTL_SECS", 600)),
+            timeout: std::time::Duration::from_millis(ms("METABASE_TIMEOUT_MS", 5000)),
+        })
+    }
 }
 
 impl Config {
@@ -40,7 +97,15 @@ impl Config {
         });
         let delete_inline_budget =
             std::time::Duration::from_millis(var("DELETE_INLINE_BUDGET_MS", "2000").parse().unwrap_or(2000));
-        Self { table_name, logo_bucket, logo_base_url, public_host_domain, token_sealer, delete_inline_budget }
+        Self {
+            table_name,
+            logo_bucket,
+            logo_base_url,
+            public_host_domain,
+            token_sealer,
+            delete_inline_budget,
+            metabase: MetabaseSettings::from_env(),
+        }
     }
 }
 

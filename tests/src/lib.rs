@@ -3,6 +3,8 @@
 //! API Gateway v2 events through `lambda_http` into the real function routers, the way Lambda
 //! does. Endpoints come from the environment `scripts/test` sets.
 
+pub mod metabase_stub;
+
 use std::collections::HashMap;
 
 use orgs_local::bootstrap::{bootstrap, BootstrapOptions};
@@ -100,6 +102,9 @@ fn endpoint_missing() -> ! {
     panic!("AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_S3 are not set: run the tests with ./scripts/test")
 }
 
+/// The embedding secret [`TestApi::with_metabase`] configures.
+pub const METABASE_SECRET: &str = "test-embedding-secret-0123456789abcdef";
+
 impl TestApi {
     pub async fn new() -> Self {
         Self::with_options(BootstrapOptions::default()).await
@@ -119,6 +124,7 @@ impl TestApi {
             public_host_domain: "orgs.test".into(),
             token_sealer: shared::token::Sealer::from_base64("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
             delete_inline_budget: std::time::Duration::from_secs(10),
+            metabase: None,
         };
         let calls = CallCounter::default();
         let dynamo_conf = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(calls.clone()).build();
@@ -133,6 +139,21 @@ impl TestApi {
         let (m, created) = bootstrap(&state.store(), &opts).await.expect("bootstrap");
         assert!(created);
         Self { state, calls, root_org: m.organization_id, superadmin: m.user_id }
+    }
+
+    /// The same stack talking to a Metabase at `url` (a [`metabase_stub::MetabaseStub`]).
+    pub fn with_metabase(mut self, url: &str, template_dashboards: Vec<u64>) -> Self {
+        let mut config = self.state.config.clone();
+        config.metabase = Some(shared::config::MetabaseSettings {
+            site_url: url.to_string(),
+            api_key: "mb-test-key".into(),
+            embedding_secret: METABASE_SECRET.as_bytes().to_vec(),
+            template_dashboards,
+            session_ttl: std::time::Duration::from_secs(600),
+            timeout: std::time::Duration::from_secs(2),
+        });
+        self.state = self.state.with_config(config);
+        self
     }
 
     /// The same stack with DELETE driving its purge for at most `ms` before answering 202.

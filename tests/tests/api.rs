@@ -10,6 +10,7 @@ mod api {
     pub mod groups;
     pub mod infra;
     pub mod logo;
+    pub mod metabase;
     pub mod read;
     pub mod templates;
     pub mod tokens;

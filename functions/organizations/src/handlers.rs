@@ -105,3 +105,19 @@ pub async fn deletion(
 ) -> ApiResult<Envelope<shared::purge::JobView>> {
     Ok(Envelope::ok("Deletion progress.", crate::deletion::progress(&state, &caller, &id).await?))
 }
+
+pub async fn recreate_metabase(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathId(id): PathId,
+) -> ApiResult<Envelope<shared::model::org::MetabaseConfiguration>> {
+    let org = crate::metabase::recreate(&state, &caller, &id).await?;
+    Ok(Envelope::ok("Metabase resources recreated.", org.metabase_configuration))
+}
+
+/// The seed answers `{"jwt": ...}`; the envelope's `data` carries the same object.
+pub async fn metabase_session(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::response::Response> {
+    let jwt = crate::metabase::session(&state, &caller).await?;
+    let body = serde_json::json!({"message": "Metabase session.", "jwt": jwt, "data": {"jwt": jwt}});
+    Ok(shared::envelope::json_response(axum::http::StatusCode::OK, &body))
+}

@@ -4,6 +4,7 @@
 pub mod deletion;
 pub mod handlers;
 pub mod input;
+pub mod metabase;
 pub mod multipart;
 pub mod service;
 
@@ -22,6 +23,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/organizations/{organization_identifier}"),
     ("POST", "/organizations/{organization_identifier}/logo"),
     ("GET", "/organizations/{organization_identifier}/deletion"),
+    ("POST", "/organizations/{organization_identifier}/metabase/recreate"),
+    ("GET", "/metabase/session"),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -33,6 +36,8 @@ pub fn router(state: AppState) -> Router {
             get(handlers::get_one).patch(handlers::update).delete(handlers::delete),
         )
         .route("/organizations/{organization_identifier}/logo", post(handlers::upload_logo))
-        .route("/organizations/{organization_identifier}/deletion", get(handlers::deletion));
+        .route("/organizations/{organization_identifier}/deletion", get(handlers::deletion))
+        .route("/organizations/{organization_identifier}/metabase/recreate", post(handlers::recreate_metabase))
+        .route("/metabase/session", get(handlers::metabase_session));
     shared::http_layer::finish(r, state)
 }

@@ -408,7 +408,7 @@ fn apply_patch(org: &mut OrgItem, body: &UpdateOrgRequest, changes: &mut Map<Str
 /// Read-modify-write of one organization with optimistic locking. With `expected` (If-Match) a
 /// concurrent change is a 409; without it the change is re-applied to the fresh item. `loaded`
 /// is an item the caller already read (and checked) for the first attempt.
-async fn modify(
+pub(crate) async fn modify(
     state: &AppState,
     caller: &Caller,
     identifier: &str,

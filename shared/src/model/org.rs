@@ -75,6 +75,10 @@ pub struct MetabaseConfiguration {
     pub enabled: bool,
     #[serde(default)]
     pub dashboards: Vec<Dashboard>,
+    /// Extension: the Metabase collection holding the organization's dashboards (set by
+    /// `POST /organizations/{id}/metabase/recreate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_id: Option<u64>,
 }
 
 /// One ancestor of an organization with the access flags it was created with (immutable).

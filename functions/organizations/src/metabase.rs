@@ -1,0 +1,269 @@
+//! Metabase (seed 000): `GET /metabase/session` signs an embedding JWT for the caller's
+//! organization; `POST /organizations/{id}/metabase/recreate` recreates the organization's
+//! collection and dashboards through Metabase's HTTP API.
+//!
+//! Recreate is idempotent and never leaves the organization half-changed:
+//! 1. a new collection named `<name> [orgs:<id>]` is created and every template dashboard
+//!    (`METABASE_TEMPLATE_DASHBOARDS`) copied into it; if any call fails, the new collection is
+//!    archived again (best effort) and the answer is 502 `metabase_unavailable`, with the
+//!    organization untouched;
+//! 2. the organization records the new collection and dashboards (one transaction, with its
+//!    activity item);
+//! 3. every other live collection carrying the organization's marker is archived. A failure here
+//!    only leaves an old collection behind, which the next recreate archives.
+
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::hmac;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use bytes::Bytes;
+use http::{Method, Request, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{json, Value};
+use shared::config::MetabaseSettings;
+use shared::model::org::{Dashboard, OrgItem};
+use shared::org_access::load_org;
+use shared::visibility::{Aspect, Intent};
+use shared::{ApiError, ApiResult, AppState, Caller};
+
+type Https = hyper_rustls::HttpsConnector<HttpConnector>;
+
+fn not_configured() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "metabase_not_configured",
+        "Metabase is not configured for this service.",
+    )
+}
+
+fn unavailable(what: &str) -> ApiError {
+    tracing::warn!(call = what, "Metabase call failed");
+    ApiError::new(
+        StatusCode::BAD_GATEWAY,
+        "metabase_unavailable",
+        format!("Metabase did not complete {what}; nothing was changed."),
+    )
+}
+
+fn disabled() -> ApiError {
+    ApiError::conflict("metabase_disabled", "Metabase is not enabled for this organization (enable_metabase).")
+}
+
+pub fn settings(state: &AppState) -> ApiResult<&MetabaseSettings> {
+    state.config.metabase.as_ref().ok_or_else(not_configured)
+}
+
+/// The HTTP client, built once per process (https with the system roots, or plain http).
+fn http_client() -> ApiResult<&'static Client<Https, Full<Bytes>>> {
+    static CLIENT: OnceLock<Option<Client<Https, Full<Bytes>>>> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_native_roots()
+                .map_err(|e| tracing::error!(error = %e, "no TLS roots for Metabase"))
+                .ok()?
+                .https_or_http()
+                .enable_http1()
+                .build();
+            Some(Client::builder(TokioExecutor::new()).build(connector))
+        })
+        .as_ref()
+        .ok_or_else(not_configured)
+}
+
+/// One call to Metabase's API: the JSON answer of a 2xx, anything else is 502.
+async fn call(s: &MetabaseSettings, method: Method, path: &str, body: Option<Value>) -> ApiResult<Value> {
+    let what = format!("{method} {path}");
+    let req = Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", s.site_url))
+        .header("x-api-key", &s.api_key)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(Full::new(Bytes::from(body.map(|b| b.to_string()).unwrap_or_default())))
+        .map_err(|_| unavailable(&what))?;
+    let exchange = async {
+        let resp = http_client()?.request(req).await.map_err(|_| unavailable(&what))?;
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.map_err(|_| unavailable(&what))?.to_bytes();
+        if !status.is_success() {
+            tracing::warn!(status = status.as_u16(), call = %what, "Metabase refused");
+            return Err(unavailable(&what));
+        }
+        Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    };
+    tokio::time::timeout(s.timeout, exchange).await.map_err(|_| unavailable(&what))?
+}
+
+/// The marker naming an organization's collections.
+fn marker(org_id: &str) -> String {
+    format!("[orgs:{org_id}]")
+}
+
+fn id_of(v: &Value) -> Option<u64> {
+    v.get("id").and_then(Value::as_u64)
+}
+
+/// Archives the collection `id` (best effort: failures are logged).
+async fn archive(s: &MetabaseSettings, id: u64) {
+    if let Err(e) = call(s, Method::PUT, &format!("/api/collection/{id}"), Some(json!({"archived": true}))).await {
+        tracing::warn!(collection = id, error = %e, "could not archive a Metabase collection");
+    }
+}
+
+/// Step 1: a new collection with copies of the template dashboards.
+async fn create_resources(s: &MetabaseSettings, org: &OrgItem) -> ApiResult<(u64, Vec<Dashboard>)> {
+    let name = format!("{} {}", org.name, marker(&org.organization_id));
+    let created = call(s, Method::POST, "/api/collection", Some(json!({"name": name}))).await?;
+    let collection = id_of(&created).ok_or_else(|| unavailable("POST /api/collection"))?;
+    let mut dashboards = Vec::new();
+    for template in &s.template_dashboards {
+        let path = format!("/api/dashboard/{template}/copy");
+        let body = json!({"collection_id": collection, "is_deep_copy": false});
+        match call(s, Method::POST, &path, Some(body)).await {
+            Ok(d) if id_of(&d).is_some() => dashboards.push(Dashboard {
+                id: id_of(&d).unwrap_or_default().to_string(),
+                name: d.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+            }),
+            other => {
+                archive(s, collection).await;
+                return Err(other.err().unwrap_or_else(|| unavailable(&format!("POST {path}"))));
+            }
+        }
+    }
+    Ok((collection, dashboards))
+}
+
+/// Step 3: every other live collection of the organization.
+async fn archive_others(s: &MetabaseSettings, org_id: &str, keep: u64) {
+    let all = match call(s, Method::GET, "/api/collection", None).await {
+        Ok(v) => v,
+        Err(_) => return,
+    };
+    let mark = marker(org_id);
+    for c in all.as_array().into_iter().flatten() {
+        let live = !c.get("archived").and_then(Value::as_bool).unwrap_or(false);
+        let ours = c.get("name").and_then(Value::as_str).is_some_and(|n| n.ends_with(&mark));
+        if let Some(id) = id_of(c).filter(|id| *id != keep && live && ours) {
+            archive(s, id).await;
+        }
+    }
+}
+
+/// `POST /organizations/{id}/metabase/recreate`: superadmins, with write access to the
+/// organization's data, on an organization with Metabase enabled.
+pub async fn recreate(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgItem> {
+    if !caller.role().manages_organizations() {
+        return Err(ApiError::forbidden("forbidden", "Only superadmins can recreate Metabase resources."));
+    }
+    let org = load_org(state, caller, identifier, Aspect::OrgData, Intent::Write).await?;
+    if !org.metabase_configuration.enabled {
+        return Err(disabled());
+    }
+    let s = settings(state)?;
+    let (collection, dashboards) = create_resources(s, &org).await?;
+    let org_id = org.organization_id.clone();
+    let stored = crate::service::modify(
+        state,
+        caller,
+        &org_id,
+        None,
+        "organization.metabase_recreated",
+        Some(org),
+        |o, changes| {
+            changes.insert(
+                "metabase_configuration".into(),
+                json!({"from": {"collection_id": o.metabase_configuration.collection_id,
+                                "dashboards": o.metabase_configuration.dashboards},
+                       "to": {"collection_id": collection, "dashboards": dashboards}}),
+            );
+            o.metabase_configuration.collection_id = Some(collection);
+            o.metabase_configuration.dashboards = dashboards.clone();
+            Ok(None)
+        },
+    )
+    .await;
+    match stored {
+        Ok(org) => {
+            archive_others(s, &org.organization_id, collection).await;
+            Ok(org)
+        }
+        Err(e) => {
+            archive(s, collection).await;
+            Err(e)
+        }
+    }
+}
+
+/// The claims of a session JWT.
+pub fn session_claims(s: &MetabaseSettings, caller: &Caller, org: &OrgItem, now: Duration) -> Value {
+    let dashboards: Vec<&str> = org.metabase_configuration.dashboards.iter().map(|d| d.id.as_str()).collect();
+    let first: Option<u64> = dashboards.first().and_then(|d| d.parse().ok());
+    json!({
+        "iss": "orgs",
+        "sub": caller.user_id(),
+        "organization_id": org.organization_id,
+        "dashboards": dashboards,
+        "resource": {"dashboard": first},
+        "params": {"organization_id": org.organization_id},
+        "iat": now.as_secs(),
+        "exp": (now + s.session_ttl).as_secs(),
+    })
+}
+
+/// A compact HS256 JWT of `claims`.
+pub fn sign(secret: &[u8], claims: &Value) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let input = format!("{header}.{payload}");
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let sig = URL_SAFE_NO_PAD.encode(hmac::sign(&key, input.as_bytes()).as_ref());
+    format!("{input}.{sig}")
+}
+
+/// `GET /metabase/session`: for any caller who may read the data of the organization they act in
+/// (its template decides), once Metabase is enabled and provisioned there.
+pub async fn session(state: &AppState, caller: &Caller) -> ApiResult<String> {
+    let s = settings(state)?;
+    let org = load_org(state, caller, &caller.org_context, Aspect::OrgData, Intent::Read).await?;
+    if !org.metabase_configuration.enabled {
+        return Err(disabled());
+    }
+    if org.metabase_configuration.dashboards.is_empty() {
+        return Err(ApiError::conflict(
+            "metabase_not_provisioned",
+            "The organization has no Metabase dashboards yet; recreate its Metabase resources first.",
+        ));
+    }
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    Ok(sign(&s.embedding_secret, &session_claims(s, caller, &org, now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hs256_matches_the_rfc_7515_example_shape() {
+        let jwt = sign(b"secret", &json!({"a": 1}));
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(URL_SAFE_NO_PAD.decode(parts[0]).unwrap(), br#"{"alg":"HS256","typ":"JWT"}"#);
+        let key = hmac::Key::new(hmac::HMAC_SHA256, b"secret");
+        let sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+        assert!(hmac::verify(&key, format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig).is_ok());
+        assert!(hmac::verify(&key, b"tampered", &sig).is_err());
+    }
+
+    #[test]
+    fn markers_name_the_organization() {
+        assert_eq!(marker("o1"), "[orgs:o1]");
+        assert_eq!(id_of(&json!({"id": 7})), Some(7));
+        assert_eq!(id_of(&json!({"id": "7"})), None);
+    }
+}
