@@ -1,6 +1,7 @@
 //! Black-box tests of the whole API through the real functions and the local stack.
 
 mod api {
+    pub mod access_model;
     pub mod bad_input;
     pub mod bootstrap;
     pub mod calls;
