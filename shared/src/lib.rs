@@ -8,7 +8,8 @@
 //! - [`org_access`] loads organizations the caller reaches; [`org_summary`] resolves what
 //!   responses say about an organization (R16, `parent_organization`); [`org_view`] renders
 //!   organization responses.
-//! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers.
+//! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers,
+//!   with [`idempotency`] for POSTs retried under the same `X-Request-ID`.
 
 pub mod access;
 pub mod caller;
@@ -18,6 +19,7 @@ pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod http_layer;
+pub mod idempotency;
 pub mod identity;
 pub mod keys;
 pub mod logo;

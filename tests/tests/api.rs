@@ -8,6 +8,7 @@ mod api {
     pub mod delete;
     pub mod events;
     pub mod groups;
+    pub mod idempotency;
     pub mod infra;
     pub mod logo;
     pub mod read;
