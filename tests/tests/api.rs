@@ -11,6 +11,7 @@ mod api {
     pub mod idempotency;
     pub mod infra;
     pub mod logo;
+    pub mod races;
     pub mod read;
     pub mod templates;
     pub mod tokens;
