@@ -67,6 +67,8 @@ pub enum FaultKind {
     BareServiceUnavailable,
     /// 400 `TransactionCanceledException` with reason `TransactionConflict`.
     TransactionConflict,
+    /// 400 `TransactionCanceledException` with reasons `None` and `ThrottlingError`.
+    TransactionThrottled,
 }
 
 impl FaultKind {
@@ -89,6 +91,10 @@ impl FaultKind {
                 400,
                 r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]","CancellationReasons":[{"Code":"TransactionConflict","Message":"injected: transaction conflict"}]}"#.to_string(),
             ),
+            FaultKind::TransactionThrottled => (
+                400,
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]","CancellationReasons":[{"Code":"None"},{"Code":"ThrottlingError","Message":"injected: throttled"}]}"#.to_string(),
+            ),
         }
     }
 }
@@ -97,6 +103,8 @@ impl FaultKind {
 struct Fault {
     operation: String,
     kind: FaultKind,
+    /// Attempts of `operation` to let through before the first fault.
+    skip: usize,
     remaining: usize,
     /// Send the request to DynamoDB first, then answer with the fault (the write happened, the
     /// response is lost).
@@ -116,17 +124,22 @@ impl Faults {
     /// The next `times` attempts of `operation` (e.g. `TransactWriteItems`, `*` for any) fail
     /// with `kind` without reaching DynamoDB.
     pub fn inject(&self, operation: &str, kind: FaultKind, times: usize) {
-        self.push(operation, kind, times, false);
+        self.push(operation, kind, 0, times, false);
+    }
+
+    /// As [`Faults::inject`], after letting the next `skip` attempts of `operation` through.
+    pub fn inject_after(&self, operation: &str, kind: FaultKind, skip: usize, times: usize) {
+        self.push(operation, kind, skip, times, false);
     }
 
     /// The next `times` attempts of `operation` reach DynamoDB, then their response is replaced by `kind`.
     pub fn inject_after_send(&self, operation: &str, kind: FaultKind, times: usize) {
-        self.push(operation, kind, times, true);
+        self.push(operation, kind, 0, times, true);
     }
 
-    fn push(&self, operation: &str, kind: FaultKind, times: usize, after_send: bool) {
+    fn push(&self, operation: &str, kind: FaultKind, skip: usize, times: usize, after_send: bool) {
         if let Ok(mut p) = self.plan.lock() {
-            p.push(Fault { operation: operation.to_string(), kind, remaining: times, after_send });
+            p.push(Fault { operation: operation.to_string(), kind, skip, remaining: times, after_send });
         }
     }
 
@@ -145,6 +158,10 @@ impl Faults {
     fn next_for(&self, operation: &str) -> Option<(FaultKind, bool)> {
         let mut plan = self.plan.lock().ok()?;
         let f = plan.iter_mut().find(|f| f.remaining > 0 && (f.operation == operation || f.operation == "*"))?;
+        if f.skip > 0 {
+            f.skip -= 1;
+            return None;
+        }
         f.remaining -= 1;
         if let Ok(mut m) = self.injected.lock() {
             *m.entry(operation.to_string()).or_default() += 1;
@@ -401,6 +418,7 @@ async fn aws_config_load() -> aws_config::SdkConfig {
 }
 
 /// A request under construction.
+#[derive(Clone)]
 pub struct Req<'a> {
     api: &'a TestApi,
     method: String,

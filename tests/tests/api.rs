@@ -7,6 +7,7 @@ mod api {
     pub mod create;
     pub mod delete;
     pub mod events;
+    pub mod faults;
     pub mod groups;
     pub mod idempotency;
     pub mod infra;
