@@ -9,6 +9,7 @@ mod api {
     pub mod events;
     pub mod faults;
     pub mod groups;
+    pub mod hostile;
     pub mod idempotency;
     pub mod infra;
     pub mod logo;
