@@ -115,7 +115,7 @@ struct TxScope {
 }
 
 /// The `ClientRequestToken` for the next transaction of the current idempotent request, if any:
-/// 36 hex characters of SHA-256(key, ordinal), the same on every re-run of the request.
+/// 36 hex characters of SHA-256(table, key, ordinal), the same on every re-run of the request.
 pub fn next_transaction_token() -> Option<String> {
     TX_SCOPE
         .try_with(|s| {
@@ -351,7 +351,9 @@ pub async fn serve(state: &AppState, identity: &Identity, request_id: &str, req:
         Err(e) => return e.into_response(),
     };
     let req = Request::from_parts(parts, Body::from(body));
-    let scope = TxScope { base: ctx.pk.clone(), next: std::sync::atomic::AtomicU32::new(0) };
+    // DynamoDB scopes transaction tokens to the account and region, not the table: the table
+    // name keeps two stacks (or test tables) with the same user and request ids apart.
+    let scope = TxScope { base: format!("{}\n{}", ctx.table(), ctx.pk), next: std::sync::atomic::AtomicU32::new(0) };
     let resp = TX_SCOPE.scope(scope, next.run(req)).await;
     let status = resp.status();
     if !is_final(status) {
