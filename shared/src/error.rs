@@ -95,6 +95,15 @@ impl ApiError {
         )
     }
 
+    /// A retried idempotent request (same `X-Request-ID`) whose change was already made by an
+    /// earlier attempt whose response is lost: nothing is written again.
+    pub fn already_processed() -> Self {
+        Self::conflict(
+            "request_already_processed",
+            "A request with this X-Request-ID already made its change; its response is not available.",
+        )
+    }
+
     /// An unexpected failure. The cause is logged here and never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(cause = %cause, "internal error");

@@ -38,6 +38,14 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if std::str::from_utf8(bytes).is_err() {
         return Err(ApiError::bad_request("invalid_json", "The request body is not valid UTF-8."));
     }
+    // Every body of this API is an object. serde would also build a struct from an array
+    // (`[]` as an empty PATCH), so anything else is refused before deserialising.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::validation(vec![ErrorDetail {
+            field: None,
+            issue: "the request body must be a JSON object".into(),
+        }]));
+    }
     serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             // serde's data errors name the field and the expectation, never internals.

@@ -1,7 +1,8 @@
 //! What every function router shares: a request span with the request id, the id echoed in the
-//! `X-Request-ID` response header, and 404 / 405 answered in the error envelope.
+//! `X-Request-ID` response header, idempotent POSTs keyed by the client's `X-Request-ID`
+//! ([`crate::idempotency`]), and 404 / 405 answered in the error envelope.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,7 @@ use tracing::Instrument;
 
 use crate::config::AppState;
 use crate::error::ApiError;
-use crate::identity::{request_id, REQUEST_ID_HEADER};
+use crate::identity::{client_request_id, identity_from_parts, request_id, REQUEST_ID_HEADER};
 
 async fn not_found() -> Response {
     ApiError::not_found("route_not_found", "No route matches this path.").into_response()
@@ -21,9 +22,13 @@ async fn method_not_allowed() -> Response {
         .into_response()
 }
 
-async fn request_context(req: Request, next: Next) -> Response {
+async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let id = request_id(&parts);
+    // Decided before the header is overwritten: only an id the client sent counts.
+    let identity = identity_from_parts(&parts);
+    let idempotent =
+        crate::idempotency::applies(&parts.method, parts.uri.path(), client_request_id(&parts).as_deref(), &identity);
     let header = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     // Handlers read the same id back from the header.
     parts.headers.insert(REQUEST_ID_HEADER, header.clone());
@@ -37,7 +42,11 @@ async fn request_context(req: Request, next: Next) -> Response {
     let req = Request::from_parts(parts, body);
     async move {
         let started = std::time::Instant::now();
-        let mut resp = next.run(req).await;
+        let mut resp = if idempotent {
+            crate::idempotency::serve(&state, &identity, &id, req, next).await
+        } else {
+            next.run(req).await
+        };
         resp.headers_mut().insert(REQUEST_ID_HEADER, header);
         tracing::info!(status = resp.status().as_u16(), elapsed_us = started.elapsed().as_micros() as u64, "done");
         resp
@@ -51,6 +60,6 @@ pub fn finish(router: Router<AppState>, state: AppState) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn_with_state(state.clone(), request_context))
         .with_state(state)
 }

@@ -34,12 +34,16 @@ fn header(parts: &Parts, name: &str) -> Option<String> {
     parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
 }
 
+/// The `X-Request-ID` the client sent, if it is sane (at most 128 printable ASCII characters).
+/// Only this one makes a POST idempotent; an id the gateway or the service generated never does.
+pub fn client_request_id(parts: &Parts) -> Option<String> {
+    header(parts, REQUEST_ID_HEADER).filter(|id| id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()))
+}
+
 /// The request id: `X-Request-ID` if the client sent a sane one, else the gateway's, else new.
 pub fn request_id(parts: &Parts) -> String {
-    if let Some(id) = header(parts, REQUEST_ID_HEADER) {
-        if id.len() <= 128 && id.bytes().all(|b| b.is_ascii_graphic()) {
-            return id;
-        }
+    if let Some(id) = client_request_id(parts) {
+        return id;
     }
     if let Some(RequestContext::ApiGatewayV2(ctx)) = parts.extensions.get::<RequestContext>() {
         if let Some(id) = ctx.request_id.as_deref().filter(|s| !s.is_empty()) {

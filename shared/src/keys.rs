@@ -19,6 +19,7 @@
 //! | grant entry in granted org| `ORG#<org_id>`          | `GRANT#<group_id>`   |
 //! | deletions registry shard  | `DELETIONS`             | `SHARD#<n>`          |
 //! | deletion job              | `DELETION#<org_id>`     | `JOB`                |
+//! | idempotency record        | `IDEMP#<user_id>#<x-request-id>` | `IDEMP`     |
 //!
 //! Activity ids are UUID v7, so an organization's activity partition sorts by time.
 //!
@@ -135,6 +136,14 @@ pub fn activity_pk(org_id: &str) -> String {
     format!("ACT#{org_id}")
 }
 
+pub const IDEMPOTENCY_SK: &str = "IDEMP";
+
+/// An idempotent POST's record: the caller's user id (never contains `#`) and the client's
+/// `X-Request-ID`, so equal ids of different users are different keys.
+pub fn idempotency_pk(user_id: &str, request_id: &str) -> String {
+    format!("IDEMP#{user_id}#{request_id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +167,6 @@ mod tests {
         assert_eq!(deletion_job_pk("o1"), "DELETION#o1");
         assert!(deletion_shard_for("x").starts_with("SHARD#"));
         assert_eq!(token_hash_pk("ab"), "TOKENHASH#ab");
+        assert_eq!(idempotency_pk("u1", "req-1"), "IDEMP#u1#req-1");
     }
 }

@@ -9,7 +9,8 @@
 //!   responses say about an organization (R16, `parent_organization`); [`org_view`] renders
 //!   organization responses.
 //! - [`visibility`] applies the RBAC templates' visibility values to access decisions.
-//! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers.
+//! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers,
+//!   with [`idempotency`] for POSTs retried under the same `X-Request-ID`.
 
 pub mod access;
 pub mod caller;
@@ -19,6 +20,7 @@ pub mod envelope;
 pub mod error;
 pub mod extract;
 pub mod http_layer;
+pub mod idempotency;
 pub mod identity;
 pub mod keys;
 pub mod logo;

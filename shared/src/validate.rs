@@ -11,8 +11,14 @@ pub struct Validator {
     details: Vec<ErrorDetail>,
 }
 
+/// Control characters, and the bidirectional embedding, override and isolate controls
+/// (U+202A–U+202E, U+2066–U+2069) that make text display as something it is not.
+fn is_forbidden_char(c: char) -> bool {
+    c.is_control() || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
 fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control())
+    s.chars().any(is_forbidden_char)
 }
 
 impl Validator {
@@ -75,7 +81,7 @@ impl Validator {
         let ok = (v.starts_with("https://") || v.starts_with("http://"))
             && v.len() <= 2048
             && v.len() > "https://".len()
-            && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !v.chars().any(|c| c.is_whitespace() || is_forbidden_char(c));
         if !ok {
             self.add(field, "must be an http(s) URL of at most 2048 characters");
         }
@@ -95,9 +101,9 @@ pub fn is_identifier(v: &str) -> bool {
 }
 
 /// A pragmatic address check: one `@`, non-empty local part of at most 64 bytes, a dotted domain,
-/// at most 254 bytes, no whitespace or control characters.
+/// at most 254 bytes, no whitespace, control or bidi control characters.
 pub fn is_email(v: &str) -> bool {
-    if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || is_forbidden_char(c)) {
         return false;
     }
     let Some((local, domain)) = v.split_once('@') else {

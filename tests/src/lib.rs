@@ -56,11 +56,173 @@ impl CallCounter {
     }
 }
 
+/// A DynamoDB failure the fault injector answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// 400 `ProvisionedThroughputExceededException`.
+    ThroughputExceeded,
+    /// 400 `ThrottlingException`.
+    Throttling,
+    /// 500 `InternalServerError`.
+    InternalServerError,
+    /// 503 with a body that is not DynamoDB's (a proxy's), so no error code.
+    BareServiceUnavailable,
+    /// 400 `TransactionCanceledException` with reason `TransactionConflict`.
+    TransactionConflict,
+    /// 400 `TransactionCanceledException` with reasons `None` and `ThrottlingError`.
+    TransactionThrottled,
+}
+
+impl FaultKind {
+    fn response(self) -> (u16, String) {
+        let err = |ty: &str, msg: &str| format!(r#"{{"__type":"{ty}","message":"{msg}"}}"#);
+        match self {
+            FaultKind::ThroughputExceeded => (
+                400,
+                err(
+                    "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                    "injected: throughput exceeded",
+                ),
+            ),
+            FaultKind::Throttling => (400, err("com.amazon.coral.availability#ThrottlingException", "injected: rate exceeded")),
+            FaultKind::InternalServerError => {
+                (500, err("com.amazonaws.dynamodb.v20120810#InternalServerError", "injected: internal server error"))
+            }
+            FaultKind::BareServiceUnavailable => (503, "<html>injected: service unavailable</html>".to_string()),
+            FaultKind::TransactionConflict => (
+                400,
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]","CancellationReasons":[{"Code":"TransactionConflict","Message":"injected: transaction conflict"}]}"#.to_string(),
+            ),
+            FaultKind::TransactionThrottled => (
+                400,
+                r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]","CancellationReasons":[{"Code":"None"},{"Code":"ThrottlingError","Message":"injected: throttled"}]}"#.to_string(),
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Fault {
+    operation: String,
+    kind: FaultKind,
+    /// Attempts of `operation` to let through before the first fault.
+    skip: usize,
+    remaining: usize,
+    /// Send the request to DynamoDB first, then answer with the fault (the write happened, the
+    /// response is lost).
+    after_send: bool,
+}
+
+/// Fault injection under the SDK: an HTTP client that wraps the real one and, for DynamoDB
+/// operations named in its plan, answers with a throttling, 5xx or transaction error instead of
+/// (or after) sending the request. Every attempt, retries included, goes through it.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    plan: std::sync::Arc<std::sync::Mutex<Vec<Fault>>>,
+    injected: std::sync::Arc<std::sync::Mutex<HashMap<String, usize>>>,
+}
+
+impl Faults {
+    /// The next `times` attempts of `operation` (e.g. `TransactWriteItems`, `*` for any) fail
+    /// with `kind` without reaching DynamoDB.
+    pub fn inject(&self, operation: &str, kind: FaultKind, times: usize) {
+        self.push(operation, kind, 0, times, false);
+    }
+
+    /// As [`Faults::inject`], after letting the next `skip` attempts of `operation` through.
+    pub fn inject_after(&self, operation: &str, kind: FaultKind, skip: usize, times: usize) {
+        self.push(operation, kind, skip, times, false);
+    }
+
+    /// The next `times` attempts of `operation` reach DynamoDB, then their response is replaced by `kind`.
+    pub fn inject_after_send(&self, operation: &str, kind: FaultKind, times: usize) {
+        self.push(operation, kind, 0, times, true);
+    }
+
+    fn push(&self, operation: &str, kind: FaultKind, skip: usize, times: usize, after_send: bool) {
+        if let Ok(mut p) = self.plan.lock() {
+            p.push(Fault { operation: operation.to_string(), kind, skip, remaining: times, after_send });
+        }
+    }
+
+    /// Removes every planned fault (what was injected stays counted).
+    pub fn clear(&self) {
+        if let Ok(mut p) = self.plan.lock() {
+            p.clear();
+        }
+    }
+
+    /// Faults injected so far, by operation, and resets the count.
+    pub fn take_injected(&self) -> std::collections::BTreeMap<String, usize> {
+        self.injected.lock().map(|mut m| m.drain().collect()).unwrap_or_default()
+    }
+
+    fn next_for(&self, operation: &str) -> Option<(FaultKind, bool)> {
+        let mut plan = self.plan.lock().ok()?;
+        let f = plan.iter_mut().find(|f| f.remaining > 0 && (f.operation == operation || f.operation == "*"))?;
+        if f.skip > 0 {
+            f.skip -= 1;
+            return None;
+        }
+        f.remaining -= 1;
+        if let Ok(mut m) = self.injected.lock() {
+            *m.entry(operation.to_string()).or_default() += 1;
+        }
+        Some((f.kind, f.after_send))
+    }
+
+    fn http_client(&self) -> aws_sdk_dynamodb::config::SharedHttpClient {
+        use aws_smithy_runtime_api::client::http::{http_client_fn, HttpClient, HttpConnector, HttpConnectorFuture};
+        let inner = aws_smithy_http_client::Builder::new().build_http();
+        let faults = self.clone();
+        #[derive(Debug)]
+        struct Injecting {
+            inner: aws_smithy_runtime_api::client::http::SharedHttpConnector,
+            faults: Faults,
+        }
+        impl HttpConnector for Injecting {
+            fn call(&self, request: aws_sdk_dynamodb::config::http::HttpRequest) -> HttpConnectorFuture {
+                let target = request.headers().get("x-amz-target").unwrap_or("unknown");
+                let operation = target.rsplit('.').next().unwrap_or(target).to_string();
+                let Some((kind, after_send)) = self.faults.next_for(&operation) else {
+                    return self.inner.call(request);
+                };
+                let (status, body) = kind.response();
+                let fake = move || {
+                    let mut resp = aws_sdk_dynamodb::config::http::HttpResponse::new(
+                        status.try_into().expect("status"),
+                        aws_smithy_types::body::SdkBody::from(body),
+                    );
+                    resp.headers_mut().insert("content-type", "application/x-amz-json-1.0");
+                    resp
+                };
+                if after_send {
+                    let sent = self.inner.call(request);
+                    HttpConnectorFuture::new(async move {
+                        sent.await?;
+                        Ok(fake())
+                    })
+                } else {
+                    HttpConnectorFuture::ready(Ok(fake()))
+                }
+            }
+        }
+        http_client_fn(move |settings, components| {
+            aws_smithy_runtime_api::client::http::SharedHttpConnector::new(Injecting {
+                inner: inner.http_connector(settings, components),
+                faults: faults.clone(),
+            })
+        })
+    }
+}
+
 /// A fresh, bootstrapped stack for one test.
 pub struct TestApi {
     pub state: AppState,
     /// DynamoDB calls made through this stack's client, by operation.
     pub calls: CallCounter,
+    /// Faults to inject into this stack's DynamoDB calls (none unless planned).
+    pub faults: Faults,
     pub root_org: String,
     pub superadmin: String,
 }
@@ -127,7 +289,19 @@ impl TestApi {
             metabase: None,
         };
         let calls = CallCounter::default();
-        let dynamo_conf = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(calls.clone()).build();
+        let faults = Faults::default();
+        // The SDK's standard retry as deployed (3 attempts), with short backoffs so injected
+        // faults do not slow the suite, and a retry quota of this stack's own.
+        let retry = aws_sdk_dynamodb::config::retry::RetryConfig::standard()
+            .with_max_attempts(3)
+            .with_initial_backoff(std::time::Duration::from_millis(5))
+            .with_max_backoff(std::time::Duration::from_millis(50));
+        let dynamo_conf = aws_sdk_dynamodb::config::Builder::from(&sdk)
+            .interceptor(calls.clone())
+            .http_client(faults.http_client())
+            .retry_config(retry)
+            .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(format!("ddb-{table}")))
+            .build();
         let s3_conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build();
         let state = AppState::from_clients(
             config,
@@ -138,7 +312,7 @@ impl TestApi {
         orgs_local::table::create_bucket(&state.s3, BUCKET).await.expect("create bucket");
         let (m, created) = bootstrap(&state.store(), &opts).await.expect("bootstrap");
         assert!(created);
-        Self { state, calls, root_org: m.organization_id, superadmin: m.user_id }
+        Self { state, calls, faults, root_org: m.organization_id, superadmin: m.user_id }
     }
 
     /// The same stack talking to a Metabase at `url` (a [`metabase_stub::MetabaseStub`]).
@@ -265,6 +439,7 @@ async fn aws_config_load() -> aws_config::SdkConfig {
 }
 
 /// A request under construction.
+#[derive(Clone)]
 pub struct Req<'a> {
     api: &'a TestApi,
     method: String,
@@ -325,6 +500,23 @@ impl Req<'_> {
         }
         invoke(state, &event).await
     }
+}
+
+/// Runs events concurrently (one task each, all started before any is awaited); responses in
+/// the order of the events.
+pub async fn send_all(state: &AppState, events: Vec<Value>) -> Vec<Resp> {
+    let tasks: Vec<_> = events
+        .into_iter()
+        .map(|ev| {
+            let state = state.clone();
+            tokio::spawn(async move { invoke(&state, &ev).await })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        out.push(t.await.expect("request task"));
+    }
+    out
 }
 
 /// Runs an event through its function and decodes the response.

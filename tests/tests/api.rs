@@ -8,10 +8,14 @@ mod api {
     pub mod create;
     pub mod delete;
     pub mod events;
+    pub mod faults;
     pub mod groups;
+    pub mod hostile;
+    pub mod idempotency;
     pub mod infra;
     pub mod logo;
     pub mod metabase;
+    pub mod races;
     pub mod read;
     pub mod templates;
     pub mod tokens;

@@ -39,10 +39,9 @@ const RETRYABLE_CODES: [&str; 6] = [
 ];
 
 /// The one mapping from an SDK failure to an [`ApiError`].
-pub fn map_sdk_error<E, R>(err: SdkError<E, R>) -> ApiError
+pub fn map_sdk_error<E>(err: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> ApiError
 where
     E: ProvideErrorMetadata + std::fmt::Debug,
-    R: std::fmt::Debug,
 {
     match &err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
@@ -52,6 +51,21 @@ where
         SdkError::ServiceError(se) if se.err().code().is_some_and(|c| RETRYABLE_CODES.contains(&c)) => {
             tracing::warn!(code = ?se.err().code(), "store busy");
             ApiError::unavailable()
+        }
+        // Any server-side failure the SDK already retried (502/503/504 from a proxy carry no
+        // DynamoDB error code): the client may retry too.
+        SdkError::ServiceError(se) if se.raw().status().is_server_error() => {
+            tracing::warn!(status = se.raw().status().as_u16(), code = ?se.err().code(), "store failed");
+            ApiError::unavailable()
+        }
+        SdkError::ResponseError(re) if re.raw().status().is_server_error() => {
+            tracing::warn!(status = re.raw().status().as_u16(), "store failed, unreadable response");
+            ApiError::unavailable()
+        }
+        // A retried idempotent request whose transaction already committed (crate::idempotency).
+        SdkError::ServiceError(se) if se.err().code() == Some("IdempotentParameterMismatchException") => {
+            tracing::warn!("transaction token already used by a committed transaction");
+            ApiError::already_processed()
         }
         _ => ApiError::internal(format!("dynamodb: {err:?}")),
     }
@@ -286,7 +300,16 @@ impl<'a> Store<'a> {
             return Err(ApiError::internal(format!("transaction of {} actions", actions.len())));
         }
         let (items, errors): (Vec<_>, Vec<_>) = actions.into_iter().map(|a| (a.action, a.on_condition_failed)).unzip();
-        let res = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        // Inside an idempotent request, a token derived from its key: a re-run of the request
+        // cannot commit a second time (see crate::idempotency). Elsewhere the SDK's random one.
+        let token = crate::idempotency::next_transaction_token();
+        let res = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .set_client_request_token(token)
+            .send()
+            .await;
         match res {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(se)) if se.err().is_transaction_canceled_exception() => {
