@@ -14,6 +14,7 @@ mod api {
     pub mod idempotency;
     pub mod infra;
     pub mod logo;
+    pub mod matrix;
     pub mod metabase;
     pub mod races;
     pub mod read;
