@@ -140,6 +140,21 @@ impl Caller {
         self.user_mgmt_of(state, &access).await
     }
 
+    /// Every organization the caller fully reaches whose users and user groups their templates
+    /// let them see, sorted: what user and group filters look at. Linear in the accessible set.
+    pub async fn user_mgmt_visible_orgs(&self, state: &AppState) -> ApiResult<Vec<String>> {
+        let all = self.accessible_orgs(state).await?;
+        let mut orgs: Vec<String> = self
+            .user_mgmt_of(state, &all)
+            .await?
+            .into_iter()
+            .filter(|(_, level)| *level != Visibility::NoAccess)
+            .map(|(o, _)| o)
+            .collect();
+        orgs.sort();
+        Ok(orgs)
+    }
+
     /// The user-management level over every organization of `accessible` (from
     /// [`Caller::reaches`] or [`Caller::accessible_orgs`]), `no_access` for those not fully
     /// reached (+1 BatchGetItem when a template is not built in).

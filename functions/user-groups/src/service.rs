@@ -10,7 +10,6 @@ use shared::keys::{self, USER_SK};
 use shared::model::group::{Grant, GroupItem};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
-use shared::model::template::Visibility;
 use shared::model::user::UserItem;
 use shared::org_access::load_org;
 use shared::store::activity::{Actor, Change};
@@ -357,16 +356,7 @@ pub async fn filter(
 ) -> ApiResult<(Vec<GroupResponse>, u64)> {
     require_manager(caller)?;
     input::check_filter(&f, &sort, &page)?;
-    // Organizations fully reached whose user management the caller may see.
-    let all = caller.accessible_orgs(state).await?;
-    let mut orgs: Vec<String> = caller
-        .user_mgmt_of(state, &all)
-        .await?
-        .into_iter()
-        .filter(|(_, level)| *level != Visibility::NoAccess)
-        .map(|(o, _)| o)
-        .collect();
-    orgs.sort();
+    let mut orgs = caller.user_mgmt_visible_orgs(state).await?;
     if let Some(l) = &f.parent_organization_id_list {
         orgs.retain(|o| l.contains(o));
     }

@@ -15,7 +15,6 @@ use std::collections::HashSet;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use shared::access::Reach;
 use shared::keys;
-use shared::model::template::Visibility;
 use shared::model::user::UserItem;
 use shared::store::from_item;
 use shared::store::orgs::EdgeItem;
@@ -30,15 +29,7 @@ const CONCURRENCY: usize = 8;
 /// The organizations whose users the filter looks at.
 async fn candidate_orgs(state: &AppState, caller: &Caller, f: &ListUserFilter) -> ApiResult<Vec<String>> {
     let store = state.store();
-    // Organizations fully reached whose users the caller may see (crate::visibility).
-    let all = caller.accessible_orgs(state).await?;
-    let accessible: Vec<String> = caller
-        .user_mgmt_of(state, &all)
-        .await?
-        .into_iter()
-        .filter(|(_, level)| *level != Visibility::NoAccess)
-        .map(|(o, _)| o)
-        .collect();
+    let accessible = caller.user_mgmt_visible_orgs(state).await?;
     let accessible_set: HashSet<&String> = accessible.iter().collect();
     let mut orgs: Vec<String> = match &f.organization_id_list {
         None => accessible.clone(),
