@@ -9,7 +9,7 @@ use crate::model::org::OrgItem;
 use crate::store::from_item;
 use crate::store::orgs::{org_not_found, EdgeItem};
 use crate::validate::path_identifier;
-use crate::visibility::{check, level, Aspect, Intent, TemplateBook};
+use crate::visibility::{check, Aspect, Intent, TemplateBook};
 
 /// Resolves an identifier (id or code) and loads the organization if the caller fully reaches it
 /// (R2) and it is not being deleted; anything else is 404 `organization_not_found`, so existence
@@ -62,7 +62,7 @@ pub async fn check_org(
     intent: Intent,
 ) -> ApiResult<()> {
     let book = TemplateBook::load(state, [org.rbac_template_id.as_str()]).await?;
-    let lvl = level(caller, &org.organization_id, &book.get(&org.rbac_template_id), aspect);
+    let lvl = book.level_at(caller, org, aspect);
     let from_above = org.organization_id != caller.home_org();
     let hidden = (from_above && aspect == Aspect::OrgData).then(org_not_found);
     check(lvl, intent, aspect, hidden)

@@ -6,8 +6,8 @@
 //!   organization data; their user management in O is decided by roles alone.
 //! - H above O (O reached by R2 or a group grant): `parent_visibility.org_data` caps O's
 //!   organization data and `parent_visibility.user_mgmt` O's users and user groups.
-//! - H below O (O is an ancestor): `child_visibility.org_data` decides whether O's data embedded
-//!   in H's responses (parent summaries, inherited SSO / Darryl configuration, R16) is shown.
+//! - H below O (O is an ancestor): `child_visibility.org_data` decides whether O's SSO and
+//!   Darryl configuration reach its descendants (R16 inheritance, `crate::org_summary`).
 //!
 //! `full_access` leaves the role's rights as they are, `read_only` refuses every write (403
 //! `rbac_read_only`), `no_access` hides: organizations and users hidden from a parent are 404 and
@@ -20,6 +20,7 @@ use crate::caller::Caller;
 use crate::config::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
+use crate::model::org::OrgItem;
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
 use crate::store::from_item;
 
@@ -83,6 +84,11 @@ impl TemplateBook {
         Ok(())
     }
 
+    /// The value deciding `caller`'s `aspect` of `org` (see [`level`]), from `org`'s template.
+    pub fn level_at(&self, caller: &Caller, org: &OrgItem, aspect: Aspect) -> Visibility {
+        level(caller, &org.organization_id, &self.get(&org.rbac_template_id), aspect)
+    }
+
     /// The values of `template_id`; a template that does not exist shows nothing (fail closed).
     pub fn get(&self, template_id: &str) -> VisibilitySet {
         self.sets.get(template_id).cloned().unwrap_or_else(VisibilitySet::none)
@@ -98,16 +104,6 @@ pub fn level(caller: &Caller, org_id: &str, set: &VisibilitySet, aspect: Aspect)
         (false, Aspect::OrgData) => set.parent_visibility.org_data,
         (false, Aspect::UserMgmt) => set.parent_visibility.user_mgmt,
     }
-}
-
-/// Is organization `org` (on template `template_id`) shown to `caller` when embedded in another
-/// organization's response (its summary as a parent, its configuration inherited by R16)? Above
-/// the caller's organization its `child_visibility` decides, at or below it the caller's own view.
-pub fn embedded_visible(caller: &Caller, org_id: &str, template_id: &str, book: &TemplateBook) -> bool {
-    let set = book.get(template_id);
-    let above = org_id != caller.home_org() && caller.user.org_path.iter().any(|a| a == org_id);
-    let lvl = if above { set.child_visibility.org_data } else { level(caller, org_id, &set, Aspect::OrgData) };
-    lvl != Visibility::NoAccess
 }
 
 /// May `intent` go ahead at `level`?

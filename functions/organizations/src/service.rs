@@ -203,10 +203,7 @@ impl Keep<'_> {
             .collect::<ApiResult<_>>()?;
         // Organization data the templates hide from the caller is not listed (crate::visibility).
         let templates = TemplateBook::load(state, items.values().map(|o| o.rbac_template_id.as_str())).await?;
-        let seen = |o: &OrgItem| {
-            let set = templates.get(&o.rbac_template_id);
-            shared::visibility::level(self.caller, &o.organization_id, &set, Aspect::OrgData) != Visibility::NoAccess
-        };
+        let seen = |o: &OrgItem| templates.level_at(self.caller, o, Aspect::OrgData) != Visibility::NoAccess;
         Ok(candidates
             .into_iter()
             .filter_map(|(id, reach)| items.remove(&id).map(|o| (o, reach)))

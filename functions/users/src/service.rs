@@ -422,10 +422,7 @@ pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String
     let rendered_users: HashMap<String, UserResponse> =
         render(state, readable_users).await?.into_iter().map(|u| (u.user_id.clone(), u)).collect();
     let templates = TemplateBook::load(state, orgs.values().map(|o| o.rbac_template_id.as_str())).await?;
-    let org_data_seen = |o: &OrgItem| {
-        visibility::level(caller, &o.organization_id, &templates.get(&o.rbac_template_id), Aspect::OrgData)
-            != Visibility::NoAccess
-    };
+    let org_data_seen = |o: &OrgItem| templates.level_at(caller, o, Aspect::OrgData) != Visibility::NoAccess;
     let readable_orgs: Vec<(OrgItem, Reach)> = orgs
         .values()
         .filter(|o| full(&o.organization_id) && !caller.hides(&o.path()) && org_data_seen(o))
