@@ -9,6 +9,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// `?page=&size=` (both required; `page` counts from 0, as in Auth0's Management API).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageQuery {
     pub page: u32,
     pub size: u32,
@@ -17,6 +18,7 @@ pub struct PageQuery {
 /// One sort key: `sort_order` 1 ascending, -1 descending.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SortField {
     pub field: String,
     pub sort_order: i32,

@@ -11,6 +11,7 @@ mod api {
     pub mod infra;
     pub mod logo;
     pub mod metabase;
+    pub mod openapi;
     pub mod read;
     pub mod templates;
     pub mod tokens;

@@ -16,6 +16,7 @@ pub const MAX_CATEGORIES: usize = 50;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateGroupRequest {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -28,6 +29,7 @@ pub struct CreateGroupRequest {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateGroupRequest {
     #[serde(default, deserialize_with = "patch_field")]
     pub name: Option<Option<String>>,
@@ -41,6 +43,7 @@ pub struct UpdateGroupRequest {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgRef {
     pub organization_id: String,
 }
@@ -48,6 +51,7 @@ pub struct OrgRef {
 /// `ListUserGroupFilter` of seed 000.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListUserGroupFilter {
     pub search: Option<String>,
     pub accessible_organization_list: Option<Vec<OrgRef>>,
@@ -62,6 +66,7 @@ pub struct ListUserGroupFilter {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FilterGroupsRequest {
     pub filter: Option<ListUserGroupFilter>,
     pub sort: Option<Vec<SortField>>,
