@@ -11,7 +11,11 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageQuery {
+    /// Page number, from 0.
+    #[cfg_attr(feature = "openapi", param(maximum = 100_000))]
     pub page: u32,
+    /// Page size, 1 to 100.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub size: u32,
 }
 

@@ -17,7 +17,7 @@ pub struct CreateQuery {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "ci"})))]
 pub struct CreateTokenRequest {
     pub name: Option<String>,
 }

@@ -73,7 +73,7 @@ pub async fn filter(
     feature = "openapi",
     utoipa::path(
         get, path = "/organizations/{organization_identifier}",
-        params(("organization_identifier" = String, Path, description = "The organization id or code.")),
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
         responses((status = 200, description = "Organization details.", body = Envelope<OrgResponse>))
     )
 )]
@@ -90,7 +90,7 @@ pub async fn get_one(
     feature = "openapi",
     utoipa::path(
         patch, path = "/organizations/{organization_identifier}",
-        params(("organization_identifier" = String, Path, description = "The organization id or code."), ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")),
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root"), ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")),
         request_body = UpdateOrgRequest,
         responses((status = 200, description = "Organization updated (R4).", body = Envelope<OrgResponse>))
     )
@@ -117,7 +117,7 @@ pub struct LogoResponse {
     feature = "openapi",
     utoipa::path(
         post, path = "/organizations/{organization_identifier}/logo",
-        params(("organization_identifier" = String, Path, description = "The organization id or code.")),
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
         request_body(content = crate::openapi::LogoUploadForm, content_type = "multipart/form-data"),
         responses((status = 200, description = "Logo stored; its public URL.", body = Envelope<LogoResponse>))
     )
@@ -138,7 +138,7 @@ pub async fn upload_logo(
     feature = "openapi",
     utoipa::path(
         delete, path = "/organizations/{organization_identifier}",
-        params(("organization_identifier" = String, Path, description = "The organization id or code.")),
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
         responses(
             (status = 200, description = "The organization and its subtree are deleted (R5).", body = Envelope<shared::purge::JobView>),
             (status = 202, description = "Deletion started; it finishes in the background.", body = Envelope<shared::purge::JobView>)
@@ -165,7 +165,7 @@ pub async fn delete(
     feature = "openapi",
     utoipa::path(
         get, path = "/organizations/{organization_identifier}/deletion",
-        params(("organization_identifier" = String, Path, description = "The organization id or code.")),
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
         responses((status = 200, description = "Progress of the organization's deletion.", body = Envelope<shared::purge::JobView>))
     )
 )]
@@ -181,7 +181,7 @@ pub async fn deletion(
     feature = "openapi",
     utoipa::path(
         post, path = "/organizations/{organization_identifier}/metabase/recreate",
-        params(("organization_identifier" = String, Path, description = "The organization id or code.")),
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
         responses((status = 200, description = "Metabase collection and dashboards recreated.", body = Envelope<shared::model::org::MetabaseConfiguration>))
     )
 )]

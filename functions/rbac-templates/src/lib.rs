@@ -75,7 +75,7 @@ async fn movements(State(state): State<AppState>, _caller: Caller) -> ApiResult<
     feature = "openapi",
     utoipa::path(
         get, path = "/rbac-templates/{template_id}",
-        params(("template_id" = String, Path, description = "The template id.")),
+        params(("template_id" = String, Path, description = "The template id.", example = "default")),
         responses((status = 200, description = "RBAC template.", body = Envelope<TemplateView>))
     )
 )]
@@ -91,7 +91,7 @@ async fn get_one(
     feature = "openapi",
     utoipa::path(
         put, path = "/rbac-templates/{template_id}",
-        params(("template_id" = String, Path, description = "The template id.")),
+        params(("template_id" = String, Path, description = "The template id.", example = "default")),
         request_body = TemplateBody,
         responses((status = 200, description = "RBAC template replaced.", body = Envelope<TemplateView>))
     )
@@ -109,7 +109,7 @@ async fn replace(
     feature = "openapi",
     utoipa::path(
         delete, path = "/rbac-templates/{template_id}",
-        params(("template_id" = String, Path, description = "The template id.")),
+        params(("template_id" = String, Path, description = "The template id.", example = "default")),
         responses((status = 200, description = "RBAC template deleted.", body = shared::openapi::MessageResponse))
     )
 )]

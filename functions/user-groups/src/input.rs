@@ -16,7 +16,10 @@ pub const MAX_CATEGORIES: usize = 50;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
+    "name": "Support", "description": "First-line support", "parent_organization_id": "root",
+    "accessible_organizations": [{"organization_id": "root", "select_all_child_orgs": true}]
+})))]
 pub struct CreateGroupRequest {
     pub name: Option<String>,
     pub description: Option<String>,
@@ -29,7 +32,7 @@ pub struct CreateGroupRequest {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"description": "Second-line support"})))]
 pub struct UpdateGroupRequest {
     #[serde(default, deserialize_with = "patch_field")]
     pub name: Option<Option<String>>,

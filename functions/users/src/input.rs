@@ -16,7 +16,10 @@ pub const MAX_LIST_FILTER: usize = 100;
 /// `POST /users`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
+    "first_name": "Ada", "last_name": "Lovelace", "email": "ada@acme.io",
+    "password": "correct horse battery staple", "organization_id": "root", "role": "admin"
+})))]
 pub struct CreateUserRequest {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -32,7 +35,7 @@ type Patch<T> = Option<Option<T>>;
 /// `PATCH /users/{user_id}`: absent = unchanged, `null` = cleared (names only).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"preferred_name": "Ada", "role": "user"})))]
 pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "patch_field")]
     pub first_name: Patch<String>,

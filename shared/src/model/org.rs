@@ -187,7 +187,10 @@ pub fn patch_field<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Resu
 /// report all missing and invalid fields at once.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
+    "name": "Acme", "contact_email": "ops@acme.io", "parent_organization_id": "root",
+    "can_have_child_organizations": true, "rbac_template_id": "default"
+})))]
 pub struct CreateOrgRequest {
     pub name: Option<String>,
     pub code: Option<String>,
@@ -214,7 +217,7 @@ type Patch<T> = Option<Option<T>>;
 /// Parent and access flags are not here: they never change after creation.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "Acme Inc.", "updates_email": null})))]
 pub struct UpdateOrgRequest {
     #[serde(default, deserialize_with = "patch_field")]
     pub name: Patch<String>,
