@@ -19,6 +19,7 @@ pub struct CreateQuery {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "ci"})))]
 pub struct CreateTokenRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub name: Option<String>,
 }
 

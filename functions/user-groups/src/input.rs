@@ -21,8 +21,10 @@ pub const MAX_CATEGORIES: usize = 50;
     "accessible_organizations": [{"organization_id": "root", "select_all_child_orgs": true}]
 })))]
 pub struct CreateGroupRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub name: Option<String>,
     pub description: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub parent_organization_id: Option<String>,
     pub user_ids: Option<Vec<String>>,
     pub accessible_organizations: Option<Vec<Grant>>,

@@ -24,8 +24,10 @@ pub struct CreateUserRequest {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub preferred_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, format = Email))]
     pub email: Option<String>,
     pub password: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub organization_id: Option<String>,
     pub role: Option<Role>,
 }
@@ -94,6 +96,7 @@ pub struct BulkDeleteRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Vec<String>))]
     pub email_ids: Option<Vec<String>>,
 }
 

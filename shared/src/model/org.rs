@@ -192,12 +192,16 @@ pub fn patch_field<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Resu
     "can_have_child_organizations": true, "rbac_template_id": "default"
 })))]
 pub struct CreateOrgRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub name: Option<String>,
     pub code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, format = Email))]
     pub contact_email: Option<String>,
     pub updates_email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub parent_organization_id: Option<String>,
     pub updates_email_for_escalations_from_parent: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = bool))]
     pub can_have_child_organizations: Option<bool>,
     pub parent_has_access_to_descendants: Option<bool>,
     pub parent_has_access: Option<bool>,
@@ -205,6 +209,7 @@ pub struct CreateOrgRequest {
     pub logo_url: Option<String>,
     pub sso_configuration: Option<SsoConfiguration>,
     pub darryl_configuration: Option<DarrylConfigurationRequest>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub rbac_template_id: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
     /// Extension: email domains this organization owns (unique across organizations).
