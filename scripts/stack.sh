@@ -12,6 +12,7 @@ MOTO_VERSION=5.2.5          # PyPI moto[server], the S3 stand-in
 CFN_LINT_VERSION=1.58.0     # PyPI cfn-lint
 SAM_CLI_VERSION=1.170.0     # PyPI aws-sam-cli (sam validate --lint, sam build)
 CARGO_LAMBDA_VERSION=1.9.2  # PyPI cargo-lambda (cargo lambda build / watch / invoke)
+SCHEMATHESIS_VERSION=4.32.5 # PyPI schemathesis (scripts/contract: the API against docs/openapi.json)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -62,6 +63,7 @@ venv_install() { # venv-name marker packages...
 
 ensure_s3() { venv_install venv-s3 "moto-$MOTO_VERSION" "moto[server]==$MOTO_VERSION"; }
 ensure_infra_tools() { venv_install venv-infra "cfn-$CFN_LINT_VERSION-sam-$SAM_CLI_VERSION" "cfn-lint==$CFN_LINT_VERSION" "aws-sam-cli==$SAM_CLI_VERSION"; }
+ensure_schemathesis() { venv_install venv-schemathesis "schemathesis-$SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"; }
 ensure_cargo_lambda() { venv_install venv-lambda "cargo-lambda-$CARGO_LAMBDA_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

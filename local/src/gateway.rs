@@ -133,8 +133,14 @@ pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, S
     router.oneshot(req).await.map_err(|e| format!("{e:?}"))
 }
 
+/// The committed OpenAPI document (a test keeps it current), served at `GET /openapi.json`.
+pub const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
+
 /// The gateway's one handler.
 pub async fn handle(state: AppState, mode: HeaderIdentity, addr: SocketAddr, req: Request) -> Response {
+    if req.method() == http::Method::GET && req.uri().path() == "/openapi.json" {
+        return ([(http::header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response();
+    }
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_REQUEST).await {
         Ok(b) => b,

@@ -5,4 +5,6 @@
 pub mod bootstrap;
 pub mod functions;
 pub mod gateway;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod table;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// A successful response: `{"message": ..., "data": ...}`.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Envelope<T: Serialize> {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]

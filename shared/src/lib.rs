@@ -25,6 +25,8 @@ pub mod identity;
 pub mod keys;
 pub mod logo;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod org_access;
 pub mod org_summary;
 pub mod org_view;

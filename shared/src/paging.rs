@@ -9,14 +9,20 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// `?page=&size=` (both required; `page` counts from 0, as in Auth0's Management API).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct PageQuery {
+    /// Page number, from 0.
+    #[cfg_attr(feature = "openapi", param(maximum = 100_000))]
     pub page: u32,
+    /// Page size, 1 to 100.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub size: u32,
 }
 
 /// One sort key: `sort_order` 1 ascending, -1 descending.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SortField {
     pub field: String,
     pub sort_order: i32,

@@ -37,6 +37,7 @@ const PAGE: i32 = 25;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum JobStatus {
     Running,
     Done,
@@ -75,6 +76,7 @@ pub struct JobItem {
 
 /// What a caller sees of a job.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobView {
     pub organization_id: String,
     pub status: JobStatus,

@@ -9,6 +9,7 @@ use crate::service::{self, TokenSummary, TokenWithSecret};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct CreateQuery {
     #[serde(default)]
     pub return_active_token_if_exists: bool,
@@ -16,10 +17,24 @@ pub struct CreateQuery {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "ci"})))]
 pub struct CreateTokenRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub name: Option<String>,
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/api-tokens",
+        params(CreateQuery),
+        request_body = CreateTokenRequest,
+        responses(
+            (status = 201, description = "Token created; `token` is shown only now (R13).", body = Envelope<TokenWithSecret>),
+            (status = 200, description = "The caller's active token (`return_active_token_if_exists=true`).", body = Envelope<TokenWithSecret>)
+        )
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -34,12 +49,27 @@ pub async fn create(
     })
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/api-tokens",
+        responses((status = 200, description = "The caller's tokens, without secrets, with `total`.", body = Envelope<Vec<TokenSummary>>))
+    )
+)]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Envelope<Vec<TokenSummary>>> {
     let tokens = service::list(&state, &caller).await?;
     let total = tokens.len() as u64;
     Ok(Envelope::ok("API tokens.", tokens).with_total(total))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        delete, path = "/api-tokens/{token_id}",
+        params(("token_id" = String, Path, description = "The token id.")),
+        responses((status = 200, description = "Token deleted.", body = shared::openapi::MessageResponse))
+    )
+)]
 pub async fn delete(State(state): State<AppState>, caller: Caller, PathId(id): PathId) -> ApiResult<Envelope<()>> {
     service::delete(&state, &caller, &id).await?;
     Ok(Envelope::message("API token deleted."))

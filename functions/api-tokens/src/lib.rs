@@ -17,3 +17,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api-tokens/{token_id}", delete(handlers::delete));
     shared::http_layer::finish(r, state)
 }
+
+/// The OpenAPI description of this function's routes (feature `openapi`).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(handlers::create, handlers::list, handlers::delete))]
+pub struct OpenApiDoc;

@@ -16,6 +16,7 @@ pub const MAX_NAME: usize = 100;
 
 /// A token as listed: never the secret.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenSummary {
     pub token_id: String,
     pub name: String,
@@ -25,6 +26,7 @@ pub struct TokenSummary {
 
 /// A token with its secret: only in the response that creates (or returns) it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenWithSecret {
     pub token_id: String,
     pub name: String,

@@ -9,6 +9,14 @@ use shared::{ApiResult, AppState, Caller, Envelope};
 
 use crate::service;
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/organizations",
+        request_body = CreateOrgRequest,
+        responses((status = 201, description = "Organization created (R3).", body = Envelope<OrgResponse>))
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -20,11 +28,20 @@ pub async fn create(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct ListQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/organizations",
+        params(ListQuery),
+        responses((status = 200, description = "Accessible organizations, one page (`next_cursor`).", body = Envelope<Vec<OrgResponse>>))
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -35,6 +52,14 @@ pub async fn list(
     Ok(Envelope::page("Accessible organizations.", orgs, next))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/organizations/filter",
+        request_body = Option<OrgFilterRequest>,
+        responses((status = 200, description = "Filtered organizations, one page (R15).", body = Envelope<Vec<OrgResponse>>))
+    )
+)]
 pub async fn filter(
     State(state): State<AppState>,
     caller: Caller,
@@ -44,6 +69,14 @@ pub async fn filter(
     Ok(Envelope::page("Filtered organizations.", orgs, next))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/organizations/{organization_identifier}",
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
+        responses((status = 200, description = "Organization details.", body = Envelope<OrgResponse>))
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
@@ -53,6 +86,15 @@ pub async fn get_one(
     Ok(Envelope::ok("Organization details.", org))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        patch, path = "/organizations/{organization_identifier}",
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root"), ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")),
+        request_body = UpdateOrgRequest,
+        responses((status = 200, description = "Organization updated (R4).", body = Envelope<OrgResponse>))
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -66,10 +108,20 @@ pub async fn update(
 }
 
 #[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogoResponse {
     pub logo_url: String,
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/organizations/{organization_identifier}/logo",
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
+        request_body(content = crate::openapi::LogoUploadForm, content_type = "multipart/form-data"),
+        responses((status = 200, description = "Logo stored; its public URL.", body = Envelope<LogoResponse>))
+    )
+)]
 pub async fn upload_logo(
     State(state): State<AppState>,
     caller: Caller,
@@ -82,6 +134,17 @@ pub async fn upload_logo(
 }
 
 /// R5: 200 when the subtree is gone, 202 while its purge continues in the background.
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        delete, path = "/organizations/{organization_identifier}",
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
+        responses(
+            (status = 200, description = "The organization and its subtree are deleted (R5).", body = Envelope<shared::purge::JobView>),
+            (status = 202, description = "Deletion started; it finishes in the background.", body = Envelope<shared::purge::JobView>)
+        )
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -98,6 +161,14 @@ pub async fn delete(
 }
 
 /// Extension: the progress of a deletion.
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/organizations/{organization_identifier}/deletion",
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
+        responses((status = 200, description = "Progress of the organization's deletion.", body = Envelope<shared::purge::JobView>))
+    )
+)]
 pub async fn deletion(
     State(state): State<AppState>,
     caller: Caller,
@@ -106,6 +177,14 @@ pub async fn deletion(
     Ok(Envelope::ok("Deletion progress.", crate::deletion::progress(&state, &caller, &id).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/organizations/{organization_identifier}/metabase/recreate",
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
+        responses((status = 200, description = "Metabase collection and dashboards recreated.", body = Envelope<shared::model::org::MetabaseConfiguration>))
+    )
+)]
 pub async fn recreate_metabase(
     State(state): State<AppState>,
     caller: Caller,
@@ -116,6 +195,13 @@ pub async fn recreate_metabase(
 }
 
 /// The seed answers `{"jwt": ...}`; the envelope's `data` carries the same object.
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/metabase/session",
+        responses((status = 200, description = "A signed Metabase embedding JWT for the caller's organization.", body = crate::openapi::MetabaseSession))
+    )
+)]
 pub async fn metabase_session(State(state): State<AppState>, caller: Caller) -> ApiResult<axum::response::Response> {
     let jwt = crate::metabase::session(&state, &caller).await?;
     let body = serde_json::json!({"message": "Metabase session.", "jwt": jwt, "data": {"jwt": jwt}});

@@ -41,3 +41,60 @@ pub fn router(state: AppState) -> Router {
         .route("/metabase/session", get(handlers::metabase_session));
     shared::http_layer::finish(r, state)
 }
+
+#[cfg(feature = "openapi")]
+pub use openapi::Doc as OpenApiDoc;
+
+/// The OpenAPI description of this function's routes (feature `openapi`).
+#[cfg(feature = "openapi")]
+pub mod openapi {
+    use serde::Serialize;
+    use utoipa::ToSchema;
+
+    use crate::handlers;
+
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(
+        handlers::create,
+        handlers::list,
+        handlers::filter,
+        handlers::get_one,
+        handlers::update,
+        handlers::delete,
+        handlers::upload_logo,
+        handlers::deletion,
+        handlers::recreate_metabase,
+        handlers::metabase_session,
+    ))]
+    pub struct Doc;
+
+    /// Where an uploaded logo is used.
+    #[derive(Serialize, ToSchema)]
+    #[serde(rename_all = "lowercase")]
+    pub enum LogoUsage {
+        Login,
+        Darryl,
+    }
+
+    /// `multipart/form-data` body of the logo upload.
+    #[derive(Serialize, ToSchema)]
+    pub struct LogoUploadForm {
+        /// The image (PNG, JPEG, GIF, WebP or SVG).
+        #[schema(value_type = String, format = Binary)]
+        pub logo: Vec<u8>,
+        pub usage_type: LogoUsage,
+    }
+
+    #[derive(Serialize, ToSchema)]
+    pub struct MetabaseJwt {
+        pub jwt: String,
+    }
+
+    /// `GET /metabase/session`: the seed's `{"jwt": ...}`, also as the envelope's `data`.
+    #[derive(Serialize, ToSchema)]
+    pub struct MetabaseSession {
+        pub message: String,
+        pub jwt: String,
+        pub data: MetabaseJwt,
+    }
+}

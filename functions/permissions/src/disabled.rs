@@ -28,6 +28,7 @@ use shared::visibility::{allows, Intent, TemplateBook};
 use shared::{ApiResult, AppState, Caller};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entity {
     /// 0: every organization of `org_hierarchy`; 1: only `organization_ids`.
     pub scope: u8,
@@ -38,6 +39,7 @@ pub struct Entity {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AccessEntry {
     /// `Create`, `Read`, `Update` or `Delete`.
     pub access_type: &'static str,
@@ -45,12 +47,14 @@ pub struct AccessEntry {
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DisabledFeature {
     pub feature: String,
     pub access_list: Vec<AccessEntry>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Disabled {
     pub disabled_permissions: Vec<DisabledFeature>,
 }

@@ -12,6 +12,13 @@ use shared::{ApiResult, AppState, Caller, Envelope};
 pub const ROUTES: &[(&str, &str)] = &[("GET", "/permissions"), ("GET", "/permissions/disabled")];
 
 /// Every permission of the catalogue (any authenticated caller).
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/permissions",
+        responses((status = 200, description = "The permissions catalogue, with `total`.", body = Envelope<Vec<Permission>>))
+    )
+)]
 pub async fn list(_caller: Caller) -> ApiResult<Envelope<Vec<Permission>>> {
     let all: Vec<Permission> = all_permission_ids().filter_map(|p| permission(&p)).collect();
     let total = all.len() as u64;
@@ -19,6 +26,13 @@ pub async fn list(_caller: Caller) -> ApiResult<Envelope<Vec<Permission>>> {
 }
 
 /// What the caller may not do, per feature and access type, and where.
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/permissions/disabled",
+        responses((status = 200, description = "What the caller may not do, per feature and access type, and where.", body = Envelope<disabled::Disabled>))
+    )
+)]
 pub async fn list_disabled(State(state): State<AppState>, caller: Caller) -> ApiResult<Envelope<disabled::Disabled>> {
     Ok(Envelope::ok("Disabled permissions.", disabled::disabled(&state, &caller).await?))
 }
@@ -29,3 +43,9 @@ pub fn router(state: AppState) -> Router {
         state,
     )
 }
+
+/// The OpenAPI description of this function's routes (feature `openapi`).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, list_disabled))]
+pub struct OpenApiDoc;

@@ -22,10 +22,25 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/rbac-templates/{template_id}"),
 ];
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/rbac-templates",
+        responses((status = 200, description = "Every RBAC template.", body = Envelope<Vec<TemplateView>>))
+    )
+)]
 async fn list(State(state): State<AppState>, _caller: Caller) -> ApiResult<Envelope<Vec<TemplateView>>> {
     Ok(Envelope::ok("RBAC templates.", service::list(&state).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/rbac-templates",
+        request_body = TemplateBody,
+        responses((status = 201, description = "RBAC template created (platform superadmins).", body = Envelope<TemplateView>))
+    )
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -34,14 +49,36 @@ async fn create(
     Ok(Envelope::created("RBAC template created.", service::create(&state, &caller, body).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/rbac-templates/permissions",
+        responses((status = 200, description = "The values each visibility may take.", body = Envelope<Options>))
+    )
+)]
 async fn options(_caller: Caller) -> ApiResult<Envelope<Options>> {
     Ok(Envelope::ok("RBAC template options.", service::options()))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/rbac-templates/movements",
+        responses((status = 200, description = "For each template, the templates an organization may move to.", body = Envelope<Vec<Movement>>))
+    )
+)]
 async fn movements(State(state): State<AppState>, _caller: Caller) -> ApiResult<Envelope<Vec<Movement>>> {
     Ok(Envelope::ok("Allowed RBAC movements.", service::movements(&state).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/rbac-templates/{template_id}",
+        params(("template_id" = String, Path, description = "The template id.", example = "default")),
+        responses((status = 200, description = "RBAC template.", body = Envelope<TemplateView>))
+    )
+)]
 async fn get_one(
     State(state): State<AppState>,
     _caller: Caller,
@@ -50,6 +87,15 @@ async fn get_one(
     Ok(Envelope::ok("RBAC template.", service::get(&state, &id).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        put, path = "/rbac-templates/{template_id}",
+        params(("template_id" = String, Path, description = "The template id.", example = "default")),
+        request_body = TemplateBody,
+        responses((status = 200, description = "RBAC template replaced.", body = Envelope<TemplateView>))
+    )
+)]
 async fn replace(
     State(state): State<AppState>,
     caller: Caller,
@@ -59,6 +105,14 @@ async fn replace(
     Ok(Envelope::ok("RBAC template updated.", service::replace(&state, &caller, &id, body).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        delete, path = "/rbac-templates/{template_id}",
+        params(("template_id" = String, Path, description = "The template id.", example = "default")),
+        responses((status = 200, description = "RBAC template deleted.", body = shared::openapi::MessageResponse))
+    )
+)]
 async fn delete(State(state): State<AppState>, caller: Caller, PathId(id): PathId) -> ApiResult<Envelope<()>> {
     service::delete(&state, &caller, &id).await?;
     Ok(Envelope::message("RBAC template deleted."))
@@ -72,3 +126,9 @@ pub fn router(state: AppState) -> Router {
         .route("/rbac-templates/{template_id}", get(get_one).put(replace).delete(delete));
     shared::http_layer::finish(r, state)
 }
+
+/// The OpenAPI description of this function's routes (feature `openapi`).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, create, options, movements, get_one, replace, delete))]
+pub struct OpenApiDoc;

@@ -17,6 +17,7 @@ use shared::{keys, ApiError, ApiResult, AppState, Caller};
 /// templates an organization on this one may move to).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateBody {
     pub template_id: String,
     pub display_name: String,
@@ -28,6 +29,7 @@ pub struct TemplateBody {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateView {
     pub template_id: String,
     pub display_name: String,
@@ -53,23 +55,27 @@ impl From<TemplateItem> for TemplateView {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Movement {
     pub template_id: String,
     pub allowlist: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParentOptions {
     pub user_mgmt: Vec<Visibility>,
     pub org_data: Vec<Visibility>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataOptions {
     pub org_data: Vec<Visibility>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Options {
     pub parent_visibility: ParentOptions,
     pub child_visibility: DataOptions,

@@ -9,6 +9,14 @@ use crate::input::{CreateGroupRequest, FilterGroupsRequest, PageQuery, UpdateGro
 use crate::service;
 use crate::view::GroupResponse;
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/user-groups",
+        request_body = CreateGroupRequest,
+        responses((status = 201, description = "User group created (R11).", body = Envelope<GroupResponse>))
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -17,6 +25,15 @@ pub async fn create(
     Ok(Envelope::created("User group created.", service::create(&state, &caller, body).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/user-groups/filter",
+        params(PageQuery),
+        request_body = Option<FilterGroupsRequest>,
+        responses((status = 200, description = "One page of the groups of accessible organizations (R10), with `total`.", body = Envelope<Vec<GroupResponse>>))
+    )
+)]
 pub async fn filter(
     State(state): State<AppState>,
     caller: Caller,
@@ -28,6 +45,14 @@ pub async fn filter(
     Ok(Envelope::ok("User groups.", groups).with_total(total))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/user-groups/{user_group_id}",
+        params(("user_group_id" = String, Path, description = "The user group id.")),
+        responses((status = 200, description = "User group details.", body = Envelope<GroupResponse>))
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
@@ -36,6 +61,18 @@ pub async fn get_one(
     Ok(Envelope::ok("User group details.", service::get(&state, &caller, &id).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        patch, path = "/user-groups/{user_group_id}",
+        params(
+            ("user_group_id" = String, Path, description = "The user group id."),
+            ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")
+        ),
+        request_body = UpdateGroupRequest,
+        responses((status = 200, description = "User group updated (R11).", body = Envelope<GroupResponse>))
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -47,6 +84,14 @@ pub async fn update(
     Ok(Envelope::ok("User group updated.", service::update(&state, &caller, &id, body, expected).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        delete, path = "/user-groups/{user_group_id}",
+        params(("user_group_id" = String, Path, description = "The user group id.")),
+        responses((status = 200, description = "User group deleted.", body = shared::openapi::MessageResponse))
+    )
+)]
 pub async fn delete(State(state): State<AppState>, caller: Caller, PathId(id): PathId) -> ApiResult<Envelope<()>> {
     service::delete(&state, &caller, &id).await?;
     Ok(Envelope::message("User group deleted."))

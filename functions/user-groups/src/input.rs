@@ -16,9 +16,15 @@ pub const MAX_CATEGORIES: usize = 50;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
+    "name": "Support", "description": "First-line support", "parent_organization_id": "root",
+    "accessible_organizations": [{"organization_id": "root", "select_all_child_orgs": true}]
+})))]
 pub struct CreateGroupRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub name: Option<String>,
     pub description: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub parent_organization_id: Option<String>,
     pub user_ids: Option<Vec<String>>,
     pub accessible_organizations: Option<Vec<Grant>>,
@@ -28,6 +34,7 @@ pub struct CreateGroupRequest {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"description": "Second-line support"})))]
 pub struct UpdateGroupRequest {
     #[serde(default, deserialize_with = "patch_field")]
     pub name: Option<Option<String>>,
@@ -41,6 +48,7 @@ pub struct UpdateGroupRequest {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgRef {
     pub organization_id: String,
 }
@@ -48,6 +56,7 @@ pub struct OrgRef {
 /// `ListUserGroupFilter` of seed 000.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListUserGroupFilter {
     pub search: Option<String>,
     pub accessible_organization_list: Option<Vec<OrgRef>>,
@@ -62,6 +71,7 @@ pub struct ListUserGroupFilter {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FilterGroupsRequest {
     pub filter: Option<ListUserGroupFilter>,
     pub sort: Option<Vec<SortField>>,

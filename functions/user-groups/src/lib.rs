@@ -26,3 +26,9 @@ pub fn router(state: AppState) -> Router {
         .route("/user-groups/{user_group_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
     shared::http_layer::finish(r, state)
 }
+
+/// The OpenAPI description of this function's routes (feature `openapi`).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(handlers::create, handlers::filter, handlers::get_one, handlers::update, handlers::delete))]
+pub struct OpenApiDoc;

@@ -13,6 +13,7 @@ use shared::store::from_item;
 use shared::{ApiResult, AppState};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub user_id: String,
     pub first_name: Option<String>,
@@ -20,6 +21,7 @@ pub struct Member {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GrantView {
     pub organization_id: String,
     pub name: Option<String>,
@@ -29,6 +31,7 @@ pub struct GrantView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroupResponse {
     pub user_group_id: String,
     pub name: String,

@@ -14,6 +14,14 @@ use crate::input::{
 use crate::service::{self, VerifyEntry};
 use crate::view::UserResponse;
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/users",
+        request_body = CreateUserRequest,
+        responses((status = 201, description = "User created (R6).", body = Envelope<UserResponse>))
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -22,6 +30,15 @@ pub async fn create(
     Ok(Envelope::created("User created.", service::create(&state, &caller, body).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/users/filter",
+        params(PageQuery),
+        request_body = Option<FilterUsersRequest>,
+        responses((status = 200, description = "One page of the users in accessible organizations (R10), with `total`.", body = Envelope<Vec<UserResponse>>))
+    )
+)]
 pub async fn filter(
     State(state): State<AppState>,
     caller: Caller,
@@ -33,6 +50,15 @@ pub async fn filter(
     Ok(Envelope::ok("Users.", users).with_total(total))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/users/logged-in/filter",
+        params(PageQuery),
+        request_body = Option<LoggedInFilterRequest>,
+        responses((status = 200, description = "One page of the users who have logged in, latest first, with `total`.", body = Envelope<Vec<UserResponse>>))
+    )
+)]
 pub async fn logged_in_filter(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,10 +76,19 @@ pub async fn logged_in_filter(
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkDeleted {
     pub user_id_list: Vec<String>,
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/users/bulk-delete",
+        request_body = BulkDeleteRequest,
+        responses((status = 200, description = "Users deleted (R9).", body = Envelope<BulkDeleted>))
+    )
+)]
 pub async fn bulk_delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -63,6 +98,14 @@ pub async fn bulk_delete(
     Ok(Envelope::ok("Users deleted.", BulkDeleted { user_id_list: ids }))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        post, path = "/users/verify",
+        request_body = VerifyRequest,
+        responses((status = 200, description = "For each email: the user and organization it belongs to, if accessible.", body = Envelope<Vec<VerifyEntry>>))
+    )
+)]
 pub async fn verify(
     State(state): State<AppState>,
     caller: Caller,
@@ -71,6 +114,14 @@ pub async fn verify(
     Ok(Envelope::ok("Verification results.", service::verify(&state, &caller, body.email_ids).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/users/by-email/{email_id}",
+        params(("email_id" = String, Path, description = "The user's email address.")),
+        responses((status = 200, description = "User details (R7).", body = Envelope<UserResponse>))
+    )
+)]
 pub async fn by_email(
     State(state): State<AppState>,
     caller: Caller,
@@ -81,6 +132,14 @@ pub async fn by_email(
     Ok(Envelope::ok("User details.", service::get_by_email(&state, &caller, &email).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        get, path = "/users/{user_id}",
+        params(("user_id" = String, Path, description = "The user id.")),
+        responses((status = 200, description = "User details (R7).", body = Envelope<UserResponse>))
+    )
+)]
 pub async fn get_one(
     State(state): State<AppState>,
     caller: Caller,
@@ -89,6 +148,18 @@ pub async fn get_one(
     Ok(Envelope::ok("User details.", service::get(&state, &caller, &id).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        patch, path = "/users/{user_id}",
+        params(
+            ("user_id" = String, Path, description = "The user id."),
+            ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")
+        ),
+        request_body = UpdateUserRequest,
+        responses((status = 200, description = "User updated (R8).", body = Envelope<UserResponse>))
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -100,6 +171,14 @@ pub async fn update(
     Ok(Envelope::ok("User updated.", service::update(&state, &caller, &id, body, expected).await?))
 }
 
+#[cfg_attr(
+    feature = "openapi",
+    utoipa::path(
+        delete, path = "/users/{user_id}",
+        params(("user_id" = String, Path, description = "The user id.")),
+        responses((status = 200, description = "User deleted (R9).", body = shared::openapi::MessageResponse))
+    )
+)]
 pub async fn delete(State(state): State<AppState>, caller: Caller, PathId(id): PathId) -> ApiResult<Envelope<()>> {
     service::delete(&state, &caller, &id).await?;
     Ok(Envelope::message("User deleted."))

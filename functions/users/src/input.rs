@@ -16,12 +16,18 @@ pub const MAX_LIST_FILTER: usize = 100;
 /// `POST /users`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
+    "first_name": "Ada", "last_name": "Lovelace", "email": "ada@acme.io",
+    "password": "correct horse battery staple", "organization_id": "root", "role": "admin"
+})))]
 pub struct CreateUserRequest {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub preferred_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, format = Email))]
     pub email: Option<String>,
     pub password: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub organization_id: Option<String>,
     pub role: Option<Role>,
 }
@@ -31,6 +37,7 @@ type Patch<T> = Option<Option<T>>;
 /// `PATCH /users/{user_id}`: absent = unchanged, `null` = cleared (names only).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"preferred_name": "Ada", "role": "user"})))]
 pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "patch_field")]
     pub first_name: Patch<String>,
@@ -45,6 +52,7 @@ pub struct UpdateUserRequest {
 /// `ListUserFilter` of seed 000.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListUserFilter {
     pub search: Option<String>,
     pub organization_id_list: Option<Vec<String>>,
@@ -63,6 +71,7 @@ pub struct ListUserFilter {
 /// `POST /users/filter` body.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FilterUsersRequest {
     pub filter: Option<ListUserFilter>,
     pub sort: Option<Vec<SortField>>,
@@ -71,19 +80,23 @@ pub struct FilterUsersRequest {
 /// `POST /users/logged-in/filter` body.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoggedInFilterRequest {
     pub accessible_organization_list: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkDeleteRequest {
     pub user_id_list: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Vec<String>))]
     pub email_ids: Option<Vec<String>>,
 }
 

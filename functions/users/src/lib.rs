@@ -35,3 +35,19 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{user_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
     shared::http_layer::finish(r, state)
 }
+
+/// The OpenAPI description of this function's routes (feature `openapi`).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    handlers::create,
+    handlers::filter,
+    handlers::logged_in_filter,
+    handlers::bulk_delete,
+    handlers::verify,
+    handlers::by_email,
+    handlers::get_one,
+    handlers::update,
+    handlers::delete
+))]
+pub struct OpenApiDoc;

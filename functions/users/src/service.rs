@@ -349,6 +349,7 @@ fn http_not_found() -> axum::http::StatusCode {
 
 /// One entry of `POST /users/verify`.
 #[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyEntry {
     pub email_id: String,
     pub user: Option<UserResponse>,

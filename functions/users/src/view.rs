@@ -12,6 +12,7 @@ use shared::{keys, ApiResult, AppState};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserResponse {
     pub user_id: String,
     pub first_name: Option<String>,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// reaches, present and future (if `select_all_child_orgs`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Grant {
     pub organization_id: String,
     #[serde(default)]

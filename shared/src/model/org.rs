@@ -10,6 +10,7 @@ use crate::model::template::{OrgDataVisibility, ParentVisibility};
 /// Where an organization's SSO / Darryl configuration comes from (R16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ConfigSource {
     /// The organization's own values.
     #[serde(rename = "self")]
@@ -20,6 +21,7 @@ pub enum ConfigSource {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SsoConfiguration {
     pub sso_config_source: ConfigSource,
     #[serde(default)]
@@ -44,6 +46,7 @@ impl SsoConfiguration {
 /// Darryl configuration as sent by clients (`OrganizationDarrylConfigurationRequest`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DarrylConfigurationRequest {
     pub darryl_config_source: ConfigSource,
     #[serde(default)]
@@ -54,6 +57,7 @@ pub struct DarrylConfigurationRequest {
 
 /// Darryl configuration as stored and returned: the request plus the uploaded logo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DarrylConfiguration {
     #[serde(default)]
     pub logo_url: Option<String>,
@@ -65,12 +69,14 @@ pub struct DarrylConfiguration {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dashboard {
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetabaseConfiguration {
     pub enabled: bool,
     #[serde(default)]
@@ -181,13 +187,21 @@ pub fn patch_field<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Resu
 /// report all missing and invalid fields at once.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
+    "name": "Acme", "contact_email": "ops@acme.io", "parent_organization_id": "root",
+    "can_have_child_organizations": true, "rbac_template_id": "default"
+})))]
 pub struct CreateOrgRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub name: Option<String>,
     pub code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, format = Email))]
     pub contact_email: Option<String>,
     pub updates_email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub parent_organization_id: Option<String>,
     pub updates_email_for_escalations_from_parent: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = bool))]
     pub can_have_child_organizations: Option<bool>,
     pub parent_has_access_to_descendants: Option<bool>,
     pub parent_has_access: Option<bool>,
@@ -195,6 +209,7 @@ pub struct CreateOrgRequest {
     pub logo_url: Option<String>,
     pub sso_configuration: Option<SsoConfiguration>,
     pub darryl_configuration: Option<DarrylConfigurationRequest>,
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub rbac_template_id: Option<String>,
     pub metadata: Option<BTreeMap<String, String>>,
     /// Extension: email domains this organization owns (unique across organizations).
@@ -207,6 +222,7 @@ type Patch<T> = Option<Option<T>>;
 /// Parent and access flags are not here: they never change after creation.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "Acme Inc.", "updates_email": null})))]
 pub struct UpdateOrgRequest {
     #[serde(default, deserialize_with = "patch_field")]
     pub name: Patch<String>,
@@ -237,6 +253,7 @@ pub struct UpdateOrgRequest {
 /// `POST /organizations/filter` body.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgFilterRequest {
     #[serde(default)]
     pub user_permissions: Option<Vec<String>>,
@@ -262,6 +279,7 @@ pub struct OrgFilterRequest {
 
 /// `parent_organization` in responses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParentSummary {
     pub organization_id: String,
     pub name: String,
@@ -271,6 +289,7 @@ pub struct ParentSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RbacConfiguration {
     pub template_id: String,
     pub parent_visibility: ParentVisibility,
@@ -280,6 +299,7 @@ pub struct RbacConfiguration {
 
 /// The `configuration` object (on get, create, update, and lists when asked for).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgConfiguration {
     pub case_configuration: serde_json::Value,
     pub sso_configuration: Option<SsoConfiguration>,
@@ -290,6 +310,7 @@ pub struct OrgConfiguration {
 
 /// An organization as returned by every organizations route.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgResponse {
     pub organization_id: String,
     pub name: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What one side of the tree may see of another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Visibility {
     FullAccess,
     ReadOnly,
@@ -13,12 +14,14 @@ pub enum Visibility {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParentVisibility {
     pub user_mgmt: Visibility,
     pub org_data: Visibility,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgDataVisibility {
     pub org_data: Visibility,
 }

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The built-in roles of R1, weakest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     User,
     Admin,
@@ -33,6 +34,7 @@ impl Role {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum UserStatus {
     Active,
     Inactive,
@@ -49,6 +51,7 @@ impl UserStatus {
 
 /// A group the user belongs to, kept on the user in the same transaction as the group's change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserGroupRef {
     pub user_group_id: String,
     pub name: String,
