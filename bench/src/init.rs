@@ -1,0 +1,128 @@
+//! `init`: cold start of each release binary against a minimal local Lambda Runtime API: the
+//! time from spawning the process to its first `GET /2018-06-01/runtime/invocation/next`, which
+//! is where Lambda's "Init Duration" ends. Rounds alternate every function with the two hello
+//! binaries (same profile, same environment), in a rotating order.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use orgs_bench::report::{Budget, Section};
+use orgs_bench::stats::{median, quantile};
+
+use crate::FUNCTIONS;
+
+/// The stub: accepts connections and reports the arrival time of every `/next` request line.
+/// It never answers, so the runtime waits there until the bench kills it.
+fn runtime_api_stub() -> (String, mpsc::Receiver<Instant>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind runtime API stub");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let mut reader = BufReader::new(&stream);
+                if reader.read_line(&mut line).is_ok() && line.contains("/2018-06-01/runtime/invocation/next") {
+                    let _ = tx.send(Instant::now());
+                }
+                // Hold the connection open until the process is killed.
+                let mut rest = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut reader, &mut rest);
+            });
+        }
+    });
+    (addr, rx)
+}
+
+/// One cold start: milliseconds from spawn to the first `/next`.
+fn cold_start(bin: &Path, name: &str, api: &str, next: &mpsc::Receiver<Instant>) -> Result<f64, String> {
+    while next.try_recv().is_ok() {}
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .env("AWS_LAMBDA_RUNTIME_API", api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env("TABLE_NAME", "orgs-bench")
+        .env("LOGO_BUCKET", "orgs-bench-logos")
+        .env("TOKEN_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
+    let got = next.recv_timeout(Duration::from_secs(10));
+    let _ = child.kill();
+    let _ = child.wait();
+    match got {
+        Ok(at) => Ok(at.duration_since(started).as_secs_f64() * 1e3),
+        Err(_) => Err(format!("{name} never asked for an invocation")),
+    }
+}
+
+pub fn run(dir: &Path, runs: usize) -> Section {
+    for var in ["AWS_REGION", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID"] {
+        if std::env::var(var).is_err() {
+            eprintln!("init: {var} is not set: run through scripts/bench (it points the SDK at the local stack)");
+            std::process::exit(2);
+        }
+    }
+    let (api, next) = runtime_api_stub();
+    let mut names: Vec<&str> = vec!["hello", "sdk-hello"];
+    names.extend(FUNCTIONS);
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    // One untimed round loads every binary into the page cache.
+    for round in 0..=runs {
+        for k in 0..names.len() {
+            let i = (k + round) % names.len();
+            let ms = cold_start(&dir.join(names[i]), names[i], &api, &next).unwrap_or_else(|e| {
+                eprintln!("init: {e}");
+                std::process::exit(2);
+            });
+            if round > 0 {
+                samples[i].push(ms);
+            }
+        }
+    }
+    let hello = median(&samples[0]);
+    let sdk_hello = median(&samples[1]);
+    let mut md = String::from(
+        "| binary | median ms | p90 ms | min ms | median ÷ hello | median ÷ sdk-hello |\n|---|---:|---:|---:|---:|---:|\n",
+    );
+    let mut worst = (0.0f64, "");
+    for (i, name) in names.iter().enumerate() {
+        let s = &samples[i];
+        let m = median(s);
+        let min = s.iter().copied().fold(f64::INFINITY, f64::min);
+        if i >= 2 && m / hello > worst.0 {
+            worst = (m / hello, name);
+        }
+        md.push_str(&format!(
+            "| {name} | {m:.2} | {:.2} | {min:.2} | {:.2}× | {:.2}× |\n",
+            quantile(s, 0.9),
+            m / hello,
+            m / sdk_hello
+        ));
+    }
+    md.push_str(&format!(
+        "\n{runs} timed rounds (after one untimed round), each starting all {} binaries in a rotating order; \
+         spawn → first `/next` against a local Runtime API stub, SDK clients built at init, \
+         endpoints at the local stack.\n",
+        names.len()
+    ));
+    Section {
+        markdown: md,
+        budgets: vec![Budget::new(
+            "Init: median ≤ 1.5× hello",
+            worst.0 <= 1.5,
+            format!("worst {} at {:.2}× (hello median {hello:.2} ms)", worst.1, worst.0),
+        )],
+    }
+}
