@@ -23,6 +23,8 @@ struct Case {
     name: &'static str,
     event: String,
     status: u16,
+    /// Size of the JSON the route answered.
+    bytes: usize,
 }
 
 /// Runs each case once against DynamoDB Local, recording the responses.
@@ -32,7 +34,8 @@ async fn record() -> (Tape, shared::config::Config, Vec<Case>) {
     api.state =
         AppState::from_clients(api.state.config.clone(), recorded(&api.state.dynamo, &recorder), api.state.s3.clone());
     let child = api.create_org(&api.root_org, json!({"code": "overhead"})).await;
-    for _ in 0..20 {
+    // 99 more below it: the root's default list page (100) is full.
+    for _ in 0..99 {
         api.create_org(&child, json!({})).await;
     }
     let admin = api.create_user(&child, Role::Admin).await;
@@ -40,7 +43,8 @@ async fn record() -> (Tape, shared::config::Config, Vec<Case>) {
     api.post("/api-tokens", json!({"name": "ci"})).as_user(&admin, &child).send().await.expect(201);
     let reqs = vec![
         ("GET /organizations/{id}", api.get(&format!("/organizations/{child}"))),
-        ("GET /organizations (21 on the page)", api.get("/organizations")),
+        ("GET /organizations?limit=10", api.get("/organizations?limit=10")),
+        ("GET /organizations (default page: 100)", api.get("/organizations")),
         ("PATCH /organizations/{id}", api.patch(&format!("/organizations/{child}"), json!({"name": "Renamed"}))),
         ("GET /users/{id}", api.get(&format!("/users/{peer}"))),
         ("GET /api-tokens", api.get("/api-tokens").as_user(&admin, &child)),
@@ -51,7 +55,7 @@ async fn record() -> (Tape, shared::config::Config, Vec<Case>) {
         let event = req.event().to_string();
         let resp = req.send().await;
         assert!(resp.status < 300, "{name}: {} {}", resp.status, resp.body);
-        cases.push(Case { name, event, status: resp.status });
+        cases.push(Case { name, event, status: resp.status, bytes: resp.body.to_string().len() });
     }
     (recorder.tape(), api.state.config.clone(), cases)
 }
@@ -104,29 +108,31 @@ pub fn run(n: usize) -> Section {
     let canned = Canned::new(tape.clone());
     let state = AppState::from_clients(config, dynamo_client(canned.clone()), s3_client());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let mut rows: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut rows: Vec<(String, usize, Vec<f64>)> = Vec::new();
     rt.block_on(async {
         let hello = orgs_local::gateway::v2_event("GET", "/hello", &[], b"", "203.0.113.7").to_string();
-        rows.push(("hello handler (same event path)".into(), time(&hello_router(), &hello, n, 200).await));
-        for c in &cases {
+        rows.push(("hello handler (same event path)".into(), 17, time(&hello_router(), &hello, n, 200).await));
+        // BENCH_OVERHEAD_ONLY=<substring>: time only matching routes (for profiling one).
+        let only = std::env::var("BENCH_OVERHEAD_ONLY").unwrap_or_default();
+        for c in cases.iter().filter(|c| c.name.contains(&only)) {
             let v: Value = serde_json::from_str(&c.event).expect("event json");
             let path = v["rawPath"].as_str().unwrap_or("/");
             let f = orgs_local::functions::function_for(path).expect("function");
             let router = (f.router)(state.clone());
-            rows.push((format!("{} `{}`", f.name, c.name), time(&router, &c.event, n, c.status).await));
+            rows.push((format!("{} `{}`", f.name, c.name), c.bytes, time(&router, &c.event, n, c.status).await));
         }
     });
     let mut md = String::new();
-    let _ = writeln!(md, "| handler | p50 µs | p99 µs | mean µs |\n|---|---:|---:|---:|");
+    let _ = writeln!(md, "| handler | response bytes | p50 µs | p99 µs | mean µs |\n|---|---:|---:|---:|---:|");
     let mut worst_p50 = 0.0f64;
     let mut worst_p99 = 0.0f64;
-    for (i, (name, s)) in rows.iter().enumerate() {
+    for (i, (name, bytes, s)) in rows.iter().enumerate() {
         let (p50, p99) = (quantile(s, 0.5), quantile(s, 0.99));
         if i > 0 {
             worst_p50 = worst_p50.max(p50);
             worst_p99 = worst_p99.max(p99);
         }
-        let _ = writeln!(md, "| {name} | {p50:.0} | {p99:.0} | {:.0} |", mean(s));
+        let _ = writeln!(md, "| {name} | {bytes} | {p50:.0} | {p99:.0} | {:.0} |", mean(s));
     }
     let _ = writeln!(
         md,
