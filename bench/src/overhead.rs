@@ -124,13 +124,14 @@ pub fn run(n: usize) -> Section {
     });
     let mut md = String::new();
     let _ = writeln!(md, "| handler | response bytes | p50 µs | p99 µs | mean µs |\n|---|---:|---:|---:|---:|");
-    let mut worst_p50 = 0.0f64;
-    let mut worst_p99 = 0.0f64;
+    let mut over = Vec::new();
+    let mut under_max = 0.0f64;
     for (i, (name, bytes, s)) in rows.iter().enumerate() {
         let (p50, p99) = (quantile(s, 0.5), quantile(s, 0.99));
-        if i > 0 {
-            worst_p50 = worst_p50.max(p50);
-            worst_p99 = worst_p99.max(p99);
+        if i > 0 && p50 >= 1000.0 {
+            over.push(format!("{name} {p50:.0} µs"));
+        } else if i > 0 {
+            under_max = under_max.max(p50);
         }
         let _ = writeln!(md, "| {name} | {bytes} | {p50:.0} | {p99:.0} | {:.0} |", mean(s));
     }
@@ -147,8 +148,12 @@ pub fn run(n: usize) -> Section {
         markdown: md,
         budgets: vec![Budget::new(
             "Handler overhead p50 < 1 ms (canned DynamoDB)",
-            worst_p50 < 1000.0,
-            format!("worst route p50 {worst_p50:.0} µs, p99 {worst_p99:.0} µs"),
+            over.is_empty(),
+            if over.is_empty() {
+                format!("every route, worst p50 {under_max:.0} µs")
+            } else {
+                format!("over: {}; the other routes ≤ {under_max:.0} µs", over.join(", "))
+            },
         )],
     }
 }
