@@ -1,0 +1,213 @@
+//! `init`: cold start of each release binary against a minimal local Lambda Runtime API: the
+//! time from spawning the process to its first `GET /2018-06-01/runtime/invocation/next`, which
+//! is where Lambda's "Init Duration" ends. Rounds alternate every function with the two hello
+//! binaries (same profile, same environment), in a rotating order.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use orgs_bench::report::{Budget, Section};
+use orgs_bench::stats::{median, quantile};
+
+use crate::FUNCTIONS;
+
+/// The stub: accepts connections and reports the arrival time of every `/next` request line.
+/// It never answers, so the runtime waits there until the bench kills it.
+fn runtime_api_stub() -> (String, mpsc::Receiver<Instant>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind runtime API stub");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut line = String::new();
+                let mut reader = BufReader::new(&stream);
+                if reader.read_line(&mut line).is_ok() && line.contains("/2018-06-01/runtime/invocation/next") {
+                    let _ = tx.send(Instant::now());
+                }
+                // Hold the connection open until the process is killed.
+                let mut rest = Vec::new();
+                let _ = std::io::Read::read_to_end(&mut reader, &mut rest);
+            });
+        }
+    });
+    (addr, rx)
+}
+
+/// CPU time (ms) the process has run so far, all threads (`/proc/<pid>/task/*/schedstat`).
+fn cpu_ms(pid: u32) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return f64::NAN };
+    let mut ns = 0u64;
+    for t in tasks.flatten() {
+        if let Ok(s) = std::fs::read_to_string(t.path().join("schedstat")) {
+            ns += s.split_whitespace().next().and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        }
+    }
+    ns as f64 / 1e6
+}
+
+/// One cold start: milliseconds from spawn to the first `/next`, and the CPU milliseconds the
+/// process had used by then.
+fn cold_start(
+    bin: &Path,
+    name: &str,
+    api: &str,
+    next: &mpsc::Receiver<Instant>,
+    extra_env: &[(&str, &str)],
+) -> Result<(f64, f64), String> {
+    while next.try_recv().is_ok() {}
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .envs(extra_env.iter().copied())
+        .env("AWS_LAMBDA_RUNTIME_API", api)
+        .env("AWS_LAMBDA_FUNCTION_NAME", name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "bench")
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
+        .env("TABLE_NAME", "orgs-bench")
+        .env("LOGO_BUCKET", "orgs-bench-logos")
+        .env("TOKEN_ENCRYPTION_KEY", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("spawn {}: {e}", bin.display()))?;
+    let got = next.recv_timeout(Duration::from_secs(10));
+    let cpu = cpu_ms(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    match got {
+        Ok(at) => Ok((at.duration_since(started).as_secs_f64() * 1e3, cpu)),
+        Err(_) => Err(format!("{name} never asked for an invocation")),
+    }
+}
+
+/// The root CAs AWS endpoints chain to, as one PEM bundle (for the trust-store diagnostic).
+const AMAZON_ROOTS: [&str; 5] = [
+    "Amazon_Root_CA_1.pem",
+    "Amazon_Root_CA_2.pem",
+    "Amazon_Root_CA_3.pem",
+    "Amazon_Root_CA_4.pem",
+    "Starfield_Services_Root_Certificate_Authority_-_G2.pem",
+];
+
+fn amazon_roots_bundle() -> Option<std::path::PathBuf> {
+    let mut pem = String::new();
+    for f in AMAZON_ROOTS {
+        pem.push_str(&std::fs::read_to_string(Path::new("/etc/ssl/certs").join(f)).ok()?);
+    }
+    let path = orgs_bench::report::out_dir().join("amazon-roots.pem");
+    std::fs::create_dir_all(orgs_bench::report::out_dir()).ok()?;
+    std::fs::write(&path, pem).ok()?;
+    Some(path)
+}
+
+/// Samples (wall ms, CPU ms) over `runs` alternating rounds of `names`, started with `extra_env`.
+fn rounds(
+    dir: &Path,
+    names: &[&str],
+    runs: usize,
+    api: &str,
+    next: &mpsc::Receiver<Instant>,
+    extra_env: &[(&str, &str)],
+) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    // One untimed round loads every binary into the page cache.
+    for round in 0..=runs {
+        for k in 0..names.len() {
+            let i = (k + round) % names.len();
+            let (ms, c) = cold_start(&dir.join(names[i]), names[i], api, next, extra_env).unwrap_or_else(|e| {
+                eprintln!("init: {e}");
+                std::process::exit(2);
+            });
+            if round > 0 {
+                samples[i].push(ms);
+                cpu[i].push(c);
+            }
+        }
+    }
+    (samples, cpu)
+}
+
+pub fn run(dir: &Path, runs: usize) -> Section {
+    for var in ["AWS_REGION", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL_S3", "AWS_ACCESS_KEY_ID"] {
+        if std::env::var(var).is_err() {
+            eprintln!("init: {var} is not set: run through scripts/bench (it points the SDK at the local stack)");
+            std::process::exit(2);
+        }
+    }
+    let (api, next) = runtime_api_stub();
+    let mut names: Vec<&str> = vec!["hello", "sdk-hello"];
+    names.extend(FUNCTIONS);
+    let (samples, cpu) = rounds(dir, &names, runs, &api, &next, &[]);
+    let hello = median(&samples[0]);
+    let sdk_hello = median(&samples[1]);
+    let hello_cpu = median(&cpu[0]);
+    let mut md = String::from(
+        "| binary | median ms | p90 ms | min ms | median ÷ hello | median ÷ sdk-hello | CPU ms (median) | CPU ÷ hello |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    let mut worst = (0.0f64, "");
+    for (i, name) in names.iter().enumerate() {
+        let s = &samples[i];
+        let m = median(s);
+        let min = s.iter().copied().fold(f64::INFINITY, f64::min);
+        if i >= 2 && m / hello > worst.0 {
+            worst = (m / hello, name);
+        }
+        let c = median(&cpu[i]);
+        md.push_str(&format!(
+            "| {name} | {m:.2} | {:.2} | {min:.2} | {:.2}× | {:.2}× | {c:.2} | {:.2}× |\n",
+            quantile(s, 0.9),
+            m / hello,
+            m / sdk_hello,
+            c / hello_cpu
+        ));
+    }
+    md.push_str(&format!(
+        "\n{runs} timed rounds (after one untimed round), each starting all {} binaries in a rotating order; \
+         spawn → first `/next` against a local Runtime API stub, SDK clients built at init, \
+         endpoints at the local stack. CPU ms: what the process had run by then, all threads \
+         (`/proc/<pid>/task/*/schedstat`), which other work on the machine disturbs less than wall time.\n",
+        names.len()
+    ));
+    // Diagnostic: the same binaries trusting only the Amazon root CAs (SSL_CERT_FILE), which is
+    // what the SDK's TLS setup parses at init (by default: every root CA of the system).
+    if let Some(bundle) = amazon_roots_bundle() {
+        let bundle = bundle.to_string_lossy().to_string();
+        // An empty certificate directory: otherwise the system's (here 290 files) is read too.
+        let empty = orgs_bench::report::out_dir().join("no-certs");
+        let _ = std::fs::create_dir_all(&empty);
+        let empty = empty.to_string_lossy().to_string();
+        let diag_names = ["hello", "sdk-hello", "organizations", "authorizer"];
+        let (diag, diag_cpu) =
+            rounds(dir, &diag_names, runs, &api, &next, &[("SSL_CERT_FILE", &bundle), ("SSL_CERT_DIR", &empty)]);
+        let h = median(&diag[0]);
+        let hc = median(&diag_cpu[0]);
+        md.push_str(
+            "\nDiagnostic, not the budget: the same binaries with `SSL_CERT_FILE` set to a bundle of the five Amazon \
+             root CAs and `SSL_CERT_DIR` to an empty directory, so that the SDK's TLS setup (run by \
+             `aws_config::load_defaults`) reads 5 root certificates instead of every one on the system:\n\n\
+             | binary | median ms | median ÷ hello | CPU ms | CPU ÷ hello |\n|---|---:|---:|---:|---:|\n",
+        );
+        for (i, name) in diag_names.iter().enumerate() {
+            let (m, c) = (median(&diag[i]), median(&diag_cpu[i]));
+            md.push_str(&format!("| {name} | {m:.2} | {:.2}× | {c:.2} | {:.2}× |\n", m / h, c / hc));
+        }
+    }
+    Section {
+        markdown: md,
+        budgets: vec![Budget::new(
+            "Init: median ≤ 1.5× hello",
+            worst.0 <= 1.5,
+            format!("worst {} at {:.2}× (hello median {hello:.2} ms)", worst.1, worst.0),
+        )],
+    }
+}

@@ -1,0 +1,159 @@
+//! `overhead`: in-process latency of the real routers over a canned DynamoDB client (responses
+//! recorded from DynamoDB Local, replayed with no network), against a hello handler taking the
+//! same path: the v2 event parsed by `lambda_http`, the router called with `oneshot`, the body
+//! collected. One current-thread runtime, as in Lambda; the function's JSON log line per request
+//! is formatted (into a sink) as in production.
+
+use std::fmt::Write;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::Router;
+use orgs_bench::canned::{dynamo_client, recorded, s3_client, Canned, Recorder, Tape};
+use orgs_bench::report::{Budget, Section};
+use orgs_bench::stats::{mean, quantile};
+use orgs_tests::TestApi;
+use serde_json::{json, Value};
+use shared::model::user::Role;
+use shared::AppState;
+use tower::ServiceExt;
+
+/// A timed case: the event, the function serving it, and the status it answered with.
+struct Case {
+    name: &'static str,
+    event: String,
+    status: u16,
+    /// Size of the JSON the route answered.
+    bytes: usize,
+}
+
+/// Runs each case once against DynamoDB Local, recording the responses.
+async fn record() -> (Tape, shared::config::Config, Vec<Case>) {
+    let mut api = TestApi::new().await;
+    let recorder = Recorder::default();
+    api.state =
+        AppState::from_clients(api.state.config.clone(), recorded(&api.state.dynamo, &recorder), api.state.s3.clone());
+    let child = api.create_org(&api.root_org, json!({"code": "overhead"})).await;
+    // 99 more below it: the root's default list page (100) is full.
+    for _ in 0..99 {
+        api.create_org(&child, json!({})).await;
+    }
+    let admin = api.create_user(&child, Role::Admin).await;
+    let peer = api.create_user(&child, Role::User).await;
+    api.post("/api-tokens", json!({"name": "ci"})).as_user(&admin, &child).send().await.expect(201);
+    let reqs = vec![
+        ("GET /organizations/{id}", api.get(&format!("/organizations/{child}"))),
+        ("GET /organizations?limit=10", api.get("/organizations?limit=10")),
+        ("GET /organizations (default page: 100)", api.get("/organizations")),
+        ("PATCH /organizations/{id}", api.patch(&format!("/organizations/{child}"), json!({"name": "Renamed"}))),
+        ("GET /users/{id}", api.get(&format!("/users/{peer}"))),
+        ("GET /api-tokens", api.get("/api-tokens").as_user(&admin, &child)),
+        ("GET /permissions", api.get("/permissions")),
+    ];
+    let mut cases = Vec::new();
+    for (name, req) in reqs {
+        let event = req.event().to_string();
+        let resp = req.send().await;
+        assert!(resp.status < 300, "{name}: {} {}", resp.status, resp.body);
+        cases.push(Case { name, event, status: resp.status, bytes: resp.body.to_string().len() });
+    }
+    (recorder.tape(), api.state.config.clone(), cases)
+}
+
+/// One request the way `lambda_http` serves it: event → request → router → collected body.
+async fn once(router: &Router, event: &str) -> (u16, bytes::Bytes) {
+    let req = lambda_http::request::from_str(event).expect("event");
+    let (parts, body) = req.into_parts();
+    let resp = router.clone().oneshot(http::Request::from_parts(parts, Body::new(body))).await.expect("infallible");
+    let status = resp.status().as_u16();
+    (status, axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body"))
+}
+
+/// Microseconds per request over `n` requests (after `n / 20` warm-up requests).
+async fn time(router: &Router, event: &str, n: usize, status: u16) -> Vec<f64> {
+    for _ in 0..(n / 20).max(1) {
+        let (got, body) = once(router, event).await;
+        assert_eq!(got, status, "answered differently from the recording: {}", String::from_utf8_lossy(&body));
+    }
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let (s, _) = once(router, event).await;
+        out.push(t.elapsed().as_secs_f64() * 1e6);
+        debug_assert_eq!(s, status);
+    }
+    out
+}
+
+fn hello_router() -> Router {
+    Router::new().route(
+        "/hello",
+        axum::routing::get(|| async { ([(http::header::CONTENT_TYPE, "application/json")], r#"{"hello":"world"}"#) }),
+    )
+}
+
+pub fn run(n: usize) -> Section {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let (tape, config, cases) = rt.block_on(record());
+    drop(rt);
+    // The same JSON log line per request as in Lambda, written nowhere.
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_current_span(true)
+        .without_time()
+        .with_target(false)
+        .with_writer(std::io::sink)
+        .try_init();
+    let canned = Canned::new(tape.clone());
+    let state = AppState::from_clients(config, dynamo_client(canned.clone()), s3_client());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut rows: Vec<(String, usize, Vec<f64>)> = Vec::new();
+    rt.block_on(async {
+        let hello = orgs_local::gateway::v2_event("GET", "/hello", &[], b"", "203.0.113.7").to_string();
+        rows.push(("hello handler (same event path)".into(), 17, time(&hello_router(), &hello, n, 200).await));
+        // BENCH_OVERHEAD_ONLY=<substring>: time only matching routes (for profiling one).
+        let only = std::env::var("BENCH_OVERHEAD_ONLY").unwrap_or_default();
+        for c in cases.iter().filter(|c| c.name.contains(&only)) {
+            let v: Value = serde_json::from_str(&c.event).expect("event json");
+            let path = v["rawPath"].as_str().unwrap_or("/");
+            let f = orgs_local::functions::function_for(path).expect("function");
+            let router = (f.router)(state.clone());
+            rows.push((format!("{} `{}`", f.name, c.name), c.bytes, time(&router, &c.event, n, c.status).await));
+        }
+    });
+    let mut md = String::new();
+    let _ = writeln!(md, "| handler | response bytes | p50 µs | p99 µs | mean µs |\n|---|---:|---:|---:|---:|");
+    let mut over = Vec::new();
+    let mut under_max = 0.0f64;
+    for (i, (name, bytes, s)) in rows.iter().enumerate() {
+        let (p50, p99) = (quantile(s, 0.5), quantile(s, 0.99));
+        if i > 0 && p50 >= 1000.0 {
+            over.push(format!("{name} {p50:.0} µs"));
+        } else if i > 0 {
+            under_max = under_max.max(p50);
+        }
+        let _ = writeln!(md, "| {name} | {bytes} | {p50:.0} | {p99:.0} | {:.0} |", mean(s));
+    }
+    let _ = writeln!(
+        md,
+        "\n{n} timed requests per handler after {} warm-up requests; {} DynamoDB exchanges on the tape; \
+         {} of {} replayed calls answered by operation only (writes: fresh ids and times).",
+        (n / 20).max(1),
+        tape.len(),
+        canned.inexact(),
+        canned.calls()
+    );
+    Section {
+        markdown: md,
+        budgets: vec![Budget::new(
+            "Handler overhead p50 < 1 ms (canned DynamoDB)",
+            over.is_empty(),
+            if over.is_empty() {
+                format!("every route, worst p50 {under_max:.0} µs")
+            } else {
+                format!("over: {}; the other routes ≤ {under_max:.0} µs", over.join(", "))
+            },
+        )],
+    }
+}

@@ -1,0 +1,319 @@
+//! The scripted run of every route: one request each, through the black-box harness
+//! (`orgs_tests::TestApi`: real routers, `lambda_http` event parsing, DynamoDB Local), with its
+//! DynamoDB calls counted by the harness's `CallCounter` and, when a [`CapacityMeter`] is given,
+//! the capacity each call consumed.
+//!
+//! [`EXPECTED`] pins the calls of every route: the cost bench and `bench/tests/calls.rs` fail when
+//! a route makes more (or other) calls than pinned there, and the table in docs/PERFORMANCE.md is
+//! generated from this run.
+
+use std::collections::BTreeMap;
+
+use orgs_tests::{multipart, Req, TestApi};
+use serde_json::{json, Value};
+use shared::model::user::Role;
+
+use crate::meter::{CapacityMeter, Usage};
+
+/// One route's measurement.
+#[derive(Debug, Clone)]
+pub struct RouteRun {
+    pub function: &'static str,
+    pub route: &'static str,
+    /// What the request was (e.g. "by code", "own user").
+    pub case: &'static str,
+    pub status: u16,
+    /// Calls by operation, from the harness's counter.
+    pub calls: BTreeMap<String, usize>,
+    /// Calls and capacity, when metered.
+    pub usage: Option<Usage>,
+}
+
+impl RouteRun {
+    pub fn label(&self) -> String {
+        if self.case.is_empty() {
+            self.route.to_string()
+        } else {
+            format!("{} ({})", self.route, self.case)
+        }
+    }
+
+    pub fn total_calls(&self) -> usize {
+        self.calls.values().sum()
+    }
+}
+
+/// The pinned calls of every case, by `label()`: docs/DATA.md's design (every route starts with
+/// one BatchGetItem resolving the caller; see the tables there for what each call reads). The
+/// DELETE of an organization includes its inline purge; the user and group filters make one
+/// Query per candidate organization (five in this script) by design. The authorizer's two
+/// conditional UpdateItems run on every uncached call and write at most every 5 minutes.
+pub const EXPECTED: &[(&str, &[(&str, usize)])] = &[
+    ("POST /organizations", &[("BatchGetItem", 3), ("TransactWriteItems", 1)]),
+    ("GET /organizations", &[("BatchGetItem", 2), ("Query", 1)]),
+    ("POST /organizations/filter", &[("BatchGetItem", 2), ("Query", 1)]),
+    ("GET /organizations/{id}", &[("BatchGetItem", 3)]),
+    ("GET /organizations/{id} (by code)", &[("BatchGetItem", 3), ("GetItem", 1)]),
+    ("GET /organizations/{id} (foreign Organization-ID context)", &[("BatchGetItem", 4)]),
+    ("PATCH /organizations/{id}", &[("BatchGetItem", 3), ("TransactWriteItems", 1)]),
+    ("POST /organizations/{id}/logo", &[("BatchGetItem", 2), ("TransactWriteItems", 1)]),
+    (
+        "DELETE /organizations/{id} (empty leaf)",
+        &[
+            ("BatchGetItem", 3),
+            ("BatchWriteItem", 3),
+            ("GetItem", 4),
+            ("Query", 6),
+            ("TransactWriteItems", 3),
+            ("UpdateItem", 1),
+        ],
+    ),
+    ("GET /organizations/{id}/deletion", &[("BatchGetItem", 1), ("GetItem", 1)]),
+    ("POST /users", &[("BatchGetItem", 3), ("TransactWriteItems", 1)]),
+    ("GET /users/{id}", &[("BatchGetItem", 3), ("GetItem", 1)]),
+    ("GET /users/{id} (own user)", &[("BatchGetItem", 2)]),
+    ("GET /users/by-email/{email}", &[("BatchGetItem", 3), ("GetItem", 2)]),
+    ("PATCH /users/{id}", &[("BatchGetItem", 3), ("GetItem", 1), ("TransactWriteItems", 1)]),
+    ("POST /users/filter", &[("BatchGetItem", 2), ("Query", 6)]),
+    ("POST /users/logged-in/filter", &[("BatchGetItem", 1), ("Query", 6)]),
+    ("POST /users/verify", &[("BatchGetItem", 5)]),
+    ("POST /users/bulk-delete", &[("BatchGetItem", 3), ("Query", 1), ("TransactWriteItems", 1)]),
+    ("DELETE /users/{id}", &[("BatchGetItem", 2), ("GetItem", 1), ("Query", 1), ("TransactWriteItems", 1)]),
+    ("POST /api-tokens", &[("BatchGetItem", 1), ("Query", 1), ("TransactWriteItems", 1)]),
+    ("GET /api-tokens", &[("BatchGetItem", 1), ("Query", 1)]),
+    ("authorizer (first use: records last use)", &[("BatchGetItem", 1), ("GetItem", 1), ("UpdateItem", 2)]),
+    ("authorizer (allowed)", &[("BatchGetItem", 1), ("GetItem", 1), ("UpdateItem", 2)]),
+    ("authorizer (malformed token)", &[]),
+    ("DELETE /api-tokens/{id}", &[("BatchGetItem", 1), ("GetItem", 1), ("TransactWriteItems", 1)]),
+    ("POST /user-groups", &[("BatchGetItem", 6), ("TransactWriteItems", 1)]),
+    ("POST /user-groups/filter", &[("BatchGetItem", 3), ("Query", 6)]),
+    ("GET /user-groups/{id}", &[("BatchGetItem", 4), ("GetItem", 1)]),
+    ("PATCH /user-groups/{id}", &[("BatchGetItem", 4), ("GetItem", 1), ("TransactWriteItems", 1)]),
+    ("DELETE /user-groups/{id}", &[("BatchGetItem", 3), ("GetItem", 1), ("TransactWriteItems", 1)]),
+    ("GET /permissions", &[("BatchGetItem", 1)]),
+    ("GET /rbac-templates", &[("BatchGetItem", 1), ("Query", 1)]),
+    ("POST /rbac-templates", &[("BatchGetItem", 1), ("TransactWriteItems", 1)]),
+    ("GET /rbac-templates/permissions", &[("BatchGetItem", 1)]),
+    ("GET /rbac-templates/movements", &[("BatchGetItem", 1), ("Query", 1)]),
+    ("GET /rbac-templates/{id}", &[("BatchGetItem", 1), ("GetItem", 1)]),
+    ("PUT /rbac-templates/{id}", &[("BatchGetItem", 1), ("GetItem", 2), ("UpdateItem", 1)]),
+    ("DELETE /rbac-templates/{id}", &[("BatchGetItem", 1), ("GetItem", 1), ("TransactWriteItems", 1)]),
+];
+
+/// The pinned calls of a case, if it is pinned.
+pub fn expected(label: &str) -> Option<BTreeMap<String, usize>> {
+    EXPECTED
+        .iter()
+        .find(|(l, _)| *l == label)
+        .map(|(_, calls)| calls.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+}
+
+/// Differences between a run and [`EXPECTED`] (empty when every route is as pinned).
+pub fn check(runs: &[RouteRun]) -> Vec<String> {
+    let mut out = Vec::new();
+    for r in runs {
+        let label = r.label();
+        if r.status >= 300 {
+            out.push(format!("{label}: status {}", r.status));
+        }
+        if r.calls.contains_key("Scan") {
+            out.push(format!("{label}: scanned"));
+        }
+        match expected(&label) {
+            None => out.push(format!("{label}: not pinned in routes::EXPECTED")),
+            Some(e) if e != r.calls => out.push(format!("{label}: made {:?}, pinned {:?}", r.calls, e)),
+            Some(_) => {}
+        }
+    }
+    for (label, _) in EXPECTED {
+        if !runs.iter().any(|r| r.label() == *label) {
+            out.push(format!("{label}: pinned but not run"));
+        }
+    }
+    out
+}
+
+fn tpl(id: &str) -> Value {
+    json!({"template_id": id, "display_name": format!("T {id}"),
+           "parent_visibility": {"user_mgmt": "read_only", "org_data": "full_access"},
+           "child_visibility": {"org_data": "no_access"}, "org_visibility": {"org_data": "full_access"},
+           "allowlist": ["default"]})
+}
+
+fn str_at(r: &orgs_tests::Resp, key: &str) -> String {
+    r.data()[key].as_str().unwrap_or_else(|| panic!("no {key} in {} {}", r.status, r.body)).to_string()
+}
+
+/// Runs every route once against a fresh stack, in an order where each finds what it needs.
+pub async fn run_all(api: &TestApi, meter: Option<&CapacityMeter>) -> Vec<RouteRun> {
+    // The tree and people the requests act on.
+    let child = api.create_org(&api.root_org, json!({"code": "cost-child"})).await;
+    let sibling = api.create_org(&api.root_org, json!({})).await;
+    let admin = api.create_user(&child, Role::Admin).await;
+    let peer = api.create_user(&child, Role::User).await;
+    let gone = api.create_user(&child, Role::User).await;
+    let doomed = api.create_org(&child, json!({})).await;
+    let granted = api.create_org(&child, json!({})).await;
+    let png = shared::logo::png_header(120, 40);
+    let (logo_body, logo_ct) = multipart(&[("usage_type", "login")], &[("logo", "logo.png", &png)]);
+
+    let mut runs = Vec::new();
+    macro_rules! run {
+        ($function:expr, $route:expr, $case:expr, $req:expr) => {{
+            let req: Req<'_> = $req;
+            api.calls.reset();
+            if let Some(m) = meter {
+                m.reset();
+            }
+            // Boxed: dozens of request futures inline would make this one enormous.
+            let resp = Box::pin(req.send()).await;
+            let calls = api.calls.take();
+            let usage = meter.map(|m| m.take());
+            runs.push(RouteRun { function: $function, route: $route, case: $case, status: resp.status, calls, usage });
+            resp
+        }};
+    }
+
+    // organizations
+    run!(
+        "organizations",
+        "POST /organizations",
+        "",
+        api.post(
+            "/organizations",
+            json!({"name": "New org", "contact_email": "a@b.io", "parent_organization_id": child,
+                   "can_have_child_organizations": false, "rbac_template_id": "default"}),
+        )
+    );
+    run!("organizations", "GET /organizations", "", api.get("/organizations"));
+    run!("organizations", "POST /organizations/filter", "", api.post("/organizations/filter", json!({})));
+    run!("organizations", "GET /organizations/{id}", "", api.get(&format!("/organizations/{child}")));
+    run!("organizations", "GET /organizations/{id}", "by code", api.get("/organizations/cost-child"));
+    run!(
+        "organizations",
+        "GET /organizations/{id}",
+        "foreign Organization-ID context",
+        api.get(&format!("/organizations/{sibling}")).header("organization-id", &child)
+    );
+    run!(
+        "organizations",
+        "PATCH /organizations/{id}",
+        "",
+        api.patch(&format!("/organizations/{child}"), json!({"name": "Renamed"}))
+    );
+    run!(
+        "organizations",
+        "POST /organizations/{id}/logo",
+        "",
+        api.req("POST", &format!("/organizations/{child}/logo")).raw(logo_body.clone(), &logo_ct)
+    );
+    run!(
+        "organizations",
+        "DELETE /organizations/{id}",
+        "empty leaf",
+        api.req("DELETE", &format!("/organizations/{doomed}"))
+    );
+    run!(
+        "organizations",
+        "GET /organizations/{id}/deletion",
+        "",
+        api.get(&format!("/organizations/{doomed}/deletion"))
+    );
+
+    // users
+    let created =
+        run!("users", "POST /users", "", api.post("/users", json!({"email": "new@cost.io", "organization_id": child})));
+    let created = str_at(&created, "user_id");
+    run!("users", "GET /users/{id}", "", api.get(&format!("/users/{peer}")));
+    run!("users", "GET /users/{id}", "own user", api.get(&format!("/users/{admin}")).as_user(&admin, &child));
+    run!("users", "GET /users/by-email/{email}", "", api.get("/users/by-email/new%40cost.io"));
+    run!("users", "PATCH /users/{id}", "", api.patch(&format!("/users/{peer}"), json!({"first_name": "Pat"})));
+    run!("users", "POST /users/filter", "", api.post("/users/filter?page=0&size=10", json!({})));
+    run!("users", "POST /users/logged-in/filter", "", api.post("/users/logged-in/filter?page=0&size=10", json!({})));
+    run!(
+        "users",
+        "POST /users/verify",
+        "",
+        api.post("/users/verify", json!({"email_ids": ["new@cost.io", "x@nowhere.io"]}))
+    );
+    run!("users", "POST /users/bulk-delete", "", api.post("/users/bulk-delete", json!({"user_id_list": [gone]})));
+    run!("users", "DELETE /users/{id}", "", api.req("DELETE", &format!("/users/{created}")));
+
+    // API tokens and the authorizer
+    let token = run!(
+        "api-tokens",
+        "POST /api-tokens",
+        "",
+        api.post("/api-tokens", json!({"name": "ci"})).as_user(&admin, &child)
+    );
+    let secret = str_at(&token, "token");
+    let token_id = str_at(&token, "token_id");
+    run!("api-tokens", "GET /api-tokens", "", api.get("/api-tokens").as_user(&admin, &child));
+    for (case, header) in [
+        ("first use: records last use", format!("Bearer {secret}")),
+        ("allowed", format!("Bearer {secret}")),
+        ("malformed token", "Bearer orgs_nope".to_string()),
+    ] {
+        api.calls.reset();
+        if let Some(m) = meter {
+            m.reset();
+        }
+        let decision = authorizer::authorize(&api.state, Some(&header)).await;
+        let ok = matches!(decision, authorizer::Decision::Allow(_)) == (case != "malformed token");
+        runs.push(RouteRun {
+            function: "authorizer",
+            route: "authorizer",
+            case,
+            status: if ok { 200 } else { 500 },
+            calls: api.calls.take(),
+            usage: meter.map(|m| m.take()),
+        });
+    }
+    run!(
+        "api-tokens",
+        "DELETE /api-tokens/{id}",
+        "",
+        api.req("DELETE", &format!("/api-tokens/{token_id}")).as_user(&admin, &child)
+    );
+
+    // user groups
+    let group = run!(
+        "user-groups",
+        "POST /user-groups",
+        "",
+        api.post(
+            "/user-groups",
+            json!({"name": "Ops", "parent_organization_id": child, "user_ids": [peer],
+                   "accessible_organizations": [{"organization_id": granted, "select_all_child_orgs": true}]}),
+        )
+    );
+    let group = str_at(&group, "user_group_id");
+    run!(
+        "user-groups",
+        "POST /user-groups/filter",
+        "",
+        api.post("/user-groups/filter?page=0&size=50", json!({"filter": {}}))
+    );
+    run!("user-groups", "GET /user-groups/{id}", "", api.get(&format!("/user-groups/{group}")));
+    run!(
+        "user-groups",
+        "PATCH /user-groups/{id}",
+        "",
+        api.patch(&format!("/user-groups/{group}"), json!({"name": "Ops 2"}))
+    );
+    run!("user-groups", "DELETE /user-groups/{id}", "", api.req("DELETE", &format!("/user-groups/{group}")));
+
+    // permissions and RBAC templates
+    run!("permissions", "GET /permissions", "", api.get("/permissions"));
+    run!("rbac-templates", "GET /rbac-templates", "", api.get("/rbac-templates"));
+    run!("rbac-templates", "POST /rbac-templates", "", api.post("/rbac-templates", tpl("cost")));
+    run!("rbac-templates", "GET /rbac-templates/permissions", "", api.get("/rbac-templates/permissions"));
+    run!("rbac-templates", "GET /rbac-templates/movements", "", api.get("/rbac-templates/movements"));
+    run!("rbac-templates", "GET /rbac-templates/{id}", "", api.get("/rbac-templates/cost"));
+    let mut next = tpl("cost");
+    next["display_name"] = json!("Renamed");
+    run!("rbac-templates", "PUT /rbac-templates/{id}", "", api.req("PUT", "/rbac-templates/cost").json(next));
+    run!("rbac-templates", "DELETE /rbac-templates/{id}", "", api.req("DELETE", "/rbac-templates/cost"));
+
+    runs
+}
