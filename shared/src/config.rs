@@ -127,23 +127,18 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Builds the SDK clients from the standard AWS environment (region, credentials and
-    /// `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_S3` for the local stack).
-    pub async fn from_env() -> Self {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Self::from_sdk_config(&sdk, Config::from_env())
+    /// Builds the SDK clients from the Lambda environment (`crate::aws_clients`: region,
+    /// credentials and `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_S3` for the local stack).
+    /// Panics, naming the variable, when the region or credentials are missing: a function
+    /// without them cannot serve a single request.
+    pub fn from_env() -> Self {
+        let settings = crate::aws_clients::ClientSettings::from_env().unwrap_or_else(|e| panic!("{e}"));
+        let (dynamo, s3) = crate::aws_clients::build(&settings);
+        Self::from_clients(Config::from_env(), dynamo, s3)
     }
 
     /// From ready clients (tests add interceptors to them).
     pub fn from_clients(config: Config, dynamo: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client) -> Self {
-        Self(Arc::new(Inner { config, dynamo, s3 }))
-    }
-
-    pub fn from_sdk_config(sdk: &aws_config::SdkConfig, config: Config) -> Self {
-        let dynamo = aws_sdk_dynamodb::Client::new(sdk);
-        // Path-style addressing works against every S3 stand-in and against AWS.
-        let s3_conf = aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build();
-        let s3 = aws_sdk_s3::Client::from_conf(s3_conf);
         Self(Arc::new(Inner { config, dynamo, s3 }))
     }
 

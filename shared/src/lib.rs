@@ -13,6 +13,7 @@
 //!   with [`idempotency`] for POSTs retried under the same `X-Request-ID`.
 
 pub mod access;
+pub mod aws_clients;
 pub mod caller;
 pub mod catalogue;
 pub mod config;

@@ -277,7 +277,10 @@ impl TestApi {
         if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
             endpoint_missing();
         }
-        let sdk = aws_config_load().await;
+        // The functions' own client builder (region, credentials, endpoints, TLS), with the
+        // harness's interceptors, fault injector and retry settings on top.
+        let settings = shared::aws_clients::ClientSettings::from_env().expect("AWS_* environment");
+        let (dynamo, s3) = shared::aws_clients::build(&settings);
         let table = format!("t-{}", uuid::Uuid::new_v4().simple());
         let config = Config {
             table_name: table.clone(),
@@ -296,18 +299,15 @@ impl TestApi {
             .with_max_attempts(3)
             .with_initial_backoff(std::time::Duration::from_millis(5))
             .with_max_backoff(std::time::Duration::from_millis(50));
-        let dynamo_conf = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        let dynamo_conf = dynamo
+            .config()
+            .to_builder()
             .interceptor(calls.clone())
             .http_client(faults.http_client())
             .retry_config(retry)
             .retry_partition(aws_sdk_dynamodb::config::retry::RetryPartition::new(format!("ddb-{table}")))
             .build();
-        let s3_conf = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(true).build();
-        let state = AppState::from_clients(
-            config,
-            aws_sdk_dynamodb::Client::from_conf(dynamo_conf),
-            aws_sdk_s3::Client::from_conf(s3_conf),
-        );
+        let state = AppState::from_clients(config, aws_sdk_dynamodb::Client::from_conf(dynamo_conf), s3);
         orgs_local::table::create_table(&state.dynamo, &table).await.expect("create table");
         orgs_local::table::create_bucket(&state.s3, BUCKET).await.expect("create bucket");
         let (m, created) = bootstrap(&state.store(), &opts).await.expect("bootstrap");
@@ -432,10 +432,6 @@ impl TestApi {
             self.state.store().query_prefix(&keys::activity_pk(org), "", 1000, None, true).await.expect("query");
         items.into_iter().map(|i| serde_dynamo::from_item::<_, Value>(i).expect("decode")).collect()
     }
-}
-
-async fn aws_config_load() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
 }
 
 /// A request under construction.

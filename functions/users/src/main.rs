@@ -3,6 +3,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::config::init_logging();
-    let state = shared::AppState::from_env().await;
+    let state = shared::AppState::from_env();
     lambda_http::run(users::router(state)).await
 }

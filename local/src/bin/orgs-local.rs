@@ -20,7 +20,7 @@ fn usage() -> ! {
 async fn main() {
     shared::config::init_logging();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let state = AppState::from_env().await;
+    let state = AppState::from_env();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup(&state).await,
         Some("serve") => {

@@ -1,0 +1,167 @@
+//! The DynamoDB and S3 clients, built once per cold start straight from the Lambda environment.
+//!
+//! Not `aws_config::load_defaults`: on Lambda the region (`AWS_REGION`) and the execution role's
+//! credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) are always in
+//! the environment, so the provider chains (profile files, IMDS, ECS, web identity through STS)
+//! would only cost init time and binary size. Endpoints follow the SDK's own variables
+//! (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`), which is how the
+//! local stack is reached.
+//!
+//! TLS trusts the roots every AWS endpoint chains to (Amazon Root CA 1–4 and Starfield Services
+//! Root CA G2, `tls/aws_roots.pem`) instead of reading the system's whole store at init (a few
+//! milliseconds of every cold start, docs/PERFORMANCE.md). `TLS_NATIVE_ROOTS=true` adds the
+//! system's roots, for networks that re-sign TLS (an inspecting proxy).
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+
+/// Amazon Trust Services roots (PEM), which sign the certificates of every AWS endpoint.
+const AWS_ROOTS: &str = include_str!("tls/aws_roots.pem");
+
+/// What the clients are built from, read from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSettings {
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: Option<String>,
+    pub dynamodb_endpoint: Option<String>,
+    pub s3_endpoint: Option<String>,
+    /// Trust the system's roots too (`TLS_NATIVE_ROOTS`).
+    pub native_roots: bool,
+}
+
+impl ClientSettings {
+    /// Reads the settings through `var` (the process environment in [`ClientSettings::from_env`]).
+    /// Missing region or credentials are an error naming the variable: a function without them
+    /// cannot make a single call, so it should not start.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let var = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+        let required = |k: &str| var(k).ok_or_else(|| format!("{k} is not set"));
+        let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")).ok_or("AWS_REGION is not set")?;
+        let endpoint = |service: &str| var(&format!("AWS_ENDPOINT_URL_{service}")).or_else(|| var("AWS_ENDPOINT_URL"));
+        Ok(Self {
+            region,
+            access_key_id: required("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: required("AWS_SECRET_ACCESS_KEY")?,
+            session_token: var("AWS_SESSION_TOKEN"),
+            dynamodb_endpoint: endpoint("DYNAMODB"),
+            s3_endpoint: endpoint("S3"),
+            native_roots: var("TLS_NATIVE_ROOTS").is_some_and(|v| matches!(v.as_str(), "1" | "true" | "TRUE" | "True")),
+        })
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_vars(|k| std::env::var(k).ok())
+    }
+}
+
+/// The HTTPS client both SDK clients share (rustls on aws-lc-rs, the AWS roots).
+fn http_client(native_roots: bool) -> aws_sdk_dynamodb::config::SharedHttpClient {
+    let trust = TrustStore::empty().with_native_roots(native_roots).with_pem_certificate(AWS_ROOTS.as_bytes());
+    let context = TlsContext::builder().with_trust_store(trust).build().expect("a TLS context from static roots");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https()
+}
+
+/// Builds the DynamoDB and S3 clients (S3 with path-style addressing, which every S3 stand-in
+/// and AWS accept).
+pub fn build(s: &ClientSettings) -> (aws_sdk_dynamodb::Client, aws_sdk_s3::Client) {
+    let credentials = SharedCredentialsProvider::new(Credentials::new(
+        &s.access_key_id,
+        &s.secret_access_key,
+        s.session_token.clone(),
+        None,
+        "environment",
+    ));
+    let http = http_client(s.native_roots);
+    let region = Region::new(s.region.clone());
+
+    let mut dynamo = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region.clone())
+        .credentials_provider(credentials.clone())
+        .http_client(http.clone());
+    if let Some(url) = &s.dynamodb_endpoint {
+        dynamo = dynamo.endpoint_url(url);
+    }
+    let mut s3 = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new(s.region.clone()))
+        .credentials_provider(credentials)
+        .http_client(http)
+        .force_path_style(true);
+    if let Some(url) = &s.s3_endpoint {
+        s3 = s3.endpoint_url(url);
+    }
+    (aws_sdk_dynamodb::Client::from_conf(dynamo.build()), aws_sdk_s3::Client::from_conf(s3.build()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| m.get(k).cloned()
+    }
+
+    const BASE: [(&str, &str); 3] =
+        [("AWS_REGION", "eu-west-1"), ("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "secret")];
+
+    #[test]
+    fn lambda_environment() {
+        let mut env = BASE.to_vec();
+        env.push(("AWS_SESSION_TOKEN", "token"));
+        let s = ClientSettings::from_vars(vars(&env)).unwrap();
+        assert_eq!(s.region, "eu-west-1");
+        assert_eq!(s.session_token.as_deref(), Some("token"));
+        assert_eq!((s.dynamodb_endpoint, s.s3_endpoint, s.native_roots), (None, None, false));
+    }
+
+    #[test]
+    fn service_endpoints_win_over_the_global_one() {
+        let mut env = BASE.to_vec();
+        env.extend([("AWS_ENDPOINT_URL", "http://global:1"), ("AWS_ENDPOINT_URL_DYNAMODB", "http://ddb:2")]);
+        env.push(("TLS_NATIVE_ROOTS", "true"));
+        let s = ClientSettings::from_vars(vars(&env)).unwrap();
+        assert_eq!(s.dynamodb_endpoint.as_deref(), Some("http://ddb:2"));
+        assert_eq!(s.s3_endpoint.as_deref(), Some("http://global:1"));
+        assert!(s.native_roots);
+    }
+
+    #[test]
+    fn missing_region_or_credentials_name_the_variable() {
+        for missing in ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] {
+            let env: Vec<_> = BASE.iter().copied().filter(|(k, _)| *k != missing).collect();
+            let err = ClientSettings::from_vars(vars(&env)).unwrap_err();
+            assert!(err.contains(missing), "{err}");
+        }
+        let mut env = BASE.to_vec();
+        env.retain(|(k, _)| *k != "AWS_REGION");
+        env.push(("AWS_DEFAULT_REGION", "us-west-2"));
+        assert_eq!(ClientSettings::from_vars(vars(&env)).unwrap().region, "us-west-2");
+    }
+
+    #[test]
+    fn the_bundled_roots_are_the_five_aws_roots() {
+        let count = AWS_ROOTS.matches("-----BEGIN CERTIFICATE-----").count();
+        assert_eq!(count, 5);
+        for name in ["Amazon Root CA 1", "Amazon Root CA 4", "Starfield Services Root Certificate Authority - G2"] {
+            assert!(AWS_ROOTS.contains(name), "{name}");
+        }
+    }
+
+    /// Building the clients parses the roots (the SDK sets up its TLS connector at client build):
+    /// a bad PEM would panic here, not on the first request.
+    #[tokio::test]
+    async fn clients_build_with_the_bundled_roots() {
+        let s = ClientSettings::from_vars(vars(&BASE)).unwrap();
+        let (dynamo, s3) = build(&s);
+        assert_eq!(dynamo.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(s3.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
+    }
+}
