@@ -16,20 +16,28 @@ fn nearest_sharing<'b>(org: &OrgItem, book: &'b OrgBook, has: impl Fn(&OrgItem) 
     book.shares_with_children(nearest).then_some(nearest)
 }
 
+/// Where the SSO values `org` shows come from (R16): `None` if it has no SSO configuration, else
+/// its source and the configuration holding the values: its own, or the nearest ancestor's own
+/// (none if no ancestor has one, or if that ancestor's template does not share its data with
+/// its children).
+fn sso_values<'b>(org: &'b OrgItem, book: &'b OrgBook) -> Option<(ConfigSource, Option<&'b SsoConfiguration>)> {
+    let own = org.sso_configuration.as_ref()?;
+    if own.sso_config_source == ConfigSource::Own {
+        return Some((ConfigSource::Own, Some(own)));
+    }
+    let own_sso = |a: &OrgItem| a.sso_configuration.as_ref().is_some_and(|s| s.sso_config_source == ConfigSource::Own);
+    Some((ConfigSource::Parent, nearest_sharing(org, book, own_sso).and_then(|a| a.sso_configuration.as_ref())))
+}
+
 /// The effective SSO configuration of `org` (R16): its own, or with source `parent`, the
 /// nearest ancestor's own configuration (all fields empty if no ancestor has one, or if that
 /// ancestor's template does not share its data with its children).
 pub fn resolve_sso(org: &OrgItem, book: &OrgBook) -> Option<SsoConfiguration> {
-    let own = org.sso_configuration.as_ref()?;
-    if own.sso_config_source == ConfigSource::Own {
-        return Some(own.clone());
-    }
-    let own_sso = |a: &OrgItem| a.sso_configuration.as_ref().is_some_and(|s| s.sso_config_source == ConfigSource::Own);
-    let inherited = nearest_sharing(org, book, own_sso).and_then(|a| a.sso_configuration.clone());
-    Some(match inherited {
-        Some(s) => SsoConfiguration { sso_config_source: ConfigSource::Parent, ..s },
+    let (source, values) = sso_values(org, book)?;
+    Some(match values {
+        Some(s) => SsoConfiguration { sso_config_source: source, ..s.clone() },
         None => SsoConfiguration {
-            sso_config_source: ConfigSource::Parent,
+            sso_config_source: source,
             identity_provider_name: None,
             entity_id: None,
             certificate: None,
@@ -37,6 +45,11 @@ pub fn resolve_sso(org: &OrgItem, book: &OrgBook) -> Option<SsoConfiguration> {
             logout_url: None,
         },
     })
+}
+
+/// Is SSO enabled for `org` by its effective configuration ([`resolve_sso`])?
+pub fn sso_enabled(org: &OrgItem, book: &OrgBook) -> bool {
+    sso_values(org, book).and_then(|(_, values)| values).is_some_and(SsoConfiguration::enabled)
 }
 
 /// The effective Darryl configuration of `org` (R16), like [`resolve_sso`].
@@ -63,7 +76,7 @@ pub fn summary(org: &OrgItem, book: &OrgBook) -> ParentSummary {
         name: org.name.clone(),
         code: org.code.clone(),
         logo_url: org.logo_url.clone(),
-        sso_enabled: resolve_sso(org, book).is_some_and(|s| s.enabled()),
+        sso_enabled: sso_enabled(org, book),
     }
 }
 
@@ -81,6 +94,11 @@ impl OrgBook {
 
     pub fn insert(&mut self, org: OrgItem) {
         self.orgs.insert(org.organization_id.clone(), org);
+    }
+
+    /// Removes `id` from the book, for a response to own it.
+    pub fn take(&mut self, id: &str) -> Option<OrgItem> {
+        self.orgs.remove(id)
     }
 
     /// The visibility values of `template_id`, if built in or read into the book.

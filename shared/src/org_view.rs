@@ -1,15 +1,18 @@
 //! Rendering organization items into responses: parent summaries, features and the caller's
 //! permissions, and the `configuration` object (R16 resolution lives in `shared::org_summary`).
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use serde_json::value::RawValue;
+
 use crate::access::Reach;
-use crate::catalogue::{all_features, role_permissions, Permission};
-use crate::model::org::{OrgConfiguration, OrgItem, OrgResponse, RbacConfiguration};
-use crate::model::template::VisibilitySet;
+use crate::catalogue::{all_features, role_permissions, PermissionSet};
+use crate::model::org::{CaseConfiguration, OrgConfiguration, OrgItem, OrgResponse, ParentSummary, RbacConfiguration};
+use crate::model::template::{Visibility, VisibilitySet};
 use crate::org_summary::{resolve_darryl, resolve_sso, summary, OrgBook};
 use crate::visibility::{effective_permission, level, Aspect};
-use crate::{ApiResult, AppState, Caller};
+use crate::{ApiError, ApiResult, AppState, Caller};
 
 /// The documented default case configuration (`shared/src/defaults/case_configuration.json`).
 pub fn default_case_configuration() -> &'static serde_json::Value {
@@ -17,8 +20,41 @@ pub fn default_case_configuration() -> &'static serde_json::Value {
     V.get_or_init(|| serde_json::from_str(include_str!("defaults/case_configuration.json")).unwrap_or_default())
 }
 
+/// [`default_case_configuration`] as responses carry it (rendered once).
+fn default_case_config() -> CaseConfiguration {
+    static RENDERED: OnceLock<Box<RawValue>> = OnceLock::new();
+    let render = || serde_json::value::to_raw_value(default_case_configuration()).unwrap_or_default();
+    CaseConfiguration(RENDERED.get_or_init(render))
+}
+
 pub fn host_url(state: &AppState, org: &OrgItem) -> Option<String> {
     org.code.as_ref().map(|c| format!("https://{}.{}", c.to_lowercase(), state.config.public_host_domain))
+}
+
+/// What an organization's response says besides its own fields, read from the book.
+struct Derived {
+    parent_organization: Option<ParentSummary>,
+    permissions: PermissionSet,
+    /// The `configuration` object without `metabase_configuration`, which is the organization's own.
+    configuration: Option<OrgConfiguration>,
+}
+
+/// The caller's permissions at organizations, by the levels of their two aspects (at most nine
+/// distinct sets on a page).
+struct PermissionsByLevel {
+    role: PermissionSet,
+    known: Vec<((Visibility, Visibility), PermissionSet)>,
+}
+
+impl PermissionsByLevel {
+    fn at(&mut self, org_data: Visibility, user_mgmt: Visibility) -> PermissionSet {
+        if let Some((_, set)) = self.known.iter().find(|(levels, _)| *levels == (org_data, user_mgmt)) {
+            return *set;
+        }
+        let set = self.role.filter(|p| effective_permission(p.permission_id, org_data, user_mgmt));
+        self.known.push(((org_data, user_mgmt), set));
+        set
+    }
 }
 
 /// Renders `orgs` (each with the caller's reach over it) in order. One BatchGetItem per 100
@@ -29,73 +65,99 @@ pub async fn render(
     orgs: Vec<(OrgItem, Reach)>,
     with_config: bool,
 ) -> ApiResult<Vec<OrgResponse>> {
-    let mut book = OrgBook::default();
-    for (o, _) in &orgs {
-        book.insert(o.clone());
-    }
     let ids: Vec<String> = orgs.iter().map(|(o, _)| o.organization_id.clone()).collect();
     let templates: Vec<String> =
         if with_config { orgs.iter().map(|(o, _)| o.rbac_template_id.clone()).collect() } else { Vec::new() };
+    let mut reaches = Vec::with_capacity(orgs.len());
+    let mut book = OrgBook::default();
+    for (o, reach) in orgs {
+        reaches.push(reach);
+        book.insert(o);
+    }
     book.load(&state.store(), &ids, &templates).await?;
-    let features = all_features();
-    let role_perms = role_permissions(caller.role());
-    let out = orgs
-        .into_iter()
-        .map(|(o, reach)| {
-            let parent_organization =
-                o.parent_organization_id.as_deref().and_then(|p| book.get(p)).map(|p| summary(p, &book));
-            // What the role may do here, narrowed by the template (crate::visibility). Listed-only
-            // organizations (R15) show that they exist, never what the caller may do there.
-            let set = book.visibility(&o.rbac_template_id).unwrap_or_else(VisibilitySet::none);
-            let org_data = level(caller, &o.organization_id, &set, Aspect::OrgData);
-            let user_mgmt = level(caller, &o.organization_id, &set, Aspect::UserMgmt);
-            let permissions: Vec<Permission> = if reach == Reach::Full {
-                role_perms
-                    .iter()
-                    .filter(|p| effective_permission(&p.permission_id, org_data, user_mgmt))
-                    .cloned()
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let configuration = with_config.then(|| OrgConfiguration {
-                case_configuration: default_case_configuration().clone(),
-                sso_configuration: resolve_sso(&o, &book),
-                darryl_configuration: resolve_darryl(&o, &book),
-                metabase_configuration: o.metabase_configuration.clone(),
-                rbac_configuration: book.templates.get(&o.rbac_template_id).map(|t| RbacConfiguration {
-                    template_id: t.template_id.clone(),
-                    parent_visibility: t.parent_visibility.clone(),
-                    child_visibility: t.child_visibility.clone(),
-                    org_visibility: t.org_visibility.clone(),
-                }),
-            });
-            OrgResponse {
-                host_url: host_url(state, &o),
-                organization_id: o.organization_id,
-                name: o.name,
-                code: o.code,
-                contact_email: o.contact_email,
-                updates_email: o.updates_email,
-                parent_organization_id: o.parent_organization_id,
-                parent_organization,
-                updates_email_for_escalations_from_parent: o.updates_email_for_escalations_from_parent,
-                can_have_child_organizations: o.can_have_child_organizations,
-                parent_has_access_to_descendants: o.parent_has_access_to_descendants,
-                parent_has_access: o.parent_has_access,
-                updates_email_for_escalations_from_children: o.updates_email_for_escalations_from_children,
-                logo_url: o.logo_url,
-                metadata: o.metadata,
-                domains: o.domains,
-                features: features.clone(),
-                permissions,
-                created_at: o.created_at,
-                created_by: o.created_by,
-                modified_at: o.modified_at,
-                version: o.version,
-                configuration,
-            }
+    // First what each organization shows from the book (parents, ancestors, templates) ...
+    let mut permissions = PermissionsByLevel { role: role_permissions(caller.role()), known: Vec::new() };
+    let derived: Vec<Derived> = ids
+        .iter()
+        .zip(&reaches)
+        .map(|(id, reach)| {
+            let o = book.get(id).ok_or_else(|| ApiError::internal("rendered organization not in the book"))?;
+            Ok(derive(caller, o, *reach, &book, with_config, &mut permissions))
         })
-        .collect();
+        .collect::<ApiResult<_>>()?;
+    // ... then each organization's own fields, moved out of the book (copied only for an
+    // organization listed twice, before its last place).
+    let last: HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for (i, (id, d)) in ids.iter().zip(derived).enumerate() {
+        let o = if last.get(id.as_str()) == Some(&i) { book.take(id) } else { book.get(id).cloned() };
+        let o = o.ok_or_else(|| ApiError::internal("rendered organization not in the book"))?;
+        out.push(response(state, o, d));
+    }
     Ok(out)
+}
+
+fn derive(
+    caller: &Caller,
+    o: &OrgItem,
+    reach: Reach,
+    book: &OrgBook,
+    with_config: bool,
+    permissions: &mut PermissionsByLevel,
+) -> Derived {
+    let parent_organization = o.parent_organization_id.as_deref().and_then(|p| book.get(p)).map(|p| summary(p, book));
+    // What the role may do here, narrowed by the template (crate::visibility). Listed-only
+    // organizations (R15) show that they exist, never what the caller may do there.
+    let permissions = if reach == Reach::Full {
+        let set = book.visibility(&o.rbac_template_id).unwrap_or_else(VisibilitySet::none);
+        let org_data = level(caller, &o.organization_id, &set, Aspect::OrgData);
+        let user_mgmt = level(caller, &o.organization_id, &set, Aspect::UserMgmt);
+        permissions.at(org_data, user_mgmt)
+    } else {
+        PermissionSet::EMPTY
+    };
+    let configuration = with_config.then(|| OrgConfiguration {
+        case_configuration: default_case_config(),
+        sso_configuration: resolve_sso(o, book),
+        darryl_configuration: resolve_darryl(o, book),
+        metabase_configuration: Default::default(),
+        rbac_configuration: book.templates.get(&o.rbac_template_id).map(|t| RbacConfiguration {
+            template_id: t.template_id.clone(),
+            parent_visibility: t.parent_visibility.clone(),
+            child_visibility: t.child_visibility.clone(),
+            org_visibility: t.org_visibility.clone(),
+        }),
+    });
+    Derived { parent_organization, permissions, configuration }
+}
+
+fn response(state: &AppState, o: OrgItem, d: Derived) -> OrgResponse {
+    let host_url = host_url(state, &o);
+    let configuration =
+        d.configuration.map(|c| OrgConfiguration { metabase_configuration: o.metabase_configuration, ..c });
+    OrgResponse {
+        host_url,
+        organization_id: o.organization_id,
+        name: o.name,
+        code: o.code,
+        contact_email: o.contact_email,
+        updates_email: o.updates_email,
+        parent_organization_id: o.parent_organization_id,
+        parent_organization: d.parent_organization,
+        updates_email_for_escalations_from_parent: o.updates_email_for_escalations_from_parent,
+        can_have_child_organizations: o.can_have_child_organizations,
+        parent_has_access_to_descendants: o.parent_has_access_to_descendants,
+        parent_has_access: o.parent_has_access,
+        updates_email_for_escalations_from_children: o.updates_email_for_escalations_from_children,
+        logo_url: o.logo_url,
+        metadata: o.metadata,
+        domains: o.domains,
+        features: all_features(),
+        permissions: d.permissions,
+        created_at: o.created_at,
+        created_by: o.created_by,
+        modified_at: o.modified_at,
+        version: o.version,
+        configuration,
+    }
 }

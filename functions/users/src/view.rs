@@ -2,7 +2,7 @@
 //! `parent_organization`, the user's features and permissions, and their groups.
 
 use serde::Serialize;
-use shared::catalogue::{all_features, role_permissions, Feature, Permission};
+use shared::catalogue::{all_features, role_permissions, FeatureList, PermissionSet};
 use shared::model::group::GroupItem;
 use shared::model::org::ParentSummary;
 use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
@@ -30,8 +30,10 @@ pub struct UserResponse {
     pub modified_at: i64,
     pub status: UserStatus,
     pub role: Role,
-    pub features: Vec<Feature>,
-    pub permissions: Vec<Permission>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<shared::catalogue::Feature>))]
+    pub features: FeatureList,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<shared::catalogue::Permission>))]
+    pub permissions: PermissionSet,
     pub user_groups: Vec<UserGroupRef>,
     pub last_login: Option<i64>,
     pub is_internal: bool,

@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
-use crate::catalogue::{Feature, Permission};
+use crate::catalogue::{FeatureList, PermissionSet};
 use crate::model::template::{OrgDataVisibility, ParentVisibility};
 
 /// Where an organization's SSO / Darryl configuration comes from (R16).
@@ -297,11 +298,29 @@ pub struct RbacConfiguration {
     pub org_visibility: OrgDataVisibility,
 }
 
+/// A `case_configuration` object: JSON rendered once per process (`shared::org_view` has the
+/// documented default), written into responses as is.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseConfiguration(pub &'static RawValue);
+
+impl PartialEq for CaseConfiguration {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Serialize for CaseConfiguration {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 /// The `configuration` object (on get, create, update, and lists when asked for).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgConfiguration {
-    pub case_configuration: serde_json::Value,
+    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Value))]
+    pub case_configuration: CaseConfiguration,
     pub sso_configuration: Option<SsoConfiguration>,
     pub darryl_configuration: Option<DarrylConfiguration>,
     pub metabase_configuration: MetabaseConfiguration,
@@ -329,8 +348,11 @@ pub struct OrgResponse {
     pub metadata: BTreeMap<String, String>,
     /// Extension: email domains owned by the organization.
     pub domains: Vec<String>,
-    pub features: Vec<Feature>,
-    pub permissions: Vec<Permission>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::catalogue::Feature>))]
+    pub features: FeatureList,
+    // What the caller may do here (empty for organizations they only see listed).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::catalogue::Permission>))]
+    pub permissions: PermissionSet,
     pub created_at: i64,
     pub created_by: Option<String>,
     pub modified_at: i64,
