@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use crate::error::ApiResult;
 use crate::keys::{self, ORG_SK, TEMPLATE_SK};
+use crate::model::decode::from_item;
 use crate::model::org::{ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration};
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
-use crate::store::{from_item, Store};
+use crate::store::Store;
 
 /// The nearest ancestor of `org` that `has` its own configuration, if its RBAC template shares
 /// its organization data with its children (`child_visibility.org_data` is not `no_access`).

@@ -1,6 +1,7 @@
 //! Stored items and API shapes.
 
 pub mod activity;
+pub mod decode;
 pub mod group;
 pub mod org;
 pub mod template;
