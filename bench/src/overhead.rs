@@ -135,6 +135,17 @@ pub fn run(n: usize) -> Section {
         }
         let _ = writeln!(md, "| {name} | {bytes} | {p50:.0} | {p99:.0} | {:.0} |", mean(s));
     }
+    // What one more organization on a list page costs: the slope between the pages of 10 and 100.
+    let p50_of =
+        |needle: &str| rows.iter().find(|(name, _, _)| name.contains(needle)).map(|(_, _, s)| quantile(s, 0.5));
+    if let (Some(ten), Some(hundred)) = (p50_of("limit=10`"), p50_of("default page: 100")) {
+        let _ = writeln!(
+            md,
+            "\nA list page costs about {:.0} µs per organization on it (p50 of the page of 100 minus that of the \
+             page of 10, over 90).",
+            (hundred - ten) / 90.0
+        );
+    }
     let _ = writeln!(
         md,
         "\n{n} timed requests per handler after {} warm-up requests; {} DynamoDB exchanges on the tape; \
