@@ -88,26 +88,6 @@ fn cold_start(
     }
 }
 
-/// The root CAs AWS endpoints chain to, as one PEM bundle (for the trust-store diagnostic).
-const AMAZON_ROOTS: [&str; 5] = [
-    "Amazon_Root_CA_1.pem",
-    "Amazon_Root_CA_2.pem",
-    "Amazon_Root_CA_3.pem",
-    "Amazon_Root_CA_4.pem",
-    "Starfield_Services_Root_Certificate_Authority_-_G2.pem",
-];
-
-fn amazon_roots_bundle() -> Option<std::path::PathBuf> {
-    let mut pem = String::new();
-    for f in AMAZON_ROOTS {
-        pem.push_str(&std::fs::read_to_string(Path::new("/etc/ssl/certs").join(f)).ok()?);
-    }
-    let path = orgs_bench::report::out_dir().join("amazon-roots.pem");
-    std::fs::create_dir_all(orgs_bench::report::out_dir()).ok()?;
-    std::fs::write(&path, pem).ok()?;
-    Some(path)
-}
-
 /// Samples (wall ms, CPU ms) over `runs` alternating rounds of `names`, started with `extra_env`.
 fn rounds(
     dir: &Path,
@@ -178,29 +158,20 @@ pub fn run(dir: &Path, runs: usize) -> Section {
          (`/proc/<pid>/task/*/schedstat`), which other work on the machine disturbs less than wall time.\n",
         names.len()
     ));
-    // Diagnostic: the same binaries trusting only the Amazon root CAs (SSL_CERT_FILE), which is
-    // what the SDK's TLS setup parses at init (by default: every root CA of the system).
-    if let Some(bundle) = amazon_roots_bundle() {
-        let bundle = bundle.to_string_lossy().to_string();
-        // An empty certificate directory: otherwise the system's (here 290 files) is read too.
-        let empty = orgs_bench::report::out_dir().join("no-certs");
-        let _ = std::fs::create_dir_all(&empty);
-        let empty = empty.to_string_lossy().to_string();
-        let diag_names = ["hello", "sdk-hello", "organizations", "authorizer"];
-        let (diag, diag_cpu) =
-            rounds(dir, &diag_names, runs, &api, &next, &[("SSL_CERT_FILE", &bundle), ("SSL_CERT_DIR", &empty)]);
-        let h = median(&diag[0]);
-        let hc = median(&diag_cpu[0]);
-        md.push_str(
-            "\nDiagnostic, not the budget: the same binaries with `SSL_CERT_FILE` set to a bundle of the five Amazon \
-             root CAs and `SSL_CERT_DIR` to an empty directory, so that the SDK's TLS setup (run by \
-             `aws_config::load_defaults`) reads 5 root certificates instead of every one on the system:\n\n\
-             | binary | median ms | median ÷ hello | CPU ms | CPU ÷ hello |\n|---|---:|---:|---:|---:|\n",
-        );
-        for (i, name) in diag_names.iter().enumerate() {
-            let (m, c) = (median(&diag[i]), median(&diag_cpu[i]));
-            md.push_str(&format!("| {name} | {m:.2} | {:.2}× | {c:.2} | {:.2}× |\n", m / h, c / hc));
-        }
+    // Diagnostic: what trusting the system's root CAs too (TLS_NATIVE_ROOTS=true, the opt-out of
+    // shared::aws_clients) costs at init: the SDK parses the whole store when it builds a client.
+    let diag_names = ["hello", "organizations", "authorizer"];
+    let (diag, diag_cpu) = rounds(dir, &diag_names, runs, &api, &next, &[("TLS_NATIVE_ROOTS", "true")]);
+    let (h, hc) = (median(&diag[0]), median(&diag_cpu[0]));
+    md.push_str(
+        "\nDiagnostic, not the budget: the same functions with `TLS_NATIVE_ROOTS=true`, which makes the SDK \
+         clients trust the system's root CAs as well as the AWS ones (the SDK parses the whole store when a \
+         client is built):\n\n\
+         | binary | median ms | median ÷ hello | CPU ms | CPU ÷ hello |\n|---|---:|---:|---:|---:|\n",
+    );
+    for (i, name) in diag_names.iter().enumerate() {
+        let (m, c) = (median(&diag[i]), median(&diag_cpu[i]));
+        md.push_str(&format!("| {name} | {m:.2} | {:.2}× | {c:.2} | {:.2}× |\n", m / h, c / hc));
     }
     Section {
         markdown: md,
