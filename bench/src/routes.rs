@@ -96,7 +96,7 @@ pub const EXPECTED: &[(&str, &[(&str, usize)])] = &[
     ("GET /rbac-templates/permissions", &[("BatchGetItem", 1)]),
     ("GET /rbac-templates/movements", &[("BatchGetItem", 1), ("Query", 1)]),
     ("GET /rbac-templates/{id}", &[("BatchGetItem", 1), ("GetItem", 1)]),
-    ("PUT /rbac-templates/{id}", &[("BatchGetItem", 1), ("GetItem", 2), ("UpdateItem", 1)]),
+    ("PUT /rbac-templates/{id}", &[("BatchGetItem", 1), ("GetItem", 2), ("TransactWriteItems", 1)]),
     ("DELETE /rbac-templates/{id}", &[("BatchGetItem", 1), ("GetItem", 1), ("TransactWriteItems", 1)]),
 ];
 
