@@ -12,7 +12,7 @@
 //! milliseconds of every cold start, docs/PERFORMANCE.md). `TLS_NATIVE_ROOTS=true` adds the
 //! system's roots, for networks that re-sign TLS (an inspecting proxy).
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider, SharedHttpClient};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 
 /// Amazon Trust Services roots (PEM), which sign the certificates of every AWS endpoint.
@@ -57,7 +57,7 @@ impl ClientSettings {
 }
 
 /// The HTTPS client both SDK clients share (rustls on aws-lc-rs, the AWS roots).
-fn http_client(native_roots: bool) -> aws_sdk_dynamodb::config::SharedHttpClient {
+fn http_client(native_roots: bool) -> SharedHttpClient {
     let trust = TrustStore::empty().with_native_roots(native_roots).with_pem_certificate(AWS_ROOTS.as_bytes());
     let context = TlsContext::builder().with_trust_store(trust).build().expect("a TLS context from static roots");
     aws_smithy_http_client::Builder::new()
@@ -66,37 +66,48 @@ fn http_client(native_roots: bool) -> aws_sdk_dynamodb::config::SharedHttpClient
         .build_https()
 }
 
-/// Builds the DynamoDB and S3 clients (S3 with path-style addressing, which every S3 stand-in
-/// and AWS accept).
-pub fn build(s: &ClientSettings) -> (aws_sdk_dynamodb::Client, aws_sdk_s3::Client) {
-    let credentials = SharedCredentialsProvider::new(Credentials::new(
+fn credentials(s: &ClientSettings) -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(Credentials::new(
         &s.access_key_id,
         &s.secret_access_key,
         s.session_token.clone(),
         None,
         "environment",
-    ));
-    let http = http_client(s.native_roots);
-    let region = Region::new(s.region.clone());
+    ))
+}
 
+fn dynamodb_with(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_dynamodb::Client {
     let mut dynamo = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(region.clone())
-        .credentials_provider(credentials.clone())
-        .http_client(http.clone());
+        .region(Region::new(s.region.clone()))
+        .credentials_provider(credentials(s))
+        .http_client(http);
     if let Some(url) = &s.dynamodb_endpoint {
         dynamo = dynamo.endpoint_url(url);
     }
+    aws_sdk_dynamodb::Client::from_conf(dynamo.build())
+}
+
+/// Builds the DynamoDB client alone: what six of the eight functions use. Not building an S3
+/// client they never call keeps its set-up out of their init and its code out of their binaries.
+pub fn build_dynamodb(s: &ClientSettings) -> aws_sdk_dynamodb::Client {
+    dynamodb_with(s, http_client(s.native_roots))
+}
+
+/// Builds the DynamoDB and S3 clients on one HTTPS client (S3 with path-style addressing, which
+/// every S3 stand-in and AWS accept).
+pub fn build(s: &ClientSettings) -> (aws_sdk_dynamodb::Client, aws_sdk_s3::Client) {
+    let http = http_client(s.native_roots);
     let mut s3 = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new(s.region.clone()))
-        .credentials_provider(credentials)
-        .http_client(http)
+        .credentials_provider(credentials(s))
+        .http_client(http.clone())
         .force_path_style(true);
     if let Some(url) = &s.s3_endpoint {
         s3 = s3.endpoint_url(url);
     }
-    (aws_sdk_dynamodb::Client::from_conf(dynamo.build()), aws_sdk_s3::Client::from_conf(s3.build()))
+    (dynamodb_with(s, http), aws_sdk_s3::Client::from_conf(s3.build()))
 }
 
 #[cfg(test)]
@@ -163,5 +174,6 @@ mod tests {
         let (dynamo, s3) = build(&s);
         assert_eq!(dynamo.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
         assert_eq!(s3.config().region().map(|r| r.as_ref()), Some("eu-west-1"));
+        assert_eq!(build_dynamodb(&s).config().region().map(|r| r.as_ref()), Some("eu-west-1"));
     }
 }

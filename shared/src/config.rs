@@ -116,7 +116,8 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub config: Config,
     pub dynamo: aws_sdk_dynamodb::Client,
-    pub s3: aws_sdk_s3::Client,
+    /// Only the functions that store or purge logos build one ([`AppState::from_env_with_s3`]).
+    pub s3: Option<aws_sdk_s3::Client>,
 }
 
 impl std::ops::Deref for AppState {
@@ -131,15 +132,37 @@ impl AppState {
     /// credentials and `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_S3` for the local stack).
     /// Panics, naming the variable, when the region or credentials are missing: a function
     /// without them cannot serve a single request.
+    ///
+    /// DynamoDB only: the functions that never touch S3.
     pub fn from_env() -> Self {
-        let settings = crate::aws_clients::ClientSettings::from_env().unwrap_or_else(|e| panic!("{e}"));
-        let (dynamo, s3) = crate::aws_clients::build(&settings);
+        let dynamo = crate::aws_clients::build_dynamodb(&Self::settings());
+        Self::from_clients(Config::from_env(), dynamo, None)
+    }
+
+    /// DynamoDB and S3: the functions that store logos or purge them (organizations, the
+    /// deletion worker).
+    pub fn from_env_with_s3() -> Self {
+        let (dynamo, s3) = crate::aws_clients::build(&Self::settings());
         Self::from_clients(Config::from_env(), dynamo, s3)
     }
 
+    fn settings() -> crate::aws_clients::ClientSettings {
+        crate::aws_clients::ClientSettings::from_env().unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// From ready clients (tests add interceptors to them).
-    pub fn from_clients(config: Config, dynamo: aws_sdk_dynamodb::Client, s3: aws_sdk_s3::Client) -> Self {
-        Self(Arc::new(Inner { config, dynamo, s3 }))
+    pub fn from_clients(
+        config: Config,
+        dynamo: aws_sdk_dynamodb::Client,
+        s3: impl Into<Option<aws_sdk_s3::Client>>,
+    ) -> Self {
+        Self(Arc::new(Inner { config, dynamo, s3: s3.into() }))
+    }
+
+    /// The S3 client, or a 500 in a function built without one (a wiring mistake, which the
+    /// logo and deletion tests would show).
+    pub fn s3(&self) -> crate::ApiResult<&aws_sdk_s3::Client> {
+        self.s3.as_ref().ok_or_else(|| crate::ApiError::internal("this function was built without an S3 client"))
     }
 
     /// The same clients with other settings (tests).

@@ -395,7 +395,7 @@ impl Run<'_> {
         let bucket = &self.state.config.logo_bucket;
         let prefix = format!("logos/{org_id}/");
         loop {
-            let listed = self.state.s3.list_objects_v2().bucket(bucket).prefix(&prefix).max_keys(1000).send().await;
+            let listed = self.state.s3()?.list_objects_v2().bucket(bucket).prefix(&prefix).max_keys(1000).send().await;
             let listed = match listed {
                 Ok(l) => l,
                 Err(e) => {
@@ -415,7 +415,7 @@ impl Run<'_> {
                 .map_err(ApiError::internal)?;
             let delete =
                 aws_sdk_s3::types::Delete::builder().set_objects(Some(objects)).build().map_err(ApiError::internal)?;
-            if let Err(e) = self.state.s3.delete_objects().bucket(bucket).delete(delete).send().await {
+            if let Err(e) = self.state.s3()?.delete_objects().bucket(bucket).delete(delete).send().await {
                 tracing::warn!(error = ?e, "deleting logos failed");
                 return Err(Stop::Failed(ApiError::unavailable()));
             }

@@ -309,7 +309,7 @@ impl TestApi {
             .build();
         let state = AppState::from_clients(config, aws_sdk_dynamodb::Client::from_conf(dynamo_conf), s3);
         orgs_local::table::create_table(&state.dynamo, &table).await.expect("create table");
-        orgs_local::table::create_bucket(&state.s3, BUCKET).await.expect("create bucket");
+        orgs_local::table::create_bucket(state.s3().expect("s3"), BUCKET).await.expect("create bucket");
         let (m, created) = bootstrap(&state.store(), &opts).await.expect("bootstrap");
         assert!(created);
         Self { state, calls, faults, root_org: m.organization_id, superadmin: m.user_id }

@@ -3,6 +3,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     shared::config::init_logging();
-    let state = shared::AppState::from_env();
+    let state = shared::AppState::from_env_with_s3();
     lambda_http::run(organizations::router(state)).await
 }

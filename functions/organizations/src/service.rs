@@ -494,7 +494,7 @@ pub async fn upload_logo(state: &AppState, caller: &Caller, identifier: &str, up
     let org = load_org(state, caller, identifier, Aspect::OrgData, Intent::Write).await?;
     let key = shared::logo::object_key(&org.organization_id, upload.usage_type.as_str(), &img);
     state
-        .s3
+        .s3()?
         .put_object()
         .bucket(&state.config.logo_bucket)
         .key(&key)

@@ -20,7 +20,7 @@ fn usage() -> ! {
 async fn main() {
     shared::config::init_logging();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let state = AppState::from_env();
+    let state = AppState::from_env_with_s3();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup(&state).await,
         Some("serve") => {
@@ -67,7 +67,7 @@ async fn main() {
 
 async fn setup(state: &AppState) -> Result<(), String> {
     let created = orgs_local::table::create_table(&state.dynamo, &state.config.table_name).await?;
-    orgs_local::table::create_bucket(&state.s3, &state.config.logo_bucket).await?;
+    orgs_local::table::create_bucket(state.s3().map_err(|e| e.to_string())?, &state.config.logo_bucket).await?;
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let mut opts = BootstrapOptions {
         organization_id: env("BOOTSTRAP_ORG_ID"),

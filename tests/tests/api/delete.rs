@@ -99,8 +99,16 @@ async fn assert_gone(api: &TestApi, sub: &Sub) {
         }
     }
     for org in &sub.orgs {
-        let listed =
-            api.state.s3.list_objects_v2().bucket(BUCKET).prefix(format!("logos/{org}/")).send().await.unwrap();
+        let listed = api
+            .state
+            .s3()
+            .unwrap()
+            .list_objects_v2()
+            .bucket(BUCKET)
+            .prefix(format!("logos/{org}/"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(listed.key_count.unwrap_or(0), 0, "logo left for {org}");
         api.get(&format!("/organizations/{org}")).send().await.expect_error(404, "organization_not_found");
     }

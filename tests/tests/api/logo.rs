@@ -16,7 +16,7 @@ async fn png_is_stored_content_addressed_and_linked() {
     let url = r.data()["logo_url"].as_str().unwrap().to_string();
     let key = url.split(&format!("/{BUCKET}/")).nth(1).unwrap().to_string();
     assert!(key.starts_with(&format!("logos/{org}/login/")) && key.ends_with(".png"), "{key}");
-    let obj = api.state.s3.get_object().bucket(BUCKET).key(&key).send().await.expect("object in S3");
+    let obj = api.state.s3().unwrap().get_object().bucket(BUCKET).key(&key).send().await.expect("object in S3");
     assert_eq!(obj.content_type.as_deref(), Some("image/png"), "type from content, not the declared name");
     let stored = obj.body.collect().await.unwrap().into_bytes();
     assert_eq!(stored.as_ref(), png.as_slice());
@@ -70,6 +70,7 @@ async fn bad_logos_are_refused_and_nothing_written() {
     api.req("POST", &path).as_user(&sa, &other).raw(body, &ct).send().await.expect_error(404, "organization_not_found");
     // users (user + email guard + org entry each) and the other org (4 items) only
     assert_eq!(api.item_count().await, before + 3 + 4 + 3);
-    let listed = api.state.s3.list_objects_v2().bucket(BUCKET).prefix(format!("logos/{org}/")).send().await.unwrap();
+    let listed =
+        api.state.s3().unwrap().list_objects_v2().bucket(BUCKET).prefix(format!("logos/{org}/")).send().await.unwrap();
     assert_eq!(listed.key_count.unwrap_or(0), 0, "no object stored for refused uploads");
 }
