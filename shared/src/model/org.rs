@@ -88,6 +88,13 @@ pub struct MetabaseConfiguration {
     pub collection_id: Option<u64>,
 }
 
+impl MetabaseConfiguration {
+    /// Never configured: what an absent attribute reads as.
+    pub fn is_off(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// One ancestor of an organization with the access flags it was created with (immutable).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AncestorRef {
@@ -105,43 +112,43 @@ pub struct OrgItem {
     pub sk: String,
     pub organization_id: String,
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updates_email: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_organization_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub updates_email_for_escalations_from_parent: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub updates_email_for_escalations_from_children: Vec<String>,
     pub can_have_child_organizations: bool,
     pub parent_has_access_to_descendants: bool,
     pub parent_has_access: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso_configuration: Option<SsoConfiguration>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub darryl_configuration: Option<DarrylConfiguration>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "MetabaseConfiguration::is_off")]
     pub metabase_configuration: MetabaseConfiguration,
     pub rbac_template_id: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
     /// Extension: email domains owned by this organization (unique across organizations).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub domains: Vec<String>,
     /// Root first, parent last. Parents never change, so this never changes.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ancestors: Vec<AncestorRef>,
     pub created_at: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     pub modified_at: i64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modified_by: Option<String>,
     /// Optimistic-locking version, +1 on every update.
     pub version: u64,

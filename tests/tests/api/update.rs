@@ -167,3 +167,50 @@ async fn parent_and_flags_are_immutable() {
     }
     assert_eq!(api.item_count().await, before);
 }
+
+/// The organization item as stored.
+async fn stored_org(
+    api: &TestApi,
+    org: &str,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    let key = shared::store::key(shared::keys::org_pk(org), shared::keys::ORG_SK);
+    let got = api.state.dynamo.get_item().table_name(&api.state.config.table_name).set_key(Some(key)).send().await;
+    got.expect("get_item").item.expect("stored organization")
+}
+
+/// Empty fields are not stored (docs/DATA.md), clearing a field removes its attribute, and an
+/// item written with `NULL` attributes (before that rule) reads the same.
+#[tokio::test]
+async fn empty_fields_are_not_stored_and_null_attributes_still_read() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let api = TestApi::new().await;
+    let org = api.create_org(&api.root_org, json!({"updates_email": "u@x.io"})).await;
+    let item = stored_org(&api, &org).await;
+    for absent in ["code", "logo_url", "sso_configuration", "metadata", "domains", "metabase_configuration"] {
+        assert!(!item.contains_key(absent), "{absent} stored: {item:?}");
+    }
+    assert!(item.values().all(|v| !v.is_null()), "{item:?}");
+    assert!(item.contains_key("updates_email") && item.contains_key("ancestors"));
+
+    api.patch(&format!("/organizations/{org}"), json!({"updates_email": null})).send().await.expect(200);
+    assert!(!stored_org(&api, &org).await.contains_key("updates_email"));
+
+    // An item as the earlier format wrote it: every empty field a NULL attribute.
+    let mut legacy = stored_org(&api, &org).await;
+    for null in ["code", "updates_email", "logo_url", "sso_configuration", "darryl_configuration", "created_by"] {
+        legacy.insert(null.into(), AttributeValue::Null(true));
+    }
+    legacy.insert("metadata".into(), AttributeValue::M(Default::default()));
+    let table = &api.state.config.table_name;
+    api.state.dynamo.put_item().table_name(table).set_item(Some(legacy)).send().await.expect("put legacy item");
+    let r = api.get(&format!("/organizations/{org}")).send().await;
+    r.expect(200);
+    assert!(r.data()["code"].is_null() && r.data()["updates_email"].is_null());
+    assert_eq!(r.data()["metadata"], json!({}));
+    let listed = api.get("/organizations").send().await;
+    listed.expect(200);
+    assert!(listed.data().as_array().unwrap().iter().any(|o| o["organization_id"] == org.as_str()));
+    // The next write stores it without them again.
+    api.patch(&format!("/organizations/{org}"), json!({"name": "Again"})).send().await.expect(200);
+    assert!(stored_org(&api, &org).await.values().all(|v| !v.is_null()));
+}
