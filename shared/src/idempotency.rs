@@ -149,6 +149,22 @@ fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_string())
 }
 
+/// The condition of completing or releasing a claim: it is still pending and still `owner`'s
+/// (a claim taken over after its lease ran out is not touched).
+struct HeldBy;
+
+impl HeldBy {
+    const CONDITION: &'static str = "#st = :pending AND #owner = :owner";
+
+    fn names() -> std::collections::HashMap<String, String> {
+        [("#st", "state"), ("#owner", "owner")].map(|(k, v)| (k.to_string(), v.to_string())).into()
+    }
+
+    fn values(owner: &str) -> std::collections::HashMap<String, AttributeValue> {
+        [(":pending".to_string(), s("pending")), (":owner".to_string(), s(owner))].into()
+    }
+}
+
 impl Ctx<'_> {
     fn table(&self) -> &str {
         &self.state.config.table_name
@@ -225,11 +241,9 @@ impl Ctx<'_> {
             .update_item()
             .table_name(self.table())
             .set_key(Some(key(self.pk.clone(), keys::IDEMPOTENCY_SK)))
-            .condition_expression("#st = :pending AND #owner = :owner")
-            .expression_attribute_names("#st", "state")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":pending", s("pending"))
-            .expression_attribute_values(":owner", s(owner))
+            .condition_expression(HeldBy::CONDITION)
+            .set_expression_attribute_names(Some(HeldBy::names()))
+            .set_expression_attribute_values(Some(HeldBy::values(owner)))
             .expression_attribute_values(":done", s("done"))
             .expression_attribute_values(":status", n(i64::from(status.as_u16())))
             .expression_attribute_values(":ct", s(content_type))
@@ -246,18 +260,16 @@ impl Ctx<'_> {
         u.expression_attribute_names("#status", "status").send().await.map(|_| ()).map_err(map_sdk_error)
     }
 
-    /// Releases the claim so a retry runs the request again.
+    /// Releases the claim so a retry runs the request again (only while `owner` still holds it).
     async fn release(&self, owner: &str) -> Result<(), ApiError> {
         self.state
             .dynamo
             .delete_item()
             .table_name(self.table())
             .set_key(Some(key(self.pk.clone(), keys::IDEMPOTENCY_SK)))
-            .condition_expression("#st = :pending AND #owner = :owner")
-            .expression_attribute_names("#st", "state")
-            .expression_attribute_names("#owner", "owner")
-            .expression_attribute_values(":pending", s("pending"))
-            .expression_attribute_values(":owner", s(owner))
+            .condition_expression(HeldBy::CONDITION)
+            .set_expression_attribute_names(Some(HeldBy::names()))
+            .set_expression_attribute_values(Some(HeldBy::values(owner)))
             .send()
             .await
             .map(|_| ())
