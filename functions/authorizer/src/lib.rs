@@ -6,7 +6,9 @@
 //! (one GetItem), the creator with the deletions registry (one consistent BatchGetItem: deleted,
 //! deactivated, or being-deleted users are denied).
 //! An allowed request records `last_used_at` on the token and `last_login` on the user, each at
-//! most once per [`TOUCH_INTERVAL_MS`], so busy tokens cost no writes.
+//! most once per [`TOUCH_INTERVAL_MS`], so busy tokens cost no writes. The user's `last_login` is
+//! in the item just read (consistently), so a recent one is not even attempted: a conditional
+//! write whose condition fails is still billed a write unit.
 
 use serde::Serialize;
 use shared::model::now_ms;
@@ -64,10 +66,14 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
         Err(_) => return Decision::Deny("store unavailable"),
     };
     let now = now_ms();
-    let (a, b) = tokio::join!(
-        store.touch_token(&user.user_id, &found.token_id, now, TOUCH_INTERVAL_MS),
-        store.record_login(&user.user_id, now, TOUCH_INTERVAL_MS),
-    );
+    let login_due = login_due(user.last_login, now);
+    let (a, b) = tokio::join!(store.touch_token(&user.user_id, &found.token_id, now, TOUCH_INTERVAL_MS), async {
+        if login_due {
+            store.record_login(&user.user_id, now, TOUCH_INTERVAL_MS).await
+        } else {
+            Ok(())
+        }
+    });
     if a.is_err() || b.is_err() {
         tracing::warn!("could not record token use or login");
     }
@@ -78,9 +84,22 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
     })
 }
 
+/// Whether `last_login` (as read) is old enough to record again; the conditional write still
+/// settles races between concurrent authorizations.
+fn login_due(last_login: Option<i64>, now: i64) -> bool {
+    last_login.is_none_or(|t| now - t >= TOUCH_INTERVAL_MS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_is_recorded_at_most_every_interval() {
+        assert!(login_due(None, 1_000));
+        assert!(!login_due(Some(1_000), 1_000 + TOUCH_INTERVAL_MS - 1));
+        assert!(login_due(Some(1_000), 1_000 + TOUCH_INTERVAL_MS));
+    }
 
     #[test]
     fn bearer_parsing() {

@@ -218,3 +218,21 @@ async fn malformed_missing_and_unknown_tokens_are_denied_alike() {
     let resp = apply_authorizer(&api.state, &mut event, HeaderIdentity::Refused).await.expect("stopped at the gateway");
     assert_eq!(resp.status(), 401);
 }
+
+/// A busy token costs no writes for the user: `last_login` is written on the first use and not
+/// attempted again while the user item shows it recent (the token's own touch is conditional).
+#[tokio::test]
+async fn a_recent_login_is_not_written_again() {
+    let api = TestApi::new().await;
+    let admin = api.create_user(&api.root_org, Role::Admin).await;
+    let (_, secret) = token_for(&api, &admin, &api.root_org, "busy").await;
+    api.calls.reset();
+    api.get("/organizations").bearer(&secret).send().await.expect(200);
+    assert_eq!(api.calls.take().get("UpdateItem"), Some(&2), "first use: token and login");
+    let first = api.state.store().get_user(&admin).await.unwrap().unwrap().last_login;
+    assert!(first.is_some());
+    api.calls.reset();
+    api.get("/organizations").bearer(&secret).send().await.expect(200);
+    assert_eq!(api.calls.take().get("UpdateItem"), Some(&1), "again: the token's conditional touch only");
+    assert_eq!(api.state.store().get_user(&admin).await.unwrap().unwrap().last_login, first);
+}
