@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use crate::error::ApiResult;
 use crate::keys::{self, ORG_SK, TEMPLATE_SK};
-use crate::model::decode::from_item;
 use crate::model::org::{ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration};
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
+use crate::store::from_item;
 use crate::store::Store;
 
 /// The nearest ancestor of `org` that `has` its own configuration, if its RBAC template shares

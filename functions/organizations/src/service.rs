@@ -4,12 +4,12 @@ use serde_json::{json, Map, Value};
 use shared::access::Reach;
 use shared::catalogue::{self, role_has};
 use shared::keys::{self, ORG_SK};
-use shared::model::decode::from_item;
 use shared::model::now_ms;
 use shared::model::org::{
     CreateOrgRequest, DarrylConfiguration, OrgFilterRequest, OrgItem, OrgResponse, UpdateOrgRequest,
 };
 use shared::store::activity::{Actor, Change};
+use shared::store::from_item;
 use shared::store::orgs::MAX_DEPTH;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 

@@ -15,8 +15,8 @@ use std::collections::HashSet;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use shared::access::Reach;
 use shared::keys;
-use shared::model::decode::from_item;
 use shared::model::user::UserItem;
+use shared::store::from_item;
 use shared::store::orgs::EdgeItem;
 use shared::{ApiResult, AppState, Caller};
 

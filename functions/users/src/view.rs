@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 use shared::catalogue::{all_features, role_permissions, FeatureList, PermissionSet};
-use shared::model::decode::from_item;
 use shared::model::group::GroupItem;
 use shared::model::org::ParentSummary;
 use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
 use shared::org_summary::{summary, OrgBook};
+use shared::store::from_item;
 use shared::{keys, ApiResult, AppState};
 use std::collections::HashMap;
 

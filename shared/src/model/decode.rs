@@ -4,8 +4,8 @@
 //! of its own attribute type and only then deserializes; on a list page of organizations that
 //! copy was most of the decoding time. [`from_item`] deserializes the SDK's `AttributeValue`s
 //! in place, moving their strings into the result. It reads what `serde_dynamo::to_item` writes,
-//! the same way `serde_dynamo::from_item` does (the tests below compare the two), and maps its
-//! errors like `crate::store::from_item`.
+//! the same way `serde_dynamo::from_item` does (the tests below compare the two). Every read
+//! goes through it by way of `crate::store::from_item`.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::value::{Error, MapAccessDeserializer, SeqDeserializer};

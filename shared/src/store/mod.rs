@@ -75,8 +75,10 @@ pub fn to_item<T: Serialize>(v: &T) -> ApiResult<Item> {
     serde_dynamo::to_item(v).map_err(|e| ApiError::internal(format!("encode item: {e}")))
 }
 
+/// Decodes a stored item (`crate::model::decode`: straight from the SDK's attribute values, read
+/// as `serde_dynamo` writes them).
 pub fn from_item<T: DeserializeOwned>(item: Item) -> ApiResult<T> {
-    serde_dynamo::from_item(item).map_err(|e| ApiError::internal(format!("decode item: {e}")))
+    crate::model::decode::from_item(item)
 }
 
 pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
