@@ -7,8 +7,7 @@ use crate::error::ApiResult;
 use crate::keys::{self, ORG_SK, TEMPLATE_SK};
 use crate::model::org::{ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration};
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
-use crate::store::from_item;
-use crate::store::Store;
+use crate::store::{from_item, Store};
 
 /// The nearest ancestor of `org` that `has` its own configuration, if its RBAC template shares
 /// its organization data with its children (`child_visibility.org_data` is not `no_access`).
