@@ -1,13 +1,13 @@
 //! `overhead`: in-process latency of the real routers over a canned DynamoDB client (responses
 //! recorded from DynamoDB Local, replayed with no network), against a hello handler taking the
-//! same path: the v2 event parsed by `lambda_http`, the router called with `oneshot`, the body
-//! collected. One current-thread runtime, as in Lambda; the function's JSON log line per request
-//! is formatted (into a sink) as in production.
+//! same path, which is the functions' own Lambda entry: the v2 event's JSON parsed, the router
+//! called through `shared::lambda::handle`, the payload v2 response serialized to the JSON the
+//! runtime posts back. One current-thread runtime, as in Lambda; the function's JSON log line per
+//! request is formatted (into a sink) as in production.
 
 use std::fmt::Write;
 use std::time::Instant;
 
-use axum::body::Body;
 use axum::Router;
 use orgs_bench::canned::{dynamo_client, recorded, s3_client, Canned, Recorder, Tape};
 use orgs_bench::report::{Budget, Section};
@@ -16,7 +16,6 @@ use orgs_tests::TestApi;
 use serde_json::{json, Value};
 use shared::model::user::Role;
 use shared::AppState;
-use tower::ServiceExt;
 
 /// A timed case: the event, the function serving it, and the status it answered with.
 struct Case {
@@ -60,13 +59,12 @@ async fn record() -> (Tape, shared::config::Config, Vec<Case>) {
     (recorder.tape(), api.state.config.clone(), cases)
 }
 
-/// One request the way `lambda_http` serves it: event → request → router → collected body.
-async fn once(router: &Router, event: &str) -> (u16, bytes::Bytes) {
-    let req = lambda_http::request::from_str(event).expect("event");
-    let (parts, body) = req.into_parts();
-    let resp = router.clone().oneshot(http::Request::from_parts(parts, Body::new(body))).await.expect("infallible");
-    let status = resp.status().as_u16();
-    (status, axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body"))
+/// One request the way the functions serve it: event JSON → router → response JSON.
+async fn once(router: &Router, event: &str) -> (u16, Vec<u8>) {
+    let event = serde_json::from_str(event).expect("event");
+    let resp = shared::lambda::handle(router.clone(), event).await;
+    let status = u16::try_from(resp.status_code).unwrap_or(0);
+    (status, serde_json::to_vec(&resp).expect("response json"))
 }
 
 /// Microseconds per request over `n` requests (after `n / 20` warm-up requests).

@@ -4,14 +4,12 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use http::StatusCode;
 use serde_json::{json, Value};
 use shared::AppState;
-use tower::ServiceExt;
 
 use crate::functions::function_for;
 
@@ -112,10 +110,11 @@ pub async fn apply_authorizer(state: &AppState, event: &mut Value, mode: HeaderI
     }
 }
 
-/// Runs one v2 event through the function that owns its path, as Lambda would.
+/// Runs one v2 event through the function that owns its path, as Lambda would: the function's
+/// Lambda entry (`shared::lambda::handle`) and back through what API Gateway makes of its answer.
 pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, String> {
     let path = event.get("rawPath").and_then(Value::as_str).unwrap_or("/");
-    let req = lambda_http::request::from_str(&event.to_string()).map_err(|e| format!("bad event: {e}"))?;
+    let req = serde_json::from_value(event.clone()).map_err(|e| format!("bad event: {e}"))?;
     let Some(function) = function_for(path) else {
         let mut resp = shared::ApiError::not_found("route_not_found", "No route matches this path.").into_response();
         if let Some(id) = event
@@ -128,9 +127,7 @@ pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, S
         return Ok(resp);
     };
     let router = (function.router)(state.clone());
-    let (parts, body) = req.into_parts();
-    let req = http::Request::from_parts(parts, Body::new(body));
-    router.oneshot(req).await.map_err(|e| format!("{e:?}"))
+    Ok(shared::lambda::from_gateway(shared::lambda::handle(router, req).await))
 }
 
 /// The committed OpenAPI document (a test keeps it current), served at `GET /openapi.json`.

@@ -7,16 +7,17 @@
 //! (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`), which is how the
 //! local stack is reached.
 //!
-//! TLS trusts the roots every AWS endpoint chains to (Amazon Root CA 1–4 and Starfield Services
-//! Root CA G2, `tls/aws_roots.pem`) instead of reading the system's whole store at init (a few
-//! milliseconds of every cold start, docs/PERFORMANCE.md). `TLS_NATIVE_ROOTS=true` adds the
-//! system's roots, for networks that re-sign TLS (an inspecting proxy).
+//! Both clients share one HTTP/1.1 client ([`crate::http_client`]). TLS trusts the roots every
+//! AWS endpoint chains to (Amazon Root CA 1–4 and Starfield Services Root CA G2,
+//! `tls/aws_roots.pem`) instead of reading the system's whole store at init (a few milliseconds
+//! of every cold start, docs/PERFORMANCE.md). `TLS_NATIVE_ROOTS=true` adds the system's roots, for
+//! networks that re-sign TLS (an inspecting proxy).
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider, SharedHttpClient};
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 
-/// Amazon Trust Services roots (PEM), which sign the certificates of every AWS endpoint.
-const AWS_ROOTS: &str = include_str!("tls/aws_roots.pem");
+use crate::http_client::Http1Client;
+#[cfg(test)]
+use crate::http_client::AWS_ROOTS;
 
 /// What the clients are built from, read from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,12 +59,7 @@ impl ClientSettings {
 
 /// The HTTPS client both SDK clients share (rustls on aws-lc-rs, the AWS roots).
 fn http_client(native_roots: bool) -> SharedHttpClient {
-    let trust = TrustStore::empty().with_native_roots(native_roots).with_pem_certificate(AWS_ROOTS.as_bytes());
-    let context = TlsContext::builder().with_trust_store(trust).build().expect("a TLS context from static roots");
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-        .tls_context(context)
-        .build_https()
+    Http1Client::shared(native_roots)
 }
 
 fn credentials(s: &ClientSettings) -> SharedCredentialsProvider {

@@ -20,10 +20,12 @@ pub mod config;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod http_client;
 pub mod http_layer;
 pub mod idempotency;
 pub mod identity;
 pub mod keys;
+pub mod lambda;
 pub mod logo;
 pub mod model;
 #[cfg(feature = "openapi")]

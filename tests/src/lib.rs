@@ -173,7 +173,7 @@ impl Faults {
 
     fn http_client(&self) -> aws_sdk_dynamodb::config::SharedHttpClient {
         use aws_smithy_runtime_api::client::http::{http_client_fn, HttpClient, HttpConnector, HttpConnectorFuture};
-        let inner = aws_smithy_http_client::Builder::new().build_http();
+        let inner = shared::http_client::Http1Client::new(shared::http_client::tls_config(false));
         let faults = self.clone();
         #[derive(Debug)]
         struct Injecting {

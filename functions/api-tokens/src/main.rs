@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     shared::config::init_logging();
     let state = shared::AppState::from_env();
-    lambda_http::run(api_tokens::router(state)).await
+    shared::lambda::run(api_tokens::router(state)).await
 }

@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     shared::config::init_logging();
     let state = shared::AppState::from_env_with_s3();
-    lambda_http::run(organizations::router(state)).await
+    shared::lambda::run(organizations::router(state)).await
 }

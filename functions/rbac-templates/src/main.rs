@@ -4,5 +4,5 @@
 async fn main() -> Result<(), lambda_http::Error> {
     shared::config::init_logging();
     let state = shared::AppState::from_env();
-    lambda_http::run(rbac_templates::router(state)).await
+    shared::lambda::run(rbac_templates::router(state)).await
 }
