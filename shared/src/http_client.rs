@@ -29,7 +29,8 @@ use rustls::pki_types::CertificateDer;
 pub(crate) const AWS_ROOTS: &str = include_str!("tls/aws_roots.pem");
 
 type Https = hyper_rustls::HttpsConnector<TcpConnector>;
-type Pool = Client<Https, SdkBody>;
+/// A pooled hyper client of this stack (https, or plain http for local endpoints).
+pub type Pool = Client<Https, SdkBody>;
 /// Pools by the connect timeout they were built with.
 type Pools = Vec<(Option<Duration>, Pool)>;
 
@@ -85,23 +86,29 @@ impl Http1Client {
         if let Some((_, pool)) = pools.iter().find(|(t, _)| *t == connect_timeout) {
             return pool.clone();
         }
-        let mut tcp = TcpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        tcp.set_connect_timeout(connect_timeout);
-        // https for AWS, plain http for the local stack's endpoints.
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config((*self.tls).clone())
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(tcp);
-        let mut builder = Client::builder(TokioExecutor::new());
-        // The idle timeout of pooled connections needs a timer to work.
-        builder.pool_timer(TokioTimer::new()).pool_idle_timeout(Duration::from_secs(90));
-        let pool = builder.build(https);
+        let pool = pool((*self.tls).clone(), connect_timeout);
         pools.push((connect_timeout, pool.clone()));
         pool
     }
+}
+
+/// A pooled HTTP/1.1 client: https with `tls` (plain http too, for the local stack's endpoints),
+/// idle connections kept 90 s. The SDK clients get theirs through [`Http1Client`]; calls outside
+/// the SDK (Metabase) build one here, so every binary links one HTTP client.
+pub fn pool(tls: rustls::ClientConfig, connect_timeout: Option<Duration>) -> Pool {
+    let mut tcp = TcpConnector::new();
+    tcp.enforce_http(false);
+    tcp.set_nodelay(true);
+    tcp.set_connect_timeout(connect_timeout);
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(tcp);
+    let mut builder = Client::builder(TokioExecutor::new());
+    // The idle timeout of pooled connections needs a timer to work.
+    builder.pool_timer(TokioTimer::new()).pool_idle_timeout(Duration::from_secs(90));
+    builder.build(https)
 }
 
 impl HttpClient for Http1Client {

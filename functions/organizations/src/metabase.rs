@@ -18,20 +18,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_lc_rs::hmac;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use bytes::Bytes;
 use http::{Method, Request, StatusCode};
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use shared::config::MetabaseSettings;
+use shared::http_client::Pool;
 use shared::model::org::{Dashboard, OrgItem};
 use shared::org_access::load_org;
 use shared::visibility::{Aspect, Intent};
 use shared::{ApiError, ApiResult, AppState, Caller};
-
-type Https = hyper_rustls::HttpsConnector<HttpConnector>;
 
 fn not_configured() -> ApiError {
     ApiError::new(
@@ -58,23 +53,15 @@ pub fn settings(state: &AppState) -> ApiResult<&MetabaseSettings> {
     state.config.metabase.as_ref().ok_or_else(not_configured)
 }
 
-/// The HTTP client, built once per process (https with the system roots, or plain http).
-fn http_client() -> ApiResult<&'static Client<Https, Full<Bytes>>> {
-    static CLIENT: OnceLock<Option<Client<Https, Full<Bytes>>>> = OnceLock::new();
-    CLIENT
-        .get_or_init(|| {
-            let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_native_roots()
-                .map_err(|e| tracing::error!(error = %e, "no TLS roots for Metabase"))
-                .ok()?
-                .https_or_http()
-                .enable_http1()
-                .build();
-            Some(Client::builder(TokioExecutor::new()).build(connector))
-        })
-        .as_ref()
-        .ok_or_else(not_configured)
+/// The HTTP client, built on the first call: the SDK clients' HTTP stack, https trusting the
+/// system's roots as well as the AWS ones (Metabase can sit behind any CA), or plain http.
+fn http_client() -> &'static Pool {
+    static CLIENT: OnceLock<Pool> = OnceLock::new();
+    CLIENT.get_or_init(|| shared::http_client::pool(shared::http_client::tls_config(true), Some(CONNECT_TIMEOUT)))
 }
+
+/// How long a connection to Metabase may take to open (the whole call is bounded by its timeout).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One call to Metabase's API: the JSON answer of a 2xx, anything else is 502.
 async fn call(s: &MetabaseSettings, method: Method, path: &str, body: Option<Value>) -> ApiResult<Value> {
@@ -85,10 +72,10 @@ async fn call(s: &MetabaseSettings, method: Method, path: &str, body: Option<Val
         .header("x-api-key", &s.api_key)
         .header("content-type", "application/json")
         .header("accept", "application/json")
-        .body(Full::new(Bytes::from(body.map(|b| b.to_string()).unwrap_or_default())))
+        .body(aws_smithy_types::body::SdkBody::from(body.map(|b| b.to_string()).unwrap_or_default()))
         .map_err(|_| unavailable(&what))?;
     let exchange = async {
-        let resp = http_client()?.request(req).await.map_err(|_| unavailable(&what))?;
+        let resp = http_client().request(req).await.map_err(|_| unavailable(&what))?;
         let status = resp.status();
         let bytes = resp.into_body().collect().await.map_err(|_| unavailable(&what))?.to_bytes();
         if !status.is_success() {
