@@ -44,7 +44,7 @@ pub async fn handle(router: Router, event: ApiGatewayV2httpRequest) -> ApiGatewa
 
 /// The payload v2 response: headers as they are (API Gateway joins repeated ones), `Set-Cookie`
 /// moved to `cookies`, the body as text when it is UTF-8 and base64 otherwise.
-pub async fn to_gateway(response: Response) -> ApiGatewayV2httpResponse {
+async fn to_gateway(response: Response) -> ApiGatewayV2httpResponse {
     let (parts, body) = response.into_parts();
     let (status, mut headers, bytes) = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(bytes) => (parts.status, parts.headers, bytes),
