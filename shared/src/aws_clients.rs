@@ -57,11 +57,6 @@ impl ClientSettings {
     }
 }
 
-/// The HTTPS client both SDK clients share (rustls on aws-lc-rs, the AWS roots).
-fn http_client(native_roots: bool) -> SharedHttpClient {
-    Http1Client::shared(native_roots)
-}
-
 fn credentials(s: &ClientSettings) -> SharedCredentialsProvider {
     SharedCredentialsProvider::new(Credentials::new(
         &s.access_key_id,
@@ -87,13 +82,13 @@ fn dynamodb_with(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_dynamodb
 /// Builds the DynamoDB client alone: what six of the eight functions use. Not building an S3
 /// client they never call keeps its set-up out of their init and its code out of their binaries.
 pub fn build_dynamodb(s: &ClientSettings) -> aws_sdk_dynamodb::Client {
-    dynamodb_with(s, http_client(s.native_roots))
+    dynamodb_with(s, Http1Client::shared(s.native_roots))
 }
 
 /// Builds the DynamoDB and S3 clients on one HTTPS client (S3 with path-style addressing, which
 /// every S3 stand-in and AWS accept).
 pub fn build(s: &ClientSettings) -> (aws_sdk_dynamodb::Client, aws_sdk_s3::Client) {
-    let http = http_client(s.native_roots);
+    let http = Http1Client::shared(s.native_roots);
     let mut s3 = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new(s.region.clone()))

@@ -304,10 +304,11 @@ mod tests {
     #[tokio::test]
     async fn https_with_a_trusted_root_prefers_post_quantum_key_exchange() {
         let (url, group) = tls_server().await;
-        let mut config = tls_config(false);
+        // The production provider (tls_config's), trusting the test CA instead of the AWS roots.
+        let provider = tls_config(false).crypto_provider().clone();
         let mut roots = rustls::RootCertStore::empty();
         roots.add_parsable_certificates(CertificateDer::pem_slice_iter(include_bytes!("tls/test/ca.pem")).flatten());
-        config = rustls::ClientConfig::builder_with_provider(config.crypto_provider().clone())
+        let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("versions")
             .with_root_certificates(roots)
