@@ -131,32 +131,41 @@ struct Parts<'a> {
     delimiter: Vec<u8>,
     /// The delimiter's Knuth–Morris–Pratt failure function.
     fail: Vec<usize>,
-    /// Where the next part's delimiter line continues (just past `--boundary`); `None` once the
-    /// closing delimiter or an error was met.
-    at: Option<usize>,
-    started: bool,
+    cursor: Cursor,
+}
+
+/// Where [`Parts`] goes on from.
+enum Cursor {
+    /// Before the first delimiter.
+    Start,
+    /// Just past a delimiter's `--boundary`.
+    At(usize),
+    /// Past the closing delimiter, or after an error.
+    Done,
 }
 
 impl<'a> Parts<'a> {
     fn new(body: &'a [u8], boundary: &str) -> Self {
         let delimiter = [b"\r\n--", boundary.as_bytes()].concat();
         let fail = failure_function(&delimiter);
-        Self { body, delimiter, fail, at: Some(0), started: false }
+        Self { body, delimiter, fail, cursor: Cursor::Start }
     }
 
-    fn next_part(&mut self, at: usize) -> Result<Option<(Part<'a>, usize)>, &'static str> {
-        let body = self.body;
-        let mut at = at;
-        if !self.started {
-            self.started = true;
-            // The first delimiter may open the body (no CRLF before it) or follow a preamble.
-            let dash_boundary = &self.delimiter[2..];
-            at = if body.starts_with(dash_boundary) {
-                dash_boundary.len()
-            } else {
-                find(body, &self.delimiter, &self.fail).ok_or("no boundary line")? + self.delimiter.len()
-            };
+    /// Just past the first delimiter, which may open the body (no CRLF before it) or follow a
+    /// preamble.
+    fn first_delimiter(&self) -> Result<usize, &'static str> {
+        let dash_boundary = &self.delimiter[2..];
+        if self.body.starts_with(dash_boundary) {
+            return Ok(dash_boundary.len());
         }
+        let found = find(self.body, &self.delimiter, &self.fail).ok_or("no boundary line")?;
+        Ok(found + self.delimiter.len())
+    }
+
+    /// The part after the delimiter that ends at `at`, and where the one after it starts;
+    /// `None` at the closing delimiter.
+    fn part_at(&self, at: usize) -> Result<Option<(Part<'a>, usize)>, &'static str> {
+        let body = self.body;
         let rest = &body[at..];
         if rest.starts_with(b"--") {
             return Ok(None); // the closing delimiter; anything after it is epilogue
@@ -185,10 +194,14 @@ impl<'a> Iterator for Parts<'a> {
     type Item = Result<Part<'a>, &'static str>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let at = self.at.take()?;
-        match self.next_part(at) {
+        let at = match std::mem::replace(&mut self.cursor, Cursor::Done) {
+            Cursor::Done => return None,
+            Cursor::Start => self.first_delimiter(),
+            Cursor::At(at) => Ok(at),
+        };
+        match at.and_then(|at| self.part_at(at)) {
             Ok(Some((part, next))) => {
-                self.at = Some(next);
+                self.cursor = Cursor::At(next);
                 Some(Ok(part))
             }
             Ok(None) => None,
