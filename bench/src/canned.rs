@@ -5,14 +5,17 @@
 //! function does per request except the wait for DynamoDB.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::interceptors::context::{
-    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef,
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
@@ -251,6 +254,61 @@ pub fn s3_client() -> aws_sdk_s3::Client {
         .http_client(Canned::new(Tape::default()))
         .build();
     aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// Time spent inside DynamoDB calls, summed over calls: from the SDK's first interceptor hook
+/// (before the request is serialized) to its last (after the response is deserialized), so
+/// serialization, signing, the canned exchange, deserialization and the orchestrator's own work.
+/// A lower bound of what the SDK costs: its configuration step and the fluent builders run
+/// before the first hook.
+#[derive(Debug, Clone, Default)]
+pub struct SdkClock(Arc<AtomicU64>);
+
+#[derive(Debug, Clone)]
+struct Started(Instant);
+
+impl Storable for Started {
+    type Storer = StoreReplace<Self>;
+}
+
+impl SdkClock {
+    /// Nanoseconds counted since the last call, and restarts the count.
+    pub fn take_nanos(&self) -> u64 {
+        self.0.swap(0, Ordering::Relaxed)
+    }
+}
+
+impl Intercept for SdkClock {
+    fn name(&self) -> &'static str {
+        "SdkClock"
+    }
+
+    fn read_before_execution(
+        &self,
+        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        cfg.interceptor_state().store_put(Started(Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(Started(t)) = cfg.load::<Started>() {
+            let nanos = u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.0.fetch_add(nanos, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// Adds `clock` to a DynamoDB client.
+pub fn timed(client: &aws_sdk_dynamodb::Client, clock: &SdkClock) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(client.config().to_builder().interceptor(clock.clone()).build())
 }
 
 /// Adds `recorder` to a DynamoDB client.
