@@ -71,7 +71,7 @@ async fn once(router: &Router, event: &str) -> (u16, Vec<u8>, Instant) {
     (status, serde_json::to_vec(&resp).expect("response json"), handled)
 }
 
-/// Microseconds per request over `n` requests (after `n / 20` warm-up requests).
+/// Microseconds per request, in all and in two of its parts.
 #[derive(Default)]
 struct Samples {
     total: Vec<f64>,
@@ -81,6 +81,7 @@ struct Samples {
     response_json: Vec<f64>,
 }
 
+/// Times `n` requests (after `n / 20` warm-up requests).
 async fn time(router: &Router, event: &str, n: usize, status: u16, clock: &SdkClock) -> Samples {
     for _ in 0..(n / 20).max(1) {
         let (got, body, _) = once(router, event).await;
