@@ -306,14 +306,13 @@ impl Intercept for SdkClock {
     }
 }
 
-/// Adds `clock` to a DynamoDB client.
-pub fn timed(client: &aws_sdk_dynamodb::Client, clock: &SdkClock) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::from_conf(client.config().to_builder().interceptor(clock.clone()).build())
-}
-
-/// Adds `recorder` to a DynamoDB client.
-pub fn recorded(client: &aws_sdk_dynamodb::Client, recorder: &Recorder) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::from_conf(client.config().to_builder().interceptor(recorder.clone()).build())
+/// `client` with `interceptor` added, keeping its other interceptors: how the benches put a
+/// [`Recorder`], an [`SdkClock`] or a `CapacityMeter` (crate::meter) on a DynamoDB client.
+pub fn with_interceptor(
+    client: &aws_sdk_dynamodb::Client,
+    interceptor: impl Intercept + 'static,
+) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::from_conf(client.config().to_builder().interceptor(interceptor).build())
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use orgs_bench::meter::{metered, CapacityMeter};
+use orgs_bench::canned::with_interceptor;
+use orgs_bench::meter::CapacityMeter;
 use orgs_bench::report::{num, Budget, Section};
 use orgs_bench::routes::{check, run_all};
 use orgs_tests::TestApi;
@@ -41,8 +42,11 @@ pub fn lambda_estimate(calls: usize) -> (f64, f64) {
 pub async fn run() -> Section {
     let mut api = TestApi::new().await;
     let meter = CapacityMeter::default();
-    api.state =
-        AppState::from_clients(api.state.config.clone(), metered(&api.state.dynamo, &meter), api.state.s3.clone());
+    api.state = AppState::from_clients(
+        api.state.config.clone(),
+        with_interceptor(&api.state.dynamo, meter.clone()),
+        api.state.s3.clone(),
+    );
     let runs = run_all(&api, Some(&meter)).await;
     let problems = check(&runs);
 

@@ -168,8 +168,3 @@ impl Intercept for CapacityMeter {
         Ok(())
     }
 }
-
-/// Adds `meter` to a DynamoDB client (keeping its other interceptors, e.g. the call counter).
-pub fn metered(client: &aws_sdk_dynamodb::Client, meter: &CapacityMeter) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::from_conf(client.config().to_builder().interceptor(meter.clone()).build())
-}

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use std::time::Instant;
 
 use axum::Router;
-use orgs_bench::canned::{dynamo_client, recorded, s3_client, timed, Canned, Recorder, SdkClock, Tape};
+use orgs_bench::canned::{dynamo_client, s3_client, with_interceptor, Canned, Recorder, SdkClock, Tape};
 use orgs_bench::report::{Budget, Section};
 use orgs_bench::stats::{mean, quantile};
 use orgs_tests::TestApi;
@@ -32,8 +32,11 @@ struct Case {
 async fn record() -> (Tape, shared::config::Config, Vec<Case>) {
     let mut api = TestApi::new().await;
     let recorder = Recorder::default();
-    api.state =
-        AppState::from_clients(api.state.config.clone(), recorded(&api.state.dynamo, &recorder), api.state.s3.clone());
+    api.state = AppState::from_clients(
+        api.state.config.clone(),
+        with_interceptor(&api.state.dynamo, recorder.clone()),
+        api.state.s3.clone(),
+    );
     let child = api.create_org(&api.root_org, json!({"code": "overhead"})).await;
     // 99 more below it: the root's default list page (100) is full.
     for _ in 0..99 {
@@ -123,7 +126,8 @@ pub fn run(n: usize) -> Section {
         .try_init();
     let canned = Canned::new(tape.clone());
     let clock = SdkClock::default();
-    let state = AppState::from_clients(config, timed(&dynamo_client(canned.clone()), &clock), s3_client());
+    let state =
+        AppState::from_clients(config, with_interceptor(&dynamo_client(canned.clone()), clock.clone()), s3_client());
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let mut rows: Vec<(String, usize, Samples)> = Vec::new();
     rt.block_on(async {

@@ -11,7 +11,8 @@ use std::fmt::Write;
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
-use orgs_bench::meter::{metered, CapacityMeter, Usage};
+use orgs_bench::canned::with_interceptor;
+use orgs_bench::meter::{CapacityMeter, Usage};
 use orgs_bench::report::{num, Budget, Section};
 use orgs_tests::TestApi;
 use serde_json::json;
@@ -179,8 +180,11 @@ pub async fn run(sizes: &[usize]) -> Section {
     let template = store_state.store().get_org(&template_id, true).await.expect("read").expect("template org");
     let root = store_state.store().get_org(&api.root_org, true).await.expect("read").expect("root org");
     let mut tree = Tree { template, root, mids: Vec::new(), first_mid_leaves: Vec::new(), users: Vec::new(), orgs: 2 };
-    api.state =
-        AppState::from_clients(api.state.config.clone(), metered(&api.state.dynamo, &meter), api.state.s3.clone());
+    api.state = AppState::from_clients(
+        api.state.config.clone(),
+        with_interceptor(&api.state.dynamo, meter.clone()),
+        api.state.s3.clone(),
+    );
     let mut admin: Option<String> = None;
     let mut results: Vec<(usize, Vec<Point>)> = Vec::new();
     for &size in sizes {
