@@ -63,7 +63,7 @@ async fn batch_write(client: &aws_sdk_dynamodb::Client, table: &str, items: Vec<
 /// The Put items of a set of transaction actions (conditions and counters are the live
 /// service's business; a bulk load only needs the items).
 fn puts(actions: Vec<shared::store::TxAction>) -> Vec<Item> {
-    actions.into_iter().filter_map(|a| a.action.put.map(|p| p.item)).collect()
+    actions.into_iter().filter_map(|a| a.into_put_item()).collect()
 }
 
 fn child_of(template: &OrgItem, parent: &OrgItem, n: usize) -> OrgItem {
@@ -94,12 +94,14 @@ impl Tree {
     /// Adds organizations (and a user per leaf) until there are `target` organizations.
     async fn grow(&mut self, api: &TestApi, loader: &aws_sdk_dynamodb::Client, target: usize) {
         let store = api.state.store();
+        let permit = orgs_tests::system_permit();
+        let permit = &permit;
         let table = api.state.config.table_name.clone();
         let mut items = Vec::new();
         let want_mids = MIDS;
         while self.mids.len() < want_mids && self.orgs < target {
             let mid = child_of(&self.template, &self.root, self.orgs);
-            items.extend(puts(store.create_org_actions(&mid, Some(&self.root)).expect("mid actions")));
+            items.extend(puts(store.create_org_actions(permit, &mid, Some(&self.root)).expect("mid actions")));
             self.mids.push(mid);
             self.orgs += 1;
         }
@@ -108,11 +110,11 @@ impl Tree {
         while self.orgs < target {
             let parent = &self.mids[k % self.mids.len()];
             let leaf = child_of(&self.template, parent, self.orgs);
-            items.extend(puts(store.create_org_actions(&leaf, Some(parent)).expect("leaf actions")));
+            items.extend(puts(store.create_org_actions(permit, &leaf, Some(parent)).expect("leaf actions")));
             let uid = uuid::Uuid::new_v4().to_string();
             let user =
                 UserItem::new(&uid, leaf.path(), &format!("u{}@scale.example", self.orgs), Role::User, now, None);
-            items.extend(puts(store.create_user_actions(&user).expect("user actions")));
+            items.extend(puts(store.create_user_actions(permit, &user).expect("user actions")));
             if parent.organization_id == self.mids[0].organization_id && self.first_mid_leaves.len() < 50 {
                 self.first_mid_leaves.push(leaf.organization_id.clone());
             }

@@ -9,8 +9,9 @@ use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::template::{builtin_templates, DEFAULT_TEMPLATE_ID};
 use shared::model::user::{Role, UserItem};
+use shared::policy::{SystemJob, SystemPermit};
 use shared::store::activity::{Actor, Change};
-use shared::store::{tx, Store};
+use shared::store::Store;
 use shared::{ApiError, ApiResult};
 
 #[derive(Debug, Clone)]
@@ -56,9 +57,20 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
         return Ok((m, false));
     }
     let now = now_ms();
+    let permit = SystemPermit::for_job(
+        SystemJob::Bootstrap,
+        Actor {
+            actor_type: ActorType::System,
+            actor_id: "bootstrap".into(),
+            actor_organization_id: None,
+            ip: None,
+            details: Some("orgs-local bootstrap".into()),
+            request_id: uuid::Uuid::new_v4().to_string(),
+        },
+    );
     // Templates first: each is written only if absent, so re-runs and later edits are kept.
     for t in builtin_templates(now) {
-        match store.transact(vec![tx::put_new(store.table, &t, ApiError::conflict("exists", "exists"))?]).await {
+        match store.transact(vec![store.system_put_new(&permit, &t, ApiError::conflict("exists", "exists"))?]).await {
             Ok(()) => {}
             Err(e) if e.code == "exists" => {}
             Err(e) => return Err(e),
@@ -105,19 +117,12 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
         user_id: user_id.clone(),
         created_at: now,
     };
-    let actor = Actor {
-        actor_type: ActorType::System,
-        actor_id: "bootstrap".into(),
-        actor_organization_id: None,
-        ip: None,
-        details: Some("orgs-local bootstrap".into()),
-        request_id: uuid::Uuid::new_v4().to_string(),
-    };
-    let mut actions = vec![tx::put_new(store.table, &m, ApiError::conflict("bootstrapped", "already bootstrapped"))?];
-    actions.extend(store.create_org_actions(&org, None)?);
-    actions.extend(store.create_user_actions(&user)?);
+    let mut actions =
+        vec![store.system_put_new(&permit, &m, ApiError::conflict("bootstrapped", "already bootstrapped"))?];
+    actions.extend(store.create_org_actions(&permit, &org, None)?);
+    actions.extend(store.create_user_actions(&permit, &user)?);
     actions.push(store.activity_action(
-        &actor,
+        &permit,
         Change {
             kind: "organization.created",
             organization_id: &org_id,

@@ -6,7 +6,7 @@ use shared::AppState;
 pub struct Function {
     /// The binary / crate name.
     pub name: &'static str,
-    pub routes: &'static [(&'static str, &'static str)],
+    pub routes: &'static [shared::route::Route],
     pub router: fn(AppState) -> Router,
 }
 
@@ -29,8 +29,8 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 
 /// The function serving `path`: an exact pattern beats one with parameters (as in API Gateway).
 pub fn function_for(path: &str) -> Option<&'static Function> {
-    let exact = FUNCTIONS.iter().find(|f| f.routes.iter().any(|(_, p)| !p.contains('{') && path_matches(p, path)));
-    exact.or_else(|| FUNCTIONS.iter().find(|f| f.routes.iter().any(|(_, p)| path_matches(p, path))))
+    let exact = FUNCTIONS.iter().find(|f| f.routes.iter().any(|r| !r.path.contains('{') && path_matches(r.path, path)));
+    exact.or_else(|| FUNCTIONS.iter().find(|f| f.routes.iter().any(|r| path_matches(r.path, path))))
 }
 
 #[cfg(test)]

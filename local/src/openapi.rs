@@ -47,7 +47,7 @@ fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
 
 /// The function that serves `method path` (exactly as listed in its ROUTES).
 fn owner(method: &str, path: &str) -> Option<&'static str> {
-    FUNCTIONS.iter().find(|f| f.routes.iter().any(|(m, p)| *m == method && *p == path)).map(|f| f.name)
+    FUNCTIONS.iter().find(|f| f.routes.iter().any(|r| r.method == method && r.path == path)).map(|f| f.name)
 }
 
 /// The response field holding the value of a path parameter of the created resource.

@@ -45,6 +45,11 @@ pub struct Caller {
     pub deleting: Vec<String>,
     /// What the caller's groups grant (R12), read with every request.
     pub grants: Vec<Grant>,
+    /// The permissions of the caller's custom roles (R18), which apply wherever their built-in
+    /// role does; empty until custom roles are assigned (`Caller::base_permissions`).
+    pub custom_permissions: crate::catalogue::PermissionSet,
+    /// What the matched route declares it needs (`crate::route`); `None` outside a router.
+    pub declared: Option<crate::route::Needs>,
 }
 
 impl Caller {
@@ -265,8 +270,16 @@ pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> 
     }
     let grants = load_grants(state, &user, &deleting).await?;
     let actor_type = if identity.from_authorizer { ActorType::Api } else { ActorType::User };
-    let mut caller =
-        Caller { org_context: user.organization_id.clone(), user, meta: identity.meta, actor_type, deleting, grants };
+    let mut caller = Caller {
+        org_context: user.organization_id.clone(),
+        user,
+        meta: identity.meta,
+        actor_type,
+        deleting,
+        grants,
+        custom_permissions: Default::default(),
+        declared: None,
+    };
     if let Some(ctx) = identity.organization_id.filter(|c| *c != caller.user.organization_id) {
         let forbidden = || {
             ApiError::forbidden(
@@ -294,7 +307,11 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let identity = identity_from_parts(parts);
-        let caller = resolve(state, identity).await?;
+        let mut caller = resolve(state, identity).await?;
+        let matched = parts.extensions.get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
+        if let (Some(table), Some(path)) = (parts.extensions.get::<crate::route::RouteTable>(), matched) {
+            caller.declared = table.needs(parts.method.as_str(), &path);
+        }
         tracing::Span::current().record("user_id", caller.user.user_id.as_str());
         Ok(caller)
     }

@@ -1,8 +1,9 @@
-//! The permissions catalogue: features, their permissions, and what each built-in role holds.
+//! The permissions catalogue: features and their permissions (R17: roles, activities and
+//! organization requests are features like the others).
 //!
 //! A permission id is `<feature_id>:<access>` with access one of create, read, update, delete.
-//! Built-in roles map to permission sets here; custom roles (seeds 001/002) will be stored
-//! permission sets over the same ids, so the model does not change when they arrive.
+//! [`Perm`] is a permission as code names it; what each built-in role holds, and every decision
+//! over permissions, lives in `crate::authz`.
 //!
 //! The catalogue is static. Responses carry a [`PermissionSet`] (a bit set over [`PERMISSIONS`])
 //! and [`FeatureList`] instead of owned copies, and those write JSON rendered once per process:
@@ -13,8 +14,6 @@ use std::sync::OnceLock;
 
 use serde::{Serialize, Serializer};
 use serde_json::value::{to_raw_value, RawValue};
-
-use crate::model::user::Role;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -46,15 +45,24 @@ macro_rules! permission {
     };
 }
 
-/// The features (id, display name, display name in lowercase) and their permissions, each in
-/// the order of [`ACCESS_TYPES`].
+/// The features (enum variant, id, display name, display name in lowercase) and their
+/// permissions, each in the order of [`ACCESS_TYPES`].
 macro_rules! catalogue {
-    ($(($id:literal, $name:literal, $lower:literal)),* $(,)?) => {
+    ($(($variant:ident, $id:literal, $name:literal, $lower:literal)),* $(,)?) => {
+        /// A feature of the catalogue, as code names it (its position is its place in
+        /// [`FEATURES`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum FeatureId { $($variant),* }
+
+        impl FeatureId {
+            pub const ALL: [FeatureId; FEATURE_COUNT] = [$(FeatureId::$variant),*];
+        }
+
         /// `(feature_id, display name)` of every feature.
-        pub const FEATURES: [(&str, &str); 6] = [$(($id, $name)),*];
+        pub const FEATURES: [(&str, &str); FEATURE_COUNT] = [$(($id, $name)),*];
 
         /// Every permission, feature by feature, in the order of [`ACCESS_TYPES`].
-        pub const PERMISSIONS: [Permission; 24] = [$(
+        pub const PERMISSIONS: [Permission; 4 * FEATURE_COUNT] = [$(
             permission!($id, $lower, "create", "Create"),
             permission!($id, $lower, "read", "Read"),
             permission!($id, $lower, "update", "Update"),
@@ -63,14 +71,91 @@ macro_rules! catalogue {
     };
 }
 
+/// How many features the catalogue has.
+pub const FEATURE_COUNT: usize = 9;
+
 catalogue![
-    ("organizations", "Organizations", "organizations"),
-    ("users", "Users", "users"),
-    ("user_groups", "User groups", "user groups"),
-    ("api_tokens", "API tokens", "api tokens"),
-    ("cases", "Cases", "cases"),
-    ("dashboards", "Dashboards", "dashboards"),
+    (Organizations, "organizations", "Organizations", "organizations"),
+    (Users, "users", "Users", "users"),
+    (UserGroups, "user_groups", "User groups", "user groups"),
+    (ApiTokens, "api_tokens", "API tokens", "api tokens"),
+    (Cases, "cases", "Cases", "cases"),
+    (Dashboards, "dashboards", "Dashboards", "dashboards"),
+    (Roles, "roles", "Roles", "roles"),
+    (Activities, "activities", "Activities", "activities"),
+    (OrganizationRequests, "organization_requests", "Organization requests", "organization requests"),
 ];
+
+impl FeatureId {
+    /// The feature's id in the catalogue (`users`, `user_groups`, ...).
+    pub fn as_str(self) -> &'static str {
+        FEATURES[self as usize].0
+    }
+
+    pub fn parse(id: &str) -> Option<FeatureId> {
+        FEATURES.iter().position(|(f, _)| *f == id).map(|i| FeatureId::ALL[i])
+    }
+}
+
+/// The access a permission gives to its feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Access {
+    Create,
+    Read,
+    Update,
+    Delete,
+}
+
+impl Access {
+    pub const ALL: [Access; 4] = [Access::Create, Access::Read, Access::Update, Access::Delete];
+
+    pub fn as_str(self) -> &'static str {
+        ACCESS_TYPES[self as usize]
+    }
+
+    /// Only reads leave things as they are.
+    pub fn is_read(self) -> bool {
+        self == Access::Read
+    }
+}
+
+/// One permission of the catalogue, typed: a feature and an access.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Perm {
+    pub feature: FeatureId,
+    pub access: Access,
+}
+
+impl Perm {
+    pub const fn new(feature: FeatureId, access: Access) -> Perm {
+        Perm { feature, access }
+    }
+
+    /// Its place in [`PERMISSIONS`] (and its bit in a [`PermissionSet`]).
+    pub const fn index(self) -> usize {
+        self.feature as usize * 4 + self.access as usize
+    }
+
+    /// `<feature>:<access>`.
+    pub fn id(self) -> &'static str {
+        PERMISSIONS[self.index()].permission_id
+    }
+
+    /// The permission a catalogue id names.
+    pub fn parse(permission_id: &str) -> Option<Perm> {
+        PERMISSIONS.iter().position(|p| p.permission_id == permission_id).map(Perm::at)
+    }
+
+    fn at(index: usize) -> Perm {
+        Perm { feature: FeatureId::ALL[index / 4], access: Access::ALL[index % 4] }
+    }
+}
+
+impl std::fmt::Display for Perm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
 
 pub fn feature(feature_id: &str) -> Option<Feature> {
     FEATURES.iter().find(|(id, _)| *id == feature_id).map(|&(feature_id, name)| Feature { feature_id, name })
@@ -90,43 +175,46 @@ pub fn permission(permission_id: &str) -> Option<Permission> {
     PERMISSIONS.iter().find(|p| p.permission_id == permission_id).copied()
 }
 
-/// Does the built-in `role` hold `permission_id`?
-pub fn role_has(role: Role, permission_id: &str) -> bool {
-    let Some((f, a)) = permission_id.split_once(':') else {
-        return false;
-    };
-    match role {
-        Role::User => matches!(
-            (f, a),
-            ("organizations", "read") | ("cases", "read") | ("cases", "update") | ("dashboards", "read")
-        ),
-        Role::Admin => match f {
-            "organizations" | "dashboards" => a == "read",
-            "users" | "user_groups" | "api_tokens" | "cases" => true,
-            _ => false,
-        },
-        Role::Superadmin => FEATURES.iter().any(|(id, _)| *id == f),
-    }
-}
-
-/// The permissions `role` holds.
-pub fn role_permissions(role: Role) -> PermissionSet {
-    PermissionSet::ALL.filter(|p| role_has(role, p.permission_id))
-}
-
 /// Some permissions of the catalogue (bit `i` is `PERMISSIONS[i]`), serialized as the list of
 /// those permissions in catalogue order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PermissionSet(u32);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct PermissionSet(u64);
 
 impl PermissionSet {
     pub const EMPTY: PermissionSet = PermissionSet(0);
     pub const ALL: PermissionSet = PermissionSet((1 << PERMISSIONS.len()) - 1);
 
+    /// The set of exactly `perms`.
+    pub fn of(perms: impl IntoIterator<Item = Perm>) -> PermissionSet {
+        PermissionSet(perms.into_iter().fold(0, |bits, p| bits | 1 << p.index()))
+    }
+
+    /// Every permission of `features` with one of `accesses`.
+    pub fn grid(features: &[FeatureId], accesses: &[Access]) -> PermissionSet {
+        PermissionSet::of(features.iter().flat_map(|&f| accesses.iter().map(move |&a| Perm::new(f, a))))
+    }
+
+    pub fn contains(self, p: Perm) -> bool {
+        self.0 & (1 << p.index()) != 0
+    }
+
+    pub fn union(self, other: PermissionSet) -> PermissionSet {
+        PermissionSet(self.0 | other.0)
+    }
+
+    /// Does this set hold every permission of `other`?
+    pub fn covers(self, other: PermissionSet) -> bool {
+        other.0 & !self.0 == 0
+    }
+
     /// The permissions of this set that `keep` accepts.
-    pub fn filter(self, keep: impl Fn(&Permission) -> bool) -> PermissionSet {
-        let bits = self.indices().filter(|&i| keep(&PERMISSIONS[i])).fold(0, |bits, i| bits | 1 << i);
-        PermissionSet(bits)
+    pub fn filter(self, keep: impl Fn(Perm) -> bool) -> PermissionSet {
+        PermissionSet::of(self.perms().filter(|&p| keep(p)))
+    }
+
+    /// The permissions of the set, in catalogue order.
+    pub fn perms(self) -> impl Iterator<Item = Perm> {
+        self.indices().map(Perm::at)
     }
 
     pub fn iter(self) -> impl Iterator<Item = &'static Permission> {
@@ -182,19 +270,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn roles_are_nested() {
-        for p in all_permission_ids() {
-            if role_has(Role::User, &p) {
-                assert!(role_has(Role::Admin, &p), "{p}");
-            }
-            if role_has(Role::Admin, &p) {
-                assert!(role_has(Role::Superadmin, &p), "{p}");
-            }
+    fn typed_permissions_round_trip() {
+        for (i, p) in PERMISSIONS.iter().enumerate() {
+            let perm = Perm::parse(p.permission_id).unwrap();
+            assert_eq!(perm.index(), i);
+            assert_eq!(perm.id(), p.permission_id);
+            assert_eq!(format!("{}:{}", perm.feature.as_str(), perm.access.as_str()), p.permission_id);
         }
-        assert!(!role_has(Role::Admin, "organizations:create"));
-        assert!(role_has(Role::Superadmin, "organizations:delete"));
-        assert!(!role_has(Role::User, "users:read"));
-        assert!(!role_has(Role::Superadmin, "nonsense:read"));
+        assert_eq!(PermissionSet::ALL.len(), 36, "the catalogue is wider than 32 bits");
+        let set = PermissionSet::grid(&[FeatureId::Roles], &[Access::Read, Access::Update]);
+        assert!(set.contains(Perm::new(FeatureId::Roles, Access::Read)));
+        assert!(!set.contains(Perm::new(FeatureId::Roles, Access::Create)));
+        assert!(PermissionSet::ALL.covers(set) && !set.covers(PermissionSet::ALL));
+        assert_eq!(FeatureId::parse("organization_requests"), Some(FeatureId::OrganizationRequests));
     }
 
     #[test]
@@ -202,7 +290,7 @@ mod tests {
         assert_eq!(permission("users:create").unwrap().name, "Create users");
         assert!(permission("users:fly").is_none());
         assert!(permission("nope").is_none());
-        assert_eq!(all_permission_ids().count(), 24);
+        assert_eq!(all_permission_ids().count(), 36);
     }
 
     /// The table says what the catalogue always said: every feature with every access type, in
@@ -232,14 +320,18 @@ mod tests {
     /// The rendered JSON is what serializing the permissions themselves gives.
     #[test]
     fn sets_serialize_like_lists() {
-        for role in [Role::User, Role::Admin, Role::Superadmin] {
-            let set = role_permissions(role);
+        let samples = [
+            PermissionSet::ALL,
+            PermissionSet::grid(&[FeatureId::Users, FeatureId::Roles], &[Access::Read, Access::Delete]),
+            PermissionSet::of([Perm::new(FeatureId::OrganizationRequests, Access::Create)]),
+        ];
+        for set in samples {
             let list: Vec<Permission> = set.iter().copied().collect();
             assert_eq!(serde_json::to_string(&set).unwrap(), serde_json::to_string(&list).unwrap());
             assert_eq!(set.len(), list.len());
         }
-        let reads = PermissionSet::ALL.filter(|p| p.permission_id.ends_with(":read"));
-        assert_eq!(reads.len(), 6);
+        let reads = PermissionSet::ALL.filter(|p| p.access == Access::Read);
+        assert_eq!(reads.len(), 9);
         assert_eq!(serde_json::to_string(&PermissionSet::EMPTY).unwrap(), "[]");
         let features: Vec<Feature> = all_features().iter().collect();
         assert_eq!(serde_json::to_string(&all_features()).unwrap(), serde_json::to_string(&features).unwrap());

@@ -56,10 +56,11 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
 }
 
 /// Finishes a function's router: fallbacks, request context, state.
-pub fn finish(router: Router<AppState>, state: AppState) -> Router {
+pub fn finish(router: Router<AppState>, state: AppState, routes: &'static [crate::route::Route]) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), request_context))
+        .layer(axum::Extension(crate::route::RouteTable(routes)))
         .with_state(state)
 }

@@ -13,6 +13,7 @@
 //!   with [`idempotency`] for POSTs retried under the same `X-Request-ID`.
 
 pub mod access;
+pub mod authz;
 pub mod aws_clients;
 pub mod caller;
 pub mod catalogue;
@@ -35,7 +36,9 @@ pub mod org_summary;
 pub mod org_view;
 pub mod paging;
 pub mod password;
+pub mod policy;
 pub mod purge;
+pub mod route;
 pub mod store;
 pub mod token;
 pub mod validate;

@@ -7,11 +7,10 @@ use std::sync::OnceLock;
 use serde_json::value::RawValue;
 
 use crate::access::Reach;
-use crate::catalogue::{all_features, role_permissions, PermissionSet};
+use crate::catalogue::{all_features, PermissionSet};
 use crate::model::org::{CaseConfiguration, OrgConfiguration, OrgItem, OrgResponse, ParentSummary, RbacConfiguration};
-use crate::model::template::{Visibility, VisibilitySet};
+use crate::model::template::VisibilitySet;
 use crate::org_summary::{resolve_darryl, resolve_sso, summary, OrgBook};
-use crate::visibility::{effective_permission, level, Aspect};
 use crate::{ApiError, ApiResult, AppState, Caller};
 
 /// The documented default case configuration (`shared/src/defaults/case_configuration.json`).
@@ -39,24 +38,6 @@ struct Derived {
     configuration: Option<OrgConfiguration>,
 }
 
-/// The caller's permissions at organizations, by the levels of their two aspects (at most nine
-/// distinct sets on a page).
-struct PermissionsByLevel {
-    role: PermissionSet,
-    known: Vec<((Visibility, Visibility), PermissionSet)>,
-}
-
-impl PermissionsByLevel {
-    fn at(&mut self, org_data: Visibility, user_mgmt: Visibility) -> PermissionSet {
-        if let Some((_, set)) = self.known.iter().find(|(levels, _)| *levels == (org_data, user_mgmt)) {
-            return *set;
-        }
-        let set = self.role.filter(|p| effective_permission(p.permission_id, org_data, user_mgmt));
-        self.known.push(((org_data, user_mgmt), set));
-        set
-    }
-}
-
 /// Renders `orgs` (each with the caller's reach over it) in order. One BatchGetItem per 100
 /// distinct ancestors and templates not already in hand.
 pub async fn render(
@@ -76,13 +57,12 @@ pub async fn render(
     }
     book.load(&state.store(), &ids, &templates).await?;
     // First what each organization shows from the book (parents, ancestors, templates) ...
-    let mut permissions = PermissionsByLevel { role: role_permissions(caller.role()), known: Vec::new() };
     let derived: Vec<Derived> = ids
         .iter()
         .zip(&reaches)
         .map(|(id, reach)| {
             let o = book.get(id).ok_or_else(|| ApiError::internal("rendered organization not in the book"))?;
-            Ok(derive(caller, o, *reach, &book, with_config, &mut permissions))
+            Ok(derive(caller, o, *reach, &book, with_config))
         })
         .collect::<ApiResult<_>>()?;
     // ... then each organization's own fields, moved out of the book (copied only for an
@@ -97,22 +77,14 @@ pub async fn render(
     Ok(out)
 }
 
-fn derive(
-    caller: &Caller,
-    o: &OrgItem,
-    reach: Reach,
-    book: &OrgBook,
-    with_config: bool,
-    permissions: &mut PermissionsByLevel,
-) -> Derived {
+fn derive(caller: &Caller, o: &OrgItem, reach: Reach, book: &OrgBook, with_config: bool) -> Derived {
     let parent_organization = o.parent_organization_id.as_deref().and_then(|p| book.get(p)).map(|p| summary(p, book));
-    // What the role may do here, narrowed by the template (crate::visibility). Listed-only
-    // organizations (R15) show that they exist, never what the caller may do there.
+    // The caller's effective permissions here (crate::authz::effective, what every permit
+    // decides from). Listed-only organizations (R15) show that they exist, never what the
+    // caller may do there.
     let permissions = if reach == Reach::Full {
         let set = book.visibility(&o.rbac_template_id).unwrap_or_else(VisibilitySet::none);
-        let org_data = level(caller, &o.organization_id, &set, Aspect::OrgData);
-        let user_mgmt = level(caller, &o.organization_id, &set, Aspect::UserMgmt);
-        permissions.at(org_data, user_mgmt)
+        crate::authz::effective(caller, &o.organization_id, &set)
     } else {
         PermissionSet::EMPTY
     };

@@ -25,6 +25,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
 use crate::model::now_ms;
 use crate::model::org::OrgItem;
+use crate::policy::permit::OrganizationsDelete;
+use crate::policy::{Authorizes, Permit};
 use crate::store::deletions::{mark_actions, roots_in, unmark_actions};
 use crate::store::orgs::EdgeItem;
 use crate::store::{from_item, key, map_sdk_error, tx, Item, Store, TxAction};
@@ -166,9 +168,11 @@ pub async fn get_job(store: &Store<'_>, root: &str) -> ApiResult<Option<JobItem>
 /// The marking transaction's actions (the caller adds its activity item).
 pub fn mark_deletion_actions(
     store: &Store<'_>,
+    permit: &Permit<OrganizationsDelete>,
     org: &OrgItem,
-    requested_by: &str,
 ) -> ApiResult<(Vec<TxAction>, JobItem)> {
+    permit.ensure_covers(&org.organization_id)?;
+    let requested_by = permit.actor().actor_id.as_str();
     let now = now_ms();
     let (pk, sk) = job_key(&org.organization_id);
     let job = JobItem {

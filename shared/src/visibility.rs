@@ -24,15 +24,7 @@ use crate::model::org::OrgItem;
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
 use crate::store::from_item;
 
-/// Which part of an organization a request touches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aspect {
-    /// The organization record, its configuration, logos, children, and (for other services)
-    /// its cases and dashboards.
-    OrgData,
-    /// Its users and user groups.
-    UserMgmt,
-}
+pub use crate::policy::Aspect;
 
 /// What a request wants to do with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,21 +138,6 @@ pub fn check(level: Visibility, intent: Intent, aspect: Aspect, hidden: Option<A
     }
 }
 
-/// The effective permissions of a role's permission ids at an organization, given the levels of
-/// its two aspects: `read_only` keeps reads, `no_access` keeps nothing. API tokens are the
-/// caller's own and not organization data.
-pub fn effective_permission(permission_id: &str, org_data: Visibility, user_mgmt: Visibility) -> bool {
-    let Some((feature, access)) = permission_id.split_once(':') else {
-        return false;
-    };
-    let level = match feature {
-        "api_tokens" => Visibility::FullAccess,
-        "users" | "user_groups" => user_mgmt,
-        _ => org_data,
-    };
-    allows(level, if access == "read" { Intent::Read } else { Intent::Write })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,15 +153,6 @@ mod tests {
         assert_eq!(check(NoAccess, Intent::Read, Aspect::UserMgmt, None).unwrap_err().code, "rbac_no_access");
         assert_eq!(check(NoAccess, Intent::Read, Aspect::OrgData, Some(hidden)).unwrap_err().code, "x_not_found");
         assert!(check(ReadOnly, Intent::Read, Aspect::OrgData, None).is_ok());
-    }
-
-    #[test]
-    fn effective_permissions_follow_the_aspect() {
-        assert!(effective_permission("users:read", NoAccess, ReadOnly));
-        assert!(!effective_permission("users:update", FullAccess, ReadOnly));
-        assert!(effective_permission("organizations:update", FullAccess, NoAccess));
-        assert!(!effective_permission("cases:read", NoAccess, FullAccess));
-        assert!(effective_permission("api_tokens:create", NoAccess, NoAccess));
     }
 
     #[test]

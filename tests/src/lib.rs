@@ -396,7 +396,7 @@ impl TestApi {
         let mut user = UserItem::new(&id, path, &format!("{}@example.com", &id[..8]), role, now_ms(), None);
         user.first_name = Some("Test".into());
         let store = self.state.store();
-        store.transact(store.create_user_actions(&user).unwrap()).await.expect("seed user");
+        store.transact(store.create_user_actions(&system_permit(), &user).unwrap()).await.expect("seed user");
         id
     }
 
@@ -555,4 +555,19 @@ pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (Vec
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+/// Tests and benches seed data as the bootstrap does: as the system.
+pub fn system_permit() -> shared::policy::SystemPermit {
+    shared::policy::SystemPermit::for_job(
+        shared::policy::SystemJob::Bootstrap,
+        shared::policy::Actor {
+            actor_type: shared::model::activity::ActorType::System,
+            actor_id: "test-seed".into(),
+            actor_organization_id: None,
+            ip: None,
+            details: None,
+            request_id: uuid::Uuid::new_v4().to_string(),
+        },
+    )
 }

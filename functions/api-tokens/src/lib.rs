@@ -5,17 +5,22 @@ pub mod service;
 
 use axum::routing::{delete, post};
 use axum::Router;
+use shared::policy::permit::{ApiTokensCreate, ApiTokensDelete, ApiTokensRead};
+use shared::route::{perm, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves; the infra template lists exactly these.
-pub const ROUTES: &[(&str, &str)] =
-    &[("POST", "/api-tokens"), ("GET", "/api-tokens"), ("DELETE", "/api-tokens/{token_id}")];
+pub const ROUTES: &[Route] = &[
+    Route::new("POST", "/api-tokens", perm::<ApiTokensCreate>(Own)),
+    Route::new("GET", "/api-tokens", perm::<ApiTokensRead>(Own)),
+    Route::new("DELETE", "/api-tokens/{token_id}", perm::<ApiTokensDelete>(Own)),
+];
 
 pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/api-tokens", post(handlers::create).get(handlers::list))
         .route("/api-tokens/{token_id}", delete(handlers::delete));
-    shared::http_layer::finish(r, state)
+    shared::http_layer::finish(r, state, ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

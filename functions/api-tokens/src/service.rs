@@ -4,8 +4,11 @@
 
 use serde::Serialize;
 use serde_json::{json, Map};
+use shared::authz::decide::own_tokens;
+use shared::authz::holds;
 use shared::model::now_ms;
-use shared::store::activity::{Actor, Change};
+use shared::policy::permit::{ApiTokensCreate, ApiTokensDelete, ApiTokensRead};
+use shared::store::activity::Change;
 use shared::store::tokens::{token_not_found, TokenItem};
 use shared::validate::{path_identifier, Validator};
 use shared::{keys, token, ApiError, ApiResult, AppState, Caller};
@@ -44,14 +47,6 @@ fn summary(t: &TokenItem) -> TokenSummary {
     }
 }
 
-fn require_manager(caller: &Caller) -> ApiResult<()> {
-    if caller.role().manages_users() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("forbidden", "Only admins and superadmins can manage API tokens."))
-    }
-}
-
 /// Creates a token, or with `return_existing` returns the caller's newest token of that name
 /// (when its secret can be unsealed). Returns the token and whether it was created.
 pub async fn create(
@@ -60,7 +55,7 @@ pub async fn create(
     name: Option<String>,
     return_existing: bool,
 ) -> ApiResult<(TokenWithSecret, bool)> {
-    require_manager(caller)?;
+    let permit = own_tokens(caller, holds::<ApiTokensCreate>(caller)?);
     let mut v = Validator::new();
     if let Some(n) = v.required("name", &name) {
         v.text("name", n, MAX_NAME);
@@ -106,11 +101,11 @@ pub async fn create(
         secret_sha256: token::hash(&secret),
         secret_sealed: state.config.token_sealer.as_ref().and_then(|s| s.seal(&id, &secret)),
     };
-    let mut actions = store.create_token_actions(&item)?;
+    let mut actions = store.create_token_actions(&permit, &item)?;
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"to": name}));
     actions.push(store.activity_action(
-        &Actor::of(caller),
+        &permit,
         Change {
             kind: "api_token.created",
             organization_id: caller.home_org(),
@@ -125,7 +120,7 @@ pub async fn create(
 
 /// The caller's own tokens, oldest first.
 pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<TokenSummary>> {
-    require_manager(caller)?;
+    holds::<ApiTokensRead>(caller)?;
     let mut tokens = state.store().tokens_of(caller.user_id()).await?;
     tokens.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.token_id.cmp(&b.token_id)));
     Ok(tokens.iter().map(summary).collect())
@@ -133,15 +128,15 @@ pub async fn list(state: &AppState, caller: &Caller) -> ApiResult<Vec<TokenSumma
 
 /// Deletes one of the caller's own tokens; anyone else's is a 404.
 pub async fn delete(state: &AppState, caller: &Caller, token_id: &str) -> ApiResult<()> {
-    require_manager(caller)?;
+    let permit = own_tokens(caller, holds::<ApiTokensDelete>(caller)?);
     path_identifier(token_id, "token id")?;
     let store = state.store();
     let token = store.get_token(caller.user_id(), token_id).await?.ok_or_else(token_not_found)?;
-    let mut actions = store.delete_token_actions(&token)?;
+    let mut actions = store.delete_token_actions(&permit, &token)?;
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"from": token.name}));
     actions.push(store.activity_action(
-        &Actor::of(caller),
+        &permit,
         Change {
             kind: "api_token.deleted",
             organization_id: caller.home_org(),

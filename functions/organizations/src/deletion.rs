@@ -1,11 +1,13 @@
 //! DELETE /organizations/{organization_identifier} (R5) and its progress.
 
 use serde_json::{json, Map};
-use shared::org_access::{check_org, load_accessible};
+use shared::authz::rules::r5_may_delete_org;
+use shared::authz::{holds, permit_in};
+use shared::org_access::load_accessible;
+use shared::policy::permit::OrganizationsDelete;
 use shared::purge::{get_job, mark_deletion_actions, run_job, Budget, JobStatus, JobView};
-use shared::store::activity::{Actor, Change};
+use shared::store::activity::Change;
 use shared::validate::path_identifier;
-use shared::visibility::{Aspect, Intent};
 use shared::{ApiError, ApiResult, AppState, Caller};
 
 fn deletion_not_found() -> ApiError {
@@ -17,7 +19,9 @@ async fn visible_job(state: &AppState, caller: &Caller, identifier: &str) -> Api
     let store = state.store();
     let Some(org_id) = store.resolve_org_identifier(identifier).await? else { return Ok(None) };
     let job = get_job(&store, &org_id).await?;
-    Ok(job.filter(|j| caller.role().manages_organizations() && j.visible_to.iter().any(|a| a == caller.home_org())))
+    Ok(job.filter(|j| {
+        holds::<OrganizationsDelete>(caller).is_ok() && j.visible_to.iter().any(|a| a == caller.home_org())
+    }))
 }
 
 /// Superadmin only; never the caller's own organization or an ancestor of it. Marks the
@@ -25,9 +29,7 @@ async fn visible_job(state: &AppState, caller: &Caller, identifier: &str) -> Api
 /// up to the inline budget; the worker finishes what is left. A repeated request while the purge
 /// runs answers with the same job.
 pub async fn delete(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<JobView> {
-    if !caller.role().manages_organizations() {
-        return Err(ApiError::forbidden("forbidden", "Only superadmins can delete organizations."));
-    }
+    let held = holds::<OrganizationsDelete>(caller)?;
     path_identifier(identifier, "organization identifier")?;
     if let Some(job) = visible_job(state, caller, identifier).await? {
         if job.status == JobStatus::Running {
@@ -35,22 +37,16 @@ pub async fn delete(state: &AppState, caller: &Caller, identifier: &str) -> ApiR
         }
     }
     let org = load_accessible(state, caller, identifier).await?;
-    if caller.user.org_path.contains(&org.organization_id) {
-        return Err(ApiError::forbidden(
-            "cannot_delete_own_organization",
-            "Nobody can delete their own organization or one above it.",
-        ));
-    }
-    // Deleting changes the organization's data: its template must let the caller write it.
-    check_org(state, caller, &org, Aspect::OrgData, Intent::Write).await?;
+    r5_may_delete_org(caller, &org.organization_id)?;
+    let permit = permit_in(state, caller, held, &org).await?;
     let store = state.store();
-    let (mut actions, job) = mark_deletion_actions(&store, &org, caller.user_id())?;
+    let (mut actions, job) = mark_deletion_actions(&store, &permit, &org)?;
     let parent = org.parent_organization_id.clone().unwrap_or_default();
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"from": org.name}));
     changes.insert("code".into(), json!({"from": org.code}));
     actions.push(store.activity_action(
-        &Actor::of(caller),
+        &permit,
         Change {
             kind: "organization.deleted",
             organization_id: &parent,

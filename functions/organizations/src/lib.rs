@@ -10,21 +10,49 @@ pub mod service;
 
 use axum::routing::{get, post};
 use axum::Router;
+use shared::policy::permit::{
+    DashboardsRead, OrganizationsCreate, OrganizationsDelete, OrganizationsRead, OrganizationsUpdate,
+};
+use shared::route::{perm, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves, in API Gateway route syntax. The infra template
 /// must list exactly these (a test checks it).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/organizations"),
-    ("GET", "/organizations"),
-    ("POST", "/organizations/filter"),
-    ("GET", "/organizations/{organization_identifier}"),
-    ("PATCH", "/organizations/{organization_identifier}"),
-    ("DELETE", "/organizations/{organization_identifier}"),
-    ("POST", "/organizations/{organization_identifier}/logo"),
-    ("GET", "/organizations/{organization_identifier}/deletion"),
-    ("POST", "/organizations/{organization_identifier}/metabase/recreate"),
-    ("GET", "/metabase/session"),
+pub const ROUTES: &[Route] = &[
+    Route::new("POST", "/organizations", perm::<OrganizationsCreate>(Body("parent_organization_id"))),
+    Route::new("GET", "/organizations", perm::<OrganizationsRead>(Each)),
+    Route::new("POST", "/organizations/filter", perm::<OrganizationsRead>(Each)),
+    Route::new(
+        "GET",
+        "/organizations/{organization_identifier}",
+        perm::<OrganizationsRead>(Path("organization_identifier")),
+    ),
+    Route::new(
+        "PATCH",
+        "/organizations/{organization_identifier}",
+        perm::<OrganizationsUpdate>(Path("organization_identifier")),
+    ),
+    Route::new(
+        "DELETE",
+        "/organizations/{organization_identifier}",
+        perm::<OrganizationsDelete>(Path("organization_identifier")),
+    ),
+    Route::new(
+        "POST",
+        "/organizations/{organization_identifier}/logo",
+        perm::<OrganizationsUpdate>(Path("organization_identifier")),
+    ),
+    Route::new(
+        "GET",
+        "/organizations/{organization_identifier}/deletion",
+        perm::<OrganizationsDelete>(Path("organization_identifier")),
+    ),
+    Route::new(
+        "POST",
+        "/organizations/{organization_identifier}/metabase/recreate",
+        perm::<OrganizationsUpdate>(Path("organization_identifier")),
+    ),
+    Route::new("GET", "/metabase/session", perm::<DashboardsRead>(Context)),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -39,7 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/organizations/{organization_identifier}/deletion", get(handlers::deletion))
         .route("/organizations/{organization_identifier}/metabase/recreate", post(handlers::recreate_metabase))
         .route("/metabase/session", get(handlers::metabase_session));
-    shared::http_layer::finish(r, state)
+    shared::http_layer::finish(r, state, ROUTES)
 }
 
 #[cfg(feature = "openapi")]

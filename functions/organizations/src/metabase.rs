@@ -21,11 +21,11 @@ use base64::Engine;
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
+use shared::authz::{holds, org_permit};
 use shared::config::MetabaseSettings;
 use shared::http_client::Pool;
 use shared::model::org::{Dashboard, OrgItem};
-use shared::org_access::load_org;
-use shared::visibility::{Aspect, Intent};
+use shared::policy::permit::{DashboardsRead, OrganizationsUpdate};
 use shared::{ApiError, ApiResult, AppState, Caller};
 
 fn not_configured() -> ApiError {
@@ -145,10 +145,8 @@ async fn archive_others(s: &MetabaseSettings, org_id: &str, keep: u64) {
 /// `POST /organizations/{id}/metabase/recreate`: superadmins, with write access to the
 /// organization's data, on an organization with Metabase enabled.
 pub async fn recreate(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgItem> {
-    if !caller.role().manages_organizations() {
-        return Err(ApiError::forbidden("forbidden", "Only superadmins can recreate Metabase resources."));
-    }
-    let org = load_org(state, caller, identifier, Aspect::OrgData, Intent::Write).await?;
+    let held = holds::<OrganizationsUpdate>(caller)?;
+    let (org, permit) = org_permit(state, caller, held, identifier).await?;
     if !org.metabase_configuration.enabled {
         return Err(disabled());
     }
@@ -158,10 +156,11 @@ pub async fn recreate(state: &AppState, caller: &Caller, identifier: &str) -> Ap
     let stored = crate::service::modify(
         state,
         caller,
+        held,
         &org_id,
         None,
         "organization.metabase_recreated",
-        Some(org),
+        Some((org, permit)),
         |o, changes| {
             changes.insert(
                 "metabase_configuration".into(),
@@ -217,7 +216,8 @@ pub fn sign(secret: &[u8], claims: &Value) -> String {
 /// (its template decides), once Metabase is enabled and provisioned there.
 pub async fn session(state: &AppState, caller: &Caller) -> ApiResult<String> {
     let s = settings(state)?;
-    let org = load_org(state, caller, &caller.org_context, Aspect::OrgData, Intent::Read).await?;
+    let held = holds::<DashboardsRead>(caller)?;
+    let (org, _) = org_permit(state, caller, held, &caller.org_context).await?;
     if !org.metabase_configuration.enabled {
         return Err(disabled());
     }

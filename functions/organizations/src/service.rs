@@ -2,13 +2,17 @@
 
 use serde_json::{json, Map, Value};
 use shared::access::Reach;
-use shared::catalogue::{self, role_has};
+use shared::authz::decide::Held;
+use shared::authz::{holds, org_permit};
+use shared::catalogue::{self, Perm, PermissionSet};
 use shared::keys::{self, ORG_SK};
 use shared::model::now_ms;
 use shared::model::org::{
     CreateOrgRequest, DarrylConfiguration, OrgFilterRequest, OrgItem, OrgResponse, UpdateOrgRequest,
 };
-use shared::store::activity::{Actor, Change};
+use shared::policy::permit::{OrganizationsCreate, OrganizationsUpdate};
+use shared::policy::Permit;
+use shared::store::activity::Change;
 use shared::store::from_item;
 use shared::store::orgs::MAX_DEPTH;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
@@ -25,17 +29,8 @@ const MAX_FILL_ROUNDS: usize = 3;
 /// Attempts of a read-modify-write that is not pinned by If-Match.
 const UPDATE_ATTEMPTS: usize = 3;
 
-fn require_superadmin(caller: &Caller, what: &str) -> ApiResult<()> {
-    if caller.role().manages_organizations() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("forbidden", format!("Only superadmins can {what}.")))
-    }
-}
-
 use shared::model::template::Visibility;
-pub use shared::org_access::load_org;
-use shared::visibility::{Aspect, Intent, TemplateBook};
+use shared::visibility::{Aspect, TemplateBook};
 
 async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResult<OrgResponse> {
     render(state, caller, vec![(org, Reach::Full)], true)
@@ -46,11 +41,11 @@ async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResul
 
 /// R3: superadmin only, parent accessible and accepting children, unique code.
 pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -> ApiResult<OrgResponse> {
-    require_superadmin(caller, "create organizations")?;
+    let held = holds::<OrganizationsCreate>(caller)?;
     input::check_create(&body)?;
     let parent_ident = body.parent_organization_id.clone().unwrap_or_default();
-    // Adding a child changes the parent's organization data.
-    let parent = load_org(state, caller, &parent_ident, Aspect::OrgData, Intent::Write).await.map_err(|e| {
+    // Creating a child is `organizations:create` in the parent, whose template governs it.
+    let (parent, permit) = org_permit(state, caller, held, &parent_ident).await.map_err(|e| {
         if e.code == "organization_not_found" {
             ApiError::not_found(
                 "parent_organization_not_found",
@@ -113,12 +108,12 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
         deleting: None,
     };
     let store = state.store();
-    let mut actions = store.create_org_actions(&org, Some(&parent))?;
+    let mut actions = store.create_org_actions(&permit, &org, Some(&parent))?;
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"to": org.name}));
     changes.insert("parent_organization_id".into(), json!({"to": parent.organization_id}));
     actions.push(store.activity_action(
-        &Actor::of(caller),
+        &permit,
         Change {
             kind: "organization.created",
             organization_id: &id,
@@ -132,7 +127,8 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
 }
 
 pub async fn get(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgResponse> {
-    let org = load_org(state, caller, identifier, Aspect::OrgData, Intent::Read).await?;
+    let held = holds::<shared::policy::permit::OrganizationsRead>(caller)?;
+    let (org, _) = org_permit(state, caller, held, identifier).await?;
     render_one(state, caller, org).await
 }
 
@@ -169,6 +165,8 @@ struct Keep<'a> {
     f: &'a OrgFilterRequest,
     include_listed: bool,
     include_desc_blockers: bool,
+    /// `user_permissions`, validated.
+    wanted: PermissionSet,
 }
 
 impl Keep<'_> {
@@ -176,13 +174,21 @@ impl Keep<'_> {
         r == Reach::Full || (self.include_listed && r == Reach::Listed)
     }
 
-    fn org_ok(&self, org: &OrgItem, reach: Reach) -> bool {
-        let wanted = self.f.user_permissions.as_deref().unwrap_or_default();
+    /// `user_permissions`: the caller's effective permissions there (the same function every
+    /// permit and every `permissions` field uses) hold all of them.
+    fn org_ok(&self, org: &OrgItem, reach: Reach, templates: &TemplateBook) -> bool {
         // Subtrees being deleted are gone from every list at once.
         !self.caller.hides(&org.path())
             && self.f.can_have_child_organizations.is_none_or(|c| c == org.can_have_child_organizations)
             && (self.include_desc_blockers || org.parent_has_access_to_descendants)
-            && (wanted.is_empty() || (reach == Reach::Full && wanted.iter().all(|p| role_has(self.caller.role(), p))))
+            && (self.wanted.is_empty()
+                || (reach == Reach::Full
+                    && shared::authz::effective(
+                        self.caller,
+                        &org.organization_id,
+                        &templates.get(&org.rbac_template_id),
+                    )
+                    .covers(self.wanted)))
     }
 
     /// Loads `candidates` (one BatchGetItem per 100) and keeps those the filter accepts, in order.
@@ -207,7 +213,7 @@ impl Keep<'_> {
         Ok(candidates
             .into_iter()
             .filter_map(|(id, reach)| items.remove(&id).map(|o| (o, reach)))
-            .filter(|(o, reach)| self.org_ok(o, *reach) && seen(o))
+            .filter(|(o, reach)| self.org_ok(o, *reach, &templates) && seen(o))
             .collect())
     }
 }
@@ -225,10 +231,14 @@ pub async fn filter(
         f: &f,
         include_listed: f.include_organizations_with_no_access.unwrap_or(false),
         include_desc_blockers: f.include_organizations_with_inaccessible_descendants.unwrap_or(true),
+        wanted: PermissionSet::of(f.user_permissions.iter().flatten().filter_map(|p| Perm::parse(p))),
     };
     let root = match f.root_organization_id.as_deref() {
         None => None,
-        Some(ident) => Some(load_org(state, caller, ident, Aspect::OrgData, Intent::Read).await?),
+        Some(ident) => {
+            let held = holds::<shared::policy::permit::OrganizationsRead>(caller)?;
+            Some(org_permit(state, caller, held, ident).await?.0)
+        }
     };
     let (out, cursor) = if caller.grants.is_empty() {
         page_from_edges(state, caller, &keep, root.as_ref(), limit).await?
@@ -403,22 +413,25 @@ fn apply_patch(org: &mut OrgItem, body: &UpdateOrgRequest, changes: &mut Map<Str
 }
 
 /// Read-modify-write of one organization with optimistic locking. With `expected` (If-Match) a
-/// concurrent change is a 409; without it the change is re-applied to the fresh item. `loaded`
-/// is an item the caller already read (and checked) for the first attempt.
+/// concurrent change is a 409; without it the change is re-applied to the fresh item, decided
+/// again from `held`. `loaded` is an item the caller already read, with its permit, for the
+/// first attempt.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn modify(
     state: &AppState,
     caller: &Caller,
+    held: Held<OrganizationsUpdate>,
     identifier: &str,
     expected: Option<u64>,
     kind: &str,
-    mut loaded: Option<OrgItem>,
+    mut loaded: Option<(OrgItem, Permit<OrganizationsUpdate>)>,
     mut apply: impl FnMut(&mut OrgItem, &mut Map<String, Value>) -> ApiResult<Option<String>>,
 ) -> ApiResult<OrgItem> {
     let store = state.store();
     for attempt in 1..=UPDATE_ATTEMPTS {
-        let mut org = match loaded.take() {
-            Some(org) => org,
-            None => load_org(state, caller, identifier, Aspect::OrgData, Intent::Write).await?,
+        let (mut org, permit) = match loaded.take() {
+            Some(loaded) => loaded,
+            None => org_permit(state, caller, held, identifier).await?,
         };
         let read_version = org.version;
         let old_domains = org.domains.clone();
@@ -444,20 +457,18 @@ pub(crate) async fn modify(
                     "The organization's RBAC template cannot move to that template.",
                 ));
             }
-            // The organization moves its reference, in the same transaction.
-            actions.push(shared::store::templates::template_ref_action(store.table, to, 1)?);
-            actions.push(shared::store::templates::template_ref_action(store.table, &old_template, -1)?);
-            // Every edge into the organization names its template (what reach checks read).
-            actions.extend(store.edge_template_actions(&org, to)?);
+            // The organization moves its reference and every edge into it names its template
+            // (what reach checks read), in the same transaction.
+            actions.extend(store.template_move_actions(&permit, &org, &old_template, to)?);
         }
-        actions.extend(store.domain_change_actions(&org.organization_id, &old_domains, &org.domains)?);
+        actions.extend(store.domain_change_actions(&permit, &org.organization_id, &old_domains, &org.domains)?);
         org.version = read_version + 1;
         org.modified_at = now_ms();
         org.modified_by = Some(caller.user_id().to_string());
-        actions.extend(store.update_org_actions(&org, read_version)?);
+        actions.extend(store.update_org_actions(&permit, &org, read_version)?);
         let org_id = org.organization_id.clone();
         actions.push(store.activity_action(
-            &Actor::of(caller),
+            &permit,
             Change { kind, organization_id: &org_id, target_type: "organization", target_id: &org_id, changes },
         )?);
         match store.transact(actions).await {
@@ -469,7 +480,7 @@ pub(crate) async fn modify(
     Err(ApiError::conflict("version_conflict", "The organization was changed by another request; reload and retry."))
 }
 
-/// R4: superadmin only, on an accessible organization. Parent and access flags never change.
+/// R4: `organizations:update` on an accessible organization. Parent and access flags never change.
 pub async fn update(
     state: &AppState,
     caller: &Caller,
@@ -477,9 +488,9 @@ pub async fn update(
     body: UpdateOrgRequest,
     expected: Option<u64>,
 ) -> ApiResult<OrgResponse> {
-    require_superadmin(caller, "update organizations")?;
+    let held = holds::<OrganizationsUpdate>(caller)?;
     input::check_update(&body)?;
-    let org = modify(state, caller, identifier, expected, "organization.updated", None, |org, changes| {
+    let org = modify(state, caller, held, identifier, expected, "organization.updated", None, |org, changes| {
         Ok(apply_patch(org, &body, changes))
     })
     .await?;
@@ -488,10 +499,10 @@ pub async fn update(
 
 /// Stores the logo under its content address and points the organization at it.
 pub async fn upload_logo(state: &AppState, caller: &Caller, identifier: &str, upload: LogoUpload) -> ApiResult<String> {
-    require_superadmin(caller, "change organization logos")?;
+    let held = holds::<OrganizationsUpdate>(caller)?;
     let img = shared::logo::inspect(&upload.logo)?;
     // Check access before writing anything to S3.
-    let org = load_org(state, caller, identifier, Aspect::OrgData, Intent::Write).await?;
+    let (org, permit) = org_permit(state, caller, held, identifier).await?;
     let key = shared::logo::object_key(&org.organization_id, upload.usage_type.as_str(), &img);
     state
         .s3()?
@@ -510,7 +521,7 @@ pub async fn upload_logo(state: &AppState, caller: &Caller, identifier: &str, up
     let url = format!("{}/{}", state.config.logo_base_url, key);
     let usage = upload.usage_type;
     let org_id = org.organization_id.clone();
-    modify(state, caller, &org_id, None, "organization.logo_uploaded", Some(org), |org, changes| {
+    modify(state, caller, held, &org_id, None, "organization.logo_uploaded", Some((org, permit)), |org, changes| {
         match usage {
             UsageType::Login => {
                 diff(changes, "logo_url", json!(org.logo_url), json!(url));

@@ -20,11 +20,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 use shared::access::Reach;
-use shared::catalogue::{role_has, ACCESS_TYPES, FEATURES};
+use shared::authz::effective;
+use shared::catalogue::{Perm, ACCESS_TYPES, FEATURES};
 use shared::keys;
 use shared::model::org::OrgItem;
 use shared::model::template::{Visibility, VisibilitySet};
-use shared::visibility::{allows, Intent, TemplateBook};
+use shared::policy::grants::{governing_level, level_allows};
+use shared::visibility::TemplateBook;
 use shared::{ApiResult, AppState, Caller};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -68,18 +70,14 @@ fn access_type(a: &str) -> &'static str {
     }
 }
 
-/// Which side of a template decides `feature` for organizations in `hierarchy`.
-fn governing(feature: &str, hierarchy: &str, set: &VisibilitySet) -> Visibility {
-    let user_side = matches!(feature, "users" | "user_groups");
-    match (hierarchy, user_side) {
-        _ if feature == "api_tokens" => Visibility::FullAccess,
-        ("child_orgs", true) => set.parent_visibility.user_mgmt,
-        ("child_orgs", false) => set.parent_visibility.org_data,
-        // Users of one's own organization are a matter of roles; ancestors' users are never
-        // reachable from below (R2), whatever the template says.
-        ("current_org", true) | ("parent_orgs", true) => Visibility::FullAccess,
-        ("current_org", false) => set.org_visibility.org_data,
-        _ => set.child_visibility.org_data,
+/// The template value behind `perm` for organizations in `hierarchy` (what `metadata` names).
+fn governing(perm: Perm, hierarchy: &str, set: &VisibilitySet) -> Visibility {
+    match hierarchy {
+        "child_orgs" => governing_level(perm, set.parent_visibility.org_data, set.parent_visibility.user_mgmt),
+        // Users of one's own organization are a matter of roles.
+        "current_org" => governing_level(perm, set.org_visibility.org_data, Visibility::FullAccess),
+        // Ancestors' users are never reachable from below (R2), whatever the template says.
+        _ => governing_level(perm, set.child_visibility.org_data, Visibility::FullAccess),
     }
 }
 
@@ -116,10 +114,9 @@ pub async fn disabled(state: &AppState, caller: &Caller) -> ApiResult<Disabled> 
     for (feature, _) in FEATURES {
         let mut access_list = Vec::new();
         for a in ACCESS_TYPES {
-            let permission = format!("{feature}:{a}");
-            let intent = if a == "read" { Intent::Read } else { Intent::Write };
+            let Some(perm) = Perm::parse(&format!("{feature}:{a}")) else { continue };
             let mut entities = Vec::new();
-            if !role_has(caller.role(), &permission) {
+            if !caller.base_permissions().contains(perm) {
                 entities.push(Entity {
                     scope: 0,
                     org_hierarchy: "all_orgs",
@@ -130,8 +127,14 @@ pub async fn disabled(state: &AppState, caller: &Caller) -> ApiResult<Disabled> 
                 // One entity per (hierarchy, template, value) that disables it, ids sorted.
                 let mut groups: BTreeMap<(&str, String, Visibility), Vec<String>> = BTreeMap::new();
                 for (h, org, t) in &orgs {
-                    let value = governing(feature, h, &book.get(t));
-                    if !allows(value, intent) {
+                    let set = book.get(t);
+                    let value = governing(perm, h, &set);
+                    // Below and at the caller's organization the routes' own decision says it.
+                    let refused = match *h {
+                        "parent_orgs" => !level_allows(value, perm.access),
+                        _ => !effective(caller, org, &set).contains(perm),
+                    };
+                    if refused {
                         groups.entry((h, t.clone(), value)).or_default().push(org.clone());
                     }
                 }
@@ -173,11 +176,13 @@ mod tests {
     #[test]
     fn each_hierarchy_reads_its_side_of_the_template() {
         let s = set(ReadOnly, NoAccess, FullAccess, ReadOnly);
-        assert_eq!(governing("users", "child_orgs", &s), ReadOnly);
-        assert_eq!(governing("cases", "child_orgs", &s), NoAccess);
-        assert_eq!(governing("organizations", "current_org", &s), ReadOnly);
-        assert_eq!(governing("users", "current_org", &s), FullAccess);
-        assert_eq!(governing("dashboards", "parent_orgs", &s), FullAccess);
-        assert_eq!(governing("api_tokens", "child_orgs", &s), FullAccess);
+        let p = |id: &str| Perm::parse(id).unwrap();
+        assert_eq!(governing(p("users:read"), "child_orgs", &s), ReadOnly);
+        assert_eq!(governing(p("roles:update"), "child_orgs", &s), ReadOnly);
+        assert_eq!(governing(p("cases:read"), "child_orgs", &s), NoAccess);
+        assert_eq!(governing(p("organizations:read"), "current_org", &s), ReadOnly);
+        assert_eq!(governing(p("users:read"), "current_org", &s), FullAccess);
+        assert_eq!(governing(p("dashboards:read"), "parent_orgs", &s), FullAccess);
+        assert_eq!(governing(p("api_tokens:read"), "child_orgs", &s), FullAccess);
     }
 }

@@ -7,9 +7,11 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use shared::catalogue::{all_permission_ids, permission, Permission};
+use shared::route::{Needs, Route};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/permissions"), ("GET", "/permissions/disabled")];
+pub const ROUTES: &[Route] =
+    &[Route::new("GET", "/permissions", Needs::SignedIn), Route::new("GET", "/permissions/disabled", Needs::SignedIn)];
 
 /// Every permission of the catalogue (any authenticated caller).
 #[cfg_attr(
@@ -41,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     shared::http_layer::finish(
         Router::new().route("/permissions", get(list)).route("/permissions/disabled", get(list_disabled)),
         state,
+        ROUTES,
     )
 }
 

@@ -8,18 +8,20 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use shared::extract::{JsonBody, PathId};
+use shared::policy::permit::PlatformManage;
+use shared::route::{perm, Needs, Route, Target::*};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
 use service::{Movement, Options, TemplateBody, TemplateView};
 
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/rbac-templates"),
-    ("POST", "/rbac-templates"),
-    ("GET", "/rbac-templates/permissions"),
-    ("GET", "/rbac-templates/movements"),
-    ("GET", "/rbac-templates/{template_id}"),
-    ("PUT", "/rbac-templates/{template_id}"),
-    ("DELETE", "/rbac-templates/{template_id}"),
+pub const ROUTES: &[Route] = &[
+    Route::new("GET", "/rbac-templates", Needs::SignedIn),
+    Route::new("POST", "/rbac-templates", perm::<PlatformManage>(Root)),
+    Route::new("GET", "/rbac-templates/permissions", Needs::SignedIn),
+    Route::new("GET", "/rbac-templates/movements", Needs::SignedIn),
+    Route::new("GET", "/rbac-templates/{template_id}", Needs::SignedIn),
+    Route::new("PUT", "/rbac-templates/{template_id}", perm::<PlatformManage>(Root)),
+    Route::new("DELETE", "/rbac-templates/{template_id}", perm::<PlatformManage>(Root)),
 ];
 
 #[cfg_attr(
@@ -124,7 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rbac-templates/permissions", get(options))
         .route("/rbac-templates/movements", get(movements))
         .route("/rbac-templates/{template_id}", get(get_one).put(replace).delete(delete));
-    shared::http_layer::finish(r, state)
+    shared::http_layer::finish(r, state, ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

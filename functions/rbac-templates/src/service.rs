@@ -1,17 +1,17 @@
 //! The RBAC templates service.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
+use shared::authz::rules::platform;
 use shared::model::now_ms;
 use shared::model::template::{builtin_visibility, OrgDataVisibility, ParentVisibility, TemplateItem, Visibility};
-use shared::store::activity::{Actor, Change};
+use shared::policy::permit::PlatformManage;
+use shared::policy::Permit;
+use shared::store::activity::Change;
 use shared::store::templates::template_not_found;
-use shared::store::tx;
 use shared::validate::Validator;
-use shared::{keys, ApiError, ApiResult, AppState, Caller};
+use shared::{ApiError, ApiResult, AppState, Caller};
 
 /// `POST /rbac-templates` and `PUT /rbac-templates/{id}` body (`allowlist` is an extension: the
 /// templates an organization on this one may move to).
@@ -92,15 +92,6 @@ pub fn options() -> Options {
     }
 }
 
-/// Platform superadmins: superadmins of the root organization (which has no parent).
-fn require_platform_superadmin(caller: &Caller) -> ApiResult<()> {
-    if caller.role().manages_organizations() && caller.user.org_path.len() == 1 {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("forbidden", "Only superadmins of the root organization manage RBAC templates."))
-    }
-}
-
 fn check(b: &TemplateBody) -> ApiResult<()> {
     let mut v = Validator::new();
     v.id("template_id", &b.template_id);
@@ -112,10 +103,6 @@ fn check(b: &TemplateBody) -> ApiResult<()> {
         v.id(&format!("allowlist[{i}]"), t);
     }
     v.finish()
-}
-
-fn item<T: Serialize>(v: &T) -> ApiResult<AttributeValue> {
-    serde_dynamo::to_attribute_value(v).map_err(|e| ApiError::internal(format!("encode: {e}")))
 }
 
 pub async fn list(state: &AppState) -> ApiResult<Vec<TemplateView>> {
@@ -138,14 +125,14 @@ pub async fn get(state: &AppState, id: &str) -> ApiResult<TemplateView> {
 
 fn activity(
     state: &AppState,
-    caller: &Caller,
+    permit: &Permit<PlatformManage>,
     kind: &str,
     id: &str,
     changes: Map<String, Value>,
 ) -> ApiResult<shared::store::TxAction> {
     state.store().activity_action(
-        &Actor::of(caller),
-        Change { kind, organization_id: caller.home_org(), target_type: "rbac_template", target_id: id, changes },
+        permit,
+        Change { kind, organization_id: permit.org_id(), target_type: "rbac_template", target_id: id, changes },
     )
 }
 
@@ -180,7 +167,7 @@ fn builtin_refused() -> ApiError {
 }
 
 pub async fn create(state: &AppState, caller: &Caller, b: TemplateBody) -> ApiResult<TemplateView> {
-    require_platform_superadmin(caller)?;
+    let permit = platform(caller)?;
     check(&b)?;
     let b_copy = b.clone();
     let t = TemplateItem::new(
@@ -195,12 +182,8 @@ pub async fn create(state: &AppState, caller: &Caller, b: TemplateBody) -> ApiRe
     let store = state.store();
     store
         .transact(vec![
-            tx::put_new(
-                store.table,
-                &t,
-                ApiError::conflict("rbac_template_exists", "A template with that id exists."),
-            )?,
-            activity(state, caller, "rbac_template.created", &t.template_id, template_changes(None, &b_copy))?,
+            store.create_template_action(&permit, &t)?,
+            activity(state, &permit, "rbac_template.created", &t.template_id, template_changes(None, &b_copy))?,
         ])
         .await?;
     Ok(t.into())
@@ -208,7 +191,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: TemplateBody) -> ApiRe
 
 /// Replaces the template's own fields (never its reference count).
 pub async fn replace(state: &AppState, caller: &Caller, id: &str, b: TemplateBody) -> ApiResult<TemplateView> {
-    require_platform_superadmin(caller)?;
+    let permit = platform(caller)?;
     check(&b)?;
     if b.template_id != id {
         return Err(ApiError::bad_request("template_id_mismatch", "The body's template_id must match the path."));
@@ -234,30 +217,18 @@ pub async fn replace(state: &AppState, caller: &Caller, id: &str, b: TemplateBod
     if changes.is_empty() {
         return Ok(current.into());
     }
-    let values: HashMap<String, AttributeValue> = [
-        (":n", AttributeValue::S(b.display_name.trim().to_string())),
-        (":p", item(&b.parent_visibility)?),
-        (":c", item(&b.child_visibility)?),
-        (":o", item(&b.org_visibility)?),
-        (":a", item(&b.allowlist)?),
-        (":v", AttributeValue::N(current.version.to_string())),
-        (":next", AttributeValue::N((current.version + 1).to_string())),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let replaced = TemplateItem {
+        display_name: b.display_name.trim().to_string(),
+        parent_visibility: b.parent_visibility,
+        child_visibility: b.child_visibility,
+        org_visibility: b.org_visibility,
+        allowlist: b.allowlist,
+        ..current.clone()
+    };
     store
         .transact(vec![
-            tx::update_if(
-                store.table,
-                &keys::template_pk(id),
-                keys::TEMPLATE_SK,
-                "SET display_name = :n, parent_visibility = :p, child_visibility = :c, org_visibility = :o, allowlist = :a, version = :next",
-                "version = :v",
-                Some(values),
-                ApiError::conflict("version_conflict", "The template was changed by another request; retry."),
-            )?,
-            activity(state, caller, "rbac_template.updated", id, changes)?,
+            store.replace_template_action(&permit, &replaced, current.version)?,
+            activity(state, &permit, "rbac_template.updated", id, changes)?,
         ])
         .await?;
     get(state, id).await
@@ -265,7 +236,7 @@ pub async fn replace(state: &AppState, caller: &Caller, id: &str, b: TemplateBod
 
 /// A template in use by any organization cannot be deleted (409 `rbac_template_in_use`).
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    require_platform_superadmin(caller)?;
+    let permit = platform(caller)?;
     let store = state.store();
     let t = store.get_template(id).await?.ok_or_else(template_not_found)?;
     if builtin_visibility(id).is_some() {
@@ -273,15 +244,8 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     }
     store
         .transact(vec![
-            tx::delete_if(
-                store.table,
-                &t.pk,
-                &t.sk,
-                "attribute_not_exists(refs) OR refs <= :zero",
-                Some([(":zero".to_string(), AttributeValue::N("0".into()))].into()),
-                ApiError::conflict("rbac_template_in_use", "Organizations use this template; move them first."),
-            )?,
-            activity(state, caller, "rbac_template.deleted", id, Map::new())?,
+            store.delete_template_action(&permit, &t)?,
+            activity(state, &permit, "rbac_template.deleted", id, Map::new())?,
         ])
         .await
 }

@@ -8,15 +8,17 @@ pub mod view;
 
 use axum::routing::{get, post};
 use axum::Router;
+use shared::policy::permit::{UserGroupsCreate, UserGroupsDelete, UserGroupsRead, UserGroupsUpdate};
+use shared::route::{perm, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves; the infra template lists exactly these.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/user-groups"),
-    ("POST", "/user-groups/filter"),
-    ("GET", "/user-groups/{user_group_id}"),
-    ("PATCH", "/user-groups/{user_group_id}"),
-    ("DELETE", "/user-groups/{user_group_id}"),
+pub const ROUTES: &[Route] = &[
+    Route::new("POST", "/user-groups", perm::<UserGroupsCreate>(Body("parent_organization_id"))),
+    Route::new("POST", "/user-groups/filter", perm::<UserGroupsRead>(Each)),
+    Route::new("GET", "/user-groups/{user_group_id}", perm::<UserGroupsRead>(Path("user_group_id"))),
+    Route::new("PATCH", "/user-groups/{user_group_id}", perm::<UserGroupsUpdate>(Path("user_group_id"))),
+    Route::new("DELETE", "/user-groups/{user_group_id}", perm::<UserGroupsDelete>(Path("user_group_id"))),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -24,7 +26,7 @@ pub fn router(state: AppState) -> Router {
         .route("/user-groups", post(handlers::create))
         .route("/user-groups/filter", post(handlers::filter))
         .route("/user-groups/{user_group_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
-    shared::http_layer::finish(r, state)
+    shared::http_layer::finish(r, state, ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

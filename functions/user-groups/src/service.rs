@@ -6,20 +6,22 @@ use std::collections::{HashMap, HashSet};
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{json, Map};
+use shared::authz::{holds, org_permit};
+use shared::catalogue::{Perm, PermissionSet};
 use shared::keys::{self, USER_SK};
 use shared::model::group::{Grant, GroupItem};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::user::UserItem;
-use shared::org_access::load_org;
-use shared::store::activity::{Actor, Change};
+use shared::policy::permit::{UserGroupsCreate, UserGroupsDelete, UserGroupsRead, UserGroupsUpdate};
+use shared::policy::{Authorizes, Need, Permit, RewritesMemberships};
+use shared::store::activity::Change;
 use shared::store::deletions::not_deleting_check;
 use shared::store::from_item;
 use shared::store::groups::group_not_found;
 use shared::store::orgs::EdgeItem;
 use shared::store::TxAction;
 use shared::validate::path_identifier;
-use shared::visibility::{Aspect, Intent};
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input::{
@@ -28,32 +30,28 @@ use crate::input::{
 };
 use crate::view::{render, GroupResponse};
 
-fn require_manager(caller: &Caller) -> ApiResult<()> {
-    if caller.role().manages_users() {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("forbidden", "Only admins and superadmins can manage user groups."))
-    }
-}
-
-/// A group the caller may read (`Intent::Read`) or manage, with its parent organization. Groups
-/// are user management of their parent organization (crate::visibility): hidden there, 404;
-/// read-only there, writes are 403 `rbac_read_only`.
-async fn load_group(state: &AppState, caller: &Caller, id: &str, intent: Intent) -> ApiResult<(GroupItem, OrgItem)> {
-    require_manager(caller)?;
+/// A group the caller may act on with `N`, with its parent organization and the permit there.
+/// Groups are user management of their parent organization (crate::visibility): hidden there,
+/// 404; read-only there, writes are 403 `rbac_read_only`.
+async fn load_group<N: Need>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> ApiResult<(GroupItem, OrgItem, Permit<N>)> {
+    let held = holds::<N>(caller)?;
     path_identifier(id, "user group id")?;
     let g = state.store().get_group(id).await?.ok_or_else(group_not_found)?;
     if caller.hides(&g.parent_path) {
         return Err(group_not_found());
     }
-    let parent = load_org(state, caller, &g.parent_organization_id, Aspect::UserMgmt, intent).await.map_err(|e| {
+    let (parent, permit) = org_permit(state, caller, held, &g.parent_organization_id).await.map_err(|e| {
         if e.code == "rbac_read_only" {
             e
         } else {
             group_not_found()
         }
     })?;
-    Ok((g, parent))
+    Ok((g, parent, permit))
 }
 
 /// Loads the users `ids`, each required to be a user of `parent` (R11).
@@ -120,6 +118,7 @@ async fn check_grants(state: &AppState, parent: &OrgItem, grants: &[Grant]) -> A
 /// Puts of the members whose `group_ids` gain or lose `group_id`.
 fn member_actions(
     state: &AppState,
+    permit: &impl RewritesMemberships,
     group_id: &str,
     added: impl Iterator<Item = UserItem>,
     removed: impl Iterator<Item = UserItem>,
@@ -140,27 +139,27 @@ fn member_actions(
         }
         u.version += 1;
         u.modified_at = now;
-        actions.push(store.update_user_action(&u, v)?);
+        actions.push(store.membership_user_action(permit, &u, v)?);
     }
     for mut u in removed {
         let v = u.version;
         u.group_ids.retain(|g| g != group_id);
         u.version += 1;
         u.modified_at = now;
-        actions.push(store.update_user_action(&u, v)?);
+        actions.push(store.membership_user_action(permit, &u, v)?);
     }
     Ok(actions)
 }
 
 fn activity(
     state: &AppState,
-    caller: &Caller,
+    permit: &impl Authorizes,
     kind: &str,
     g: &GroupItem,
     changes: Map<String, serde_json::Value>,
 ) -> ApiResult<TxAction> {
     state.store().activity_action(
-        &Actor::of(caller),
+        permit,
         Change {
             kind,
             organization_id: &g.parent_organization_id,
@@ -176,10 +175,10 @@ async fn render_one(state: &AppState, g: GroupItem) -> ApiResult<GroupResponse> 
 }
 
 pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) -> ApiResult<GroupResponse> {
-    require_manager(caller)?;
+    let held = holds::<UserGroupsCreate>(caller)?;
     input::check_create(&b)?;
     let parent_ident = b.parent_organization_id.as_deref().unwrap_or_default();
-    let parent = load_org(state, caller, parent_ident, Aspect::UserMgmt, Intent::Write).await?;
+    let (parent, permit) = org_permit(state, caller, held, parent_ident).await?;
     let user_ids = b.user_ids.clone().unwrap_or_default();
     let grants = b.accessible_organizations.clone().unwrap_or_default();
     let members = members_of(state, caller, &parent, &user_ids).await?;
@@ -207,9 +206,10 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
         version: 1,
     };
     let store = state.store();
-    let mut actions = store.create_group_actions(&g)?;
+    let mut actions = store.create_group_actions(&permit, &g)?;
     actions.extend(member_actions(
         state,
+        &permit,
         &id,
         user_ids.iter().filter_map(|u| members.get(u).cloned()),
         std::iter::empty(),
@@ -219,13 +219,13 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
     changes.insert("name".into(), json!({"to": g.name}));
     changes.insert("user_ids".into(), json!({"to": g.user_ids}));
     changes.insert("accessible_organizations".into(), json!({"to": g.accessible_organizations}));
-    actions.push(activity(state, caller, "user_group.created", &g, changes)?);
+    actions.push(activity(state, &permit, "user_group.created", &g, changes)?);
     store.transact(actions).await?;
     render_one(state, g).await
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupResponse> {
-    let (g, _) = load_group(state, caller, id, Intent::Read).await?;
+    let (g, _, _) = load_group::<UserGroupsRead>(state, caller, id).await?;
     render_one(state, g).await
 }
 
@@ -236,9 +236,9 @@ pub async fn update(
     b: UpdateGroupRequest,
     expected: Option<u64>,
 ) -> ApiResult<GroupResponse> {
-    require_manager(caller)?;
+    holds::<UserGroupsUpdate>(caller)?;
     input::check_update(&b)?;
-    let (mut g, parent) = load_group(state, caller, id, Intent::Write).await?;
+    let (mut g, parent, permit) = load_group::<UserGroupsUpdate>(state, caller, id).await?;
     let read_version = g.version;
     if expected.is_some_and(|v| v != read_version) {
         return Err(ApiError::conflict(
@@ -296,7 +296,7 @@ pub async fn update(
             let keys = removed.iter().map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
             let removed_users: Vec<UserItem> =
                 state.store().batch_get::<UserItem>(keys, true).await?.into_values().collect();
-            member_changes = member_actions(state, id, added_users.into_values(), removed_users.into_iter())?;
+            member_changes = member_actions(state, &permit, id, added_users.into_values(), removed_users.into_iter())?;
             changes.insert("user_ids".into(), json!({"from": g.user_ids, "to": ids}));
             g.user_ids = ids.clone();
         }
@@ -307,24 +307,24 @@ pub async fn update(
     g.version = read_version + 1;
     g.modified_at = now_ms();
     let store = state.store();
-    let mut actions = store.update_group_actions(&g, read_version, &old_grants)?;
+    let mut actions = store.update_group_actions(&permit, &g, read_version, &old_grants)?;
     actions.extend(member_changes);
     actions.push(not_deleting_check(store.table, &g.parent_path)?);
-    actions.push(activity(state, caller, "user_group.updated", &g, changes)?);
+    actions.push(activity(state, &permit, "user_group.updated", &g, changes)?);
     store.transact(actions).await?;
     render_one(state, g).await
 }
 
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    let (g, _) = load_group(state, caller, id, Intent::Write).await?;
+    let (g, _, permit) = load_group::<UserGroupsDelete>(state, caller, id).await?;
     let store = state.store();
     let keys = g.user_ids.iter().map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
     let members: Vec<UserItem> = store.batch_get::<UserItem>(keys, true).await?.into_values().collect();
-    let mut actions = store.delete_group_actions(&g)?;
-    actions.extend(member_actions(state, id, std::iter::empty(), members.into_iter())?);
+    let mut actions = store.delete_group_actions(&permit, &g)?;
+    actions.extend(member_actions(state, &permit, id, std::iter::empty(), members.into_iter())?);
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"from": g.name}));
-    actions.push(activity(state, caller, "user_group.deleted", &g, changes)?);
+    actions.push(activity(state, &permit, "user_group.deleted", &g, changes)?);
     store.transact(actions).await
 }
 
@@ -354,7 +354,7 @@ pub async fn filter(
     sort: Vec<SortField>,
     page: PageQuery,
 ) -> ApiResult<(Vec<GroupResponse>, u64)> {
-    require_manager(caller)?;
+    holds::<UserGroupsRead>(caller)?;
     input::check_filter(&f, &sort, &page)?;
     let mut orgs = caller.user_mgmt_visible_orgs(state).await?;
     if let Some(l) = &f.parent_organization_id_list {
@@ -362,7 +362,8 @@ pub async fn filter(
     }
     // Groups carry no permissions of their own: `permissions` keeps all groups when the caller
     // holds them all, none otherwise.
-    if f.permissions.as_ref().is_some_and(|ps| !ps.iter().all(|p| shared::catalogue::role_has(caller.role(), p))) {
+    let wanted = PermissionSet::of(f.permissions.iter().flatten().filter_map(|p| Perm::parse(p)));
+    if !caller.base_permissions().covers(wanted) {
         orgs.clear();
     }
     let store = state.store();

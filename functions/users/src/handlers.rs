@@ -11,7 +11,8 @@ use crate::input::{
     BulkDeleteRequest, CreateUserRequest, FilterUsersRequest, ListUserFilter, LoggedInFilterRequest, PageQuery,
     SortField, UpdateUserRequest, VerifyRequest,
 };
-use crate::service::{self, VerifyEntry};
+use crate::service;
+use crate::verify::{self, VerifyEntry};
 use crate::view::UserResponse;
 
 #[cfg_attr(
@@ -111,7 +112,7 @@ pub async fn verify(
     caller: Caller,
     JsonBody(body): JsonBody<VerifyRequest>,
 ) -> ApiResult<Envelope<Vec<VerifyEntry>>> {
-    Ok(Envelope::ok("Verification results.", service::verify(&state, &caller, body.email_ids).await?))
+    Ok(Envelope::ok("Verification results.", verify::verify(&state, &caller, body.email_ids).await?))
 }
 
 #[cfg_attr(

@@ -5,23 +5,26 @@ pub mod filter;
 pub mod handlers;
 pub mod input;
 pub mod service;
+pub mod verify;
 pub mod view;
 
 use axum::routing::{get, post};
 use axum::Router;
+use shared::policy::permit::{UsersCreate, UsersDelete, UsersRead, UsersUpdate};
+use shared::route::{perm, Needs, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves; the infra template lists exactly these.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("POST", "/users"),
-    ("POST", "/users/filter"),
-    ("POST", "/users/logged-in/filter"),
-    ("POST", "/users/bulk-delete"),
-    ("POST", "/users/verify"),
-    ("GET", "/users/by-email/{email_id}"),
-    ("GET", "/users/{user_id}"),
-    ("PATCH", "/users/{user_id}"),
-    ("DELETE", "/users/{user_id}"),
+pub const ROUTES: &[Route] = &[
+    Route::new("POST", "/users", perm::<UsersCreate>(Body("organization_id"))),
+    Route::new("POST", "/users/filter", Needs::SignedIn),
+    Route::new("POST", "/users/logged-in/filter", Needs::SignedIn),
+    Route::new("POST", "/users/bulk-delete", perm::<UsersDelete>(Each)),
+    Route::new("POST", "/users/verify", Needs::SignedIn),
+    Route::new("GET", "/users/by-email/{email_id}", perm::<UsersRead>(Path("email_id"))),
+    Route::new("GET", "/users/{user_id}", perm::<UsersRead>(Path("user_id"))),
+    Route::new("PATCH", "/users/{user_id}", perm::<UsersUpdate>(Path("user_id"))),
+    Route::new("DELETE", "/users/{user_id}", perm::<UsersDelete>(Path("user_id"))),
 ];
 
 pub fn router(state: AppState) -> Router {
@@ -33,7 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/verify", post(handlers::verify))
         .route("/users/by-email/{email_id}", get(handlers::by_email))
         .route("/users/{user_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
-    shared::http_layer::finish(r, state)
+    shared::http_layer::finish(r, state, ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

@@ -2,7 +2,7 @@
 //! `parent_organization`, the user's features and permissions, and their groups.
 
 use serde::Serialize;
-use shared::catalogue::{all_features, role_permissions, FeatureList, PermissionSet};
+use shared::catalogue::{all_features, FeatureList, PermissionSet};
 use shared::model::group::GroupItem;
 use shared::model::org::ParentSummary;
 use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
@@ -46,7 +46,7 @@ pub fn user_response(book: &OrgBook, groups: &HashMap<String, UserGroupRef>, u: 
     UserResponse {
         parent_organization: book.get(&u.organization_id).map(|o| summary(o, book)),
         features: all_features(),
-        permissions: role_permissions(u.role),
+        permissions: shared::policy::builtin(u.role),
         user_id: u.user_id,
         first_name: u.first_name,
         last_name: u.last_name,

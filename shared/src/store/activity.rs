@@ -1,11 +1,11 @@
 //! Activity items: built from the caller and written inside the change's own transaction.
 
 use super::{tx, Store, TxAction};
-use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
-use crate::model::activity::{ActivityItem, ActorType};
+use crate::model::activity::ActivityItem;
 use crate::model::now_ms;
+use crate::policy::Authorizes;
 
 /// What changed, for one activity item.
 pub struct Change<'a> {
@@ -16,28 +16,7 @@ pub struct Change<'a> {
     pub changes: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Who did it, when it is not a request's caller (e.g. bootstrap).
-pub struct Actor {
-    pub actor_type: ActorType,
-    pub actor_id: String,
-    pub actor_organization_id: Option<String>,
-    pub ip: Option<String>,
-    pub details: Option<String>,
-    pub request_id: String,
-}
-
-impl Actor {
-    pub fn of(caller: &Caller) -> Self {
-        Actor {
-            actor_type: caller.actor_type,
-            actor_id: caller.user.user_id.clone(),
-            actor_organization_id: Some(caller.user.organization_id.clone()),
-            ip: caller.meta.source_ip.clone(),
-            details: caller.meta.user_agent.clone(),
-            request_id: caller.meta.request_id.clone(),
-        }
-    }
-}
+pub use crate::policy::Actor;
 
 pub fn activity_item(actor: &Actor, change: Change<'_>) -> ActivityItem {
     let id = uuid::Uuid::now_v7().to_string();
@@ -61,11 +40,11 @@ pub fn activity_item(actor: &Actor, change: Change<'_>) -> ActivityItem {
 }
 
 impl Store<'_> {
-    /// The action that records `change` by `actor`.
-    pub fn activity_action(&self, actor: &Actor, change: Change<'_>) -> ApiResult<TxAction> {
+    /// The action that records `change` by whoever `permit` authorizes.
+    pub fn activity_action(&self, permit: &impl Authorizes, change: Change<'_>) -> ApiResult<TxAction> {
         tx::put_new(
             self.table,
-            &activity_item(actor, change),
+            &activity_item(permit.actor(), change),
             ApiError::conflict("activity_exists", "Retry the request."),
         )
     }

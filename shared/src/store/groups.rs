@@ -8,6 +8,8 @@ use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
 use crate::model::group::GroupItem;
+use crate::policy::permit::{UserGroupsCreate, UserGroupsDelete};
+use crate::policy::{Allows, RewritesMemberships};
 
 /// `PK = ORG#<org>`, `SK = GROUP#<id>` (in the parent) or `GRANT#<id>` (in a granted org).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +44,12 @@ impl Store<'_> {
     }
 
     /// Actions writing a new group: the item, its entry in the parent, its grant entries.
-    pub fn create_group_actions(&self, g: &GroupItem) -> ApiResult<Vec<TxAction>> {
+    pub fn create_group_actions(
+        &self,
+        permit: &impl Allows<UserGroupsCreate>,
+        g: &GroupItem,
+    ) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers(&g.parent_organization_id)?;
         let exists = || ApiError::conflict("user_group_exists", "Retry the request.");
         let mut actions = vec![
             tx::put_new(self.table, g, exists())?,
@@ -68,10 +75,12 @@ impl Store<'_> {
     /// `old_grants` to its current grants.
     pub fn update_group_actions(
         &self,
+        permit: &impl RewritesMemberships,
         g: &GroupItem,
         expected_version: u64,
         old_grants: &[String],
     ) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers(&g.parent_organization_id)?;
         let mut actions = vec![tx::put_if(
             self.table,
             g,
@@ -103,7 +112,12 @@ impl Store<'_> {
     }
 
     /// Actions deleting `g` (read at its version) with its entries.
-    pub fn delete_group_actions(&self, g: &GroupItem) -> ApiResult<Vec<TxAction>> {
+    pub fn delete_group_actions(
+        &self,
+        permit: &impl Allows<UserGroupsDelete>,
+        g: &GroupItem,
+    ) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers(&g.parent_organization_id)?;
         let mut actions = vec![
             tx::delete_if(
                 self.table,

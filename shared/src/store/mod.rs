@@ -91,8 +91,8 @@ fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 
 /// One action of a transaction and the error to answer if its condition fails.
 pub struct TxAction {
-    pub action: TransactWriteItem,
-    pub on_condition_failed: ApiError,
+    pub(crate) action: TransactWriteItem,
+    pub(crate) on_condition_failed: ApiError,
 }
 
 /// Opaque page cursors: base64url of the last sort key of the page, bound to one partition's prefix.
@@ -344,8 +344,28 @@ impl<'a> Store<'a> {
     }
 }
 
-/// Builders of transaction actions.
-pub mod tx {
+impl Store<'_> {
+    /// A put of `item` unless its key exists, for background jobs only (the bootstrap's
+    /// marker and built-in templates): requests write through the typed functions.
+    pub fn system_put_new(
+        &self,
+        _permit: &crate::policy::SystemPermit,
+        item: &impl Serialize,
+        on_fail: ApiError,
+    ) -> ApiResult<TxAction> {
+        tx::put_new(self.table, item, on_fail)
+    }
+}
+
+impl TxAction {
+    /// The item a put action writes (for bulk loaders that skip the conditions).
+    pub fn into_put_item(self) -> Option<Item> {
+        self.action.put.map(|p| p.item)
+    }
+}
+
+/// Builders of transaction actions: private to the store, whose write functions take permits.
+pub(crate) mod tx {
     use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
 
     use super::*;

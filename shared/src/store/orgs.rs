@@ -8,6 +8,8 @@ use crate::access::{edges_for_new_org, Reach};
 use crate::error::{ApiError, ApiResult};
 use crate::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
 use crate::model::org::{AncestorRef, OrgItem};
+use crate::policy::permit::{OrganizationsCreate, OrganizationsUpdate};
+use crate::policy::Allows;
 
 /// A closure edge: `ancestor_id` is `descendant_id` or above it (`PK = ORG#<ancestor>`,
 /// `SK = DESC#<descendant>`). `reach` is the access verdict of R2 (see [`crate::access`]).
@@ -75,7 +77,18 @@ impl Store<'_> {
 
     /// Actions moving `org_id`'s domain guards from `old` to `new`: removed domains are released
     /// (only if still this organization's), added ones claimed (only if free).
-    pub fn domain_change_actions(&self, org_id: &str, old: &[String], new: &[String]) -> ApiResult<Vec<TxAction>> {
+    pub fn domain_change_actions(
+        &self,
+        permit: &impl Allows<OrganizationsUpdate>,
+        org_id: &str,
+        old: &[String],
+        new: &[String],
+    ) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers(org_id)?;
+        self.domain_actions(org_id, old, new)
+    }
+
+    fn domain_actions(&self, org_id: &str, old: &[String], new: &[String]) -> ApiResult<Vec<TxAction>> {
         let mut actions = Vec::new();
         for d in old.iter().filter(|d| !new.contains(d)) {
             actions.push(tx::delete_if(
@@ -137,7 +150,13 @@ impl Store<'_> {
 
     /// The transaction actions that create `org` under `parent`: the item, the code guard, every
     /// closure edge, and checks that the parent still accepts children and the template exists.
-    pub fn create_org_actions(&self, org: &OrgItem, parent: Option<&OrgItem>) -> ApiResult<Vec<TxAction>> {
+    pub fn create_org_actions(
+        &self,
+        permit: &impl Allows<OrganizationsCreate>,
+        org: &OrgItem,
+        parent: Option<&OrgItem>,
+    ) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers(parent.map_or(&org.organization_id, |p| &p.organization_id))?;
         let t = self.table;
         let mut actions = Vec::with_capacity(org.ancestors.len() + 4);
         actions.push(tx::put_new(
@@ -157,7 +176,7 @@ impl Store<'_> {
                 ApiError::conflict("organization_code_taken", "Another organization already has that code."),
             )?);
         }
-        actions.extend(self.domain_change_actions(&org.organization_id, &[], &org.domains)?);
+        actions.extend(self.domain_actions(&org.organization_id, &[], &org.domains)?);
         let chain: Vec<AncestorRef> = org.ancestors.clone();
         for e in edges_for_new_org(&org.organization_id, &chain, org.parent_has_access) {
             let edge = EdgeItem {
@@ -196,7 +215,23 @@ impl Store<'_> {
 
     /// The actions that point every closure edge into `org` (from each ancestor and itself) at
     /// its template `template_id`: at most [`MAX_DEPTH`] updates, in the organization's transaction.
-    pub fn edge_template_actions(&self, org: &OrgItem, template_id: &str) -> ApiResult<Vec<TxAction>> {
+    pub fn template_move_actions(
+        &self,
+        permit: &impl Allows<OrganizationsUpdate>,
+        org: &OrgItem,
+        from: &str,
+        to: &str,
+    ) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers(&org.organization_id)?;
+        let mut actions = vec![
+            super::templates::template_ref_action(self.table, to, 1)?,
+            super::templates::template_ref_action(self.table, from, -1)?,
+        ];
+        actions.extend(self.edge_template_actions(org, to)?);
+        Ok(actions)
+    }
+
+    fn edge_template_actions(&self, org: &OrgItem, template_id: &str) -> ApiResult<Vec<TxAction>> {
         org.path()
             .iter()
             .map(|ancestor| {
@@ -213,9 +248,20 @@ impl Store<'_> {
             .collect()
     }
 
+    /// A check, inside a write, that organization `org_id` still exists (no write: no permit).
+    pub fn org_exists_check(&self, org_id: &str) -> ApiResult<TxAction> {
+        tx::check(self.table, &keys::org_pk(org_id), ORG_SK, "attribute_exists(PK)", None, org_not_found())
+    }
+
     /// The actions that replace `org` if its stored version is still `expected_version` and it is
     /// not being deleted.
-    pub fn update_org_actions(&self, org: &OrgItem, expected_version: u64) -> ApiResult<Vec<TxAction>> {
+    pub fn update_org_actions(
+        &self,
+        permit: &impl Allows<OrganizationsUpdate>,
+        org: &OrgItem,
+        expected_version: u64,
+    ) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers(&org.organization_id)?;
         Ok(vec![
             self.update_org_action(org, expected_version)?,
             super::deletions::not_deleting_check(self.table, &org.path())?,

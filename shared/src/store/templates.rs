@@ -2,10 +2,14 @@
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
-use super::{key, Store, TxAction};
+use std::collections::HashMap;
+
+use super::{key, to_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 use crate::keys;
 use crate::model::template::{TemplateItem, TEMPLATES_GSI_PK};
+use crate::policy::permit::PlatformManage;
+use crate::policy::Permit;
 
 pub fn template_not_found() -> ApiError {
     ApiError::not_found("rbac_template_not_found", "No RBAC template has that id.")
@@ -17,7 +21,7 @@ fn no_such_template() -> ApiError {
 
 /// `delta` organizations start (+1) or stop (-1) using `template_id`, inside their transaction.
 /// Adding requires the template to exist.
-pub fn template_ref_action(table: &str, template_id: &str, delta: i64) -> ApiResult<TxAction> {
+pub(crate) fn template_ref_action(table: &str, template_id: &str, delta: i64) -> ApiResult<TxAction> {
     let u = Update::builder()
         .table_name(table)
         .set_key(Some(key(keys::template_pk(template_id), keys::TEMPLATE_SK)))
@@ -32,6 +36,56 @@ pub fn template_ref_action(table: &str, template_id: &str, delta: i64) -> ApiRes
 impl Store<'_> {
     pub async fn get_template(&self, id: &str) -> ApiResult<Option<TemplateItem>> {
         self.get(&keys::template_pk(id), keys::TEMPLATE_SK, true).await
+    }
+
+    /// The action creating template `t` (its id must be free).
+    pub fn create_template_action(&self, _permit: &Permit<PlatformManage>, t: &TemplateItem) -> ApiResult<TxAction> {
+        tx::put_new(self.table, t, ApiError::conflict("rbac_template_exists", "A template with that id exists."))
+    }
+
+    /// The action replacing template `t`'s own fields (never its reference count) if it is still
+    /// at `expected_version`.
+    pub fn replace_template_action(
+        &self,
+        _permit: &Permit<PlatformManage>,
+        t: &TemplateItem,
+        expected_version: u64,
+    ) -> ApiResult<TxAction> {
+        let item = to_item(t)?;
+        let field = |name: &str| item.get(name).cloned().unwrap_or(AttributeValue::Null(true));
+        let values: HashMap<String, AttributeValue> = [
+            (":n", field("display_name")),
+            (":p", field("parent_visibility")),
+            (":c", field("child_visibility")),
+            (":o", field("org_visibility")),
+            (":a", field("allowlist")),
+            (":v", AttributeValue::N(expected_version.to_string())),
+            (":next", AttributeValue::N((expected_version + 1).to_string())),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        tx::update_if(
+            self.table,
+            &keys::template_pk(&t.template_id),
+            keys::TEMPLATE_SK,
+            "SET display_name = :n, parent_visibility = :p, child_visibility = :c, org_visibility = :o, allowlist = :a, version = :next",
+            "version = :v",
+            Some(values),
+            ApiError::conflict("version_conflict", "The template was changed by another request; retry."),
+        )
+    }
+
+    /// The action deleting template `t` unless an organization uses it.
+    pub fn delete_template_action(&self, _permit: &Permit<PlatformManage>, t: &TemplateItem) -> ApiResult<TxAction> {
+        tx::delete_if(
+            self.table,
+            &t.pk,
+            &t.sk,
+            "attribute_not_exists(refs) OR refs <= :zero",
+            Some([(":zero".to_string(), AttributeValue::N("0".into()))].into()),
+            ApiError::conflict("rbac_template_in_use", "Organizations use this template; move them first."),
+        )
     }
 
     /// Every template (one GSI1 partition).

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use super::{from_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
+use crate::policy::permit::ApiTokensCreate;
+use crate::policy::{Allows, DeletesTokens};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenItem {
@@ -56,7 +58,15 @@ impl Store<'_> {
         self.get(&keys::token_hash_pk(&crate::token::hash(secret)), keys::TOKEN_SK, true).await
     }
 
-    pub fn create_token_actions(&self, token: &TokenItem) -> ApiResult<Vec<TxAction>> {
+    /// Only the token's owner creates it (R13).
+    pub fn create_token_actions(
+        &self,
+        permit: &impl Allows<ApiTokensCreate>,
+        token: &TokenItem,
+    ) -> ApiResult<Vec<TxAction>> {
+        if !permit.may_act_for(&token.user_id) {
+            return Err(ApiError::internal("a token can only be created by its owner"));
+        }
         let exists = || ApiError::conflict("token_exists", "Retry the request.");
         Ok(vec![
             tx::put_new(self.table, token, exists())?,
@@ -73,7 +83,10 @@ impl Store<'_> {
         ])
     }
 
-    pub fn delete_token_actions(&self, token: &TokenItem) -> ApiResult<Vec<TxAction>> {
+    pub fn delete_token_actions(&self, permit: &impl DeletesTokens, token: &TokenItem) -> ApiResult<Vec<TxAction>> {
+        if !permit.may_delete_token_of(&token.user_id) {
+            return Err(ApiError::internal("only a token's owner deletes it"));
+        }
         let gone = token_not_found;
         Ok(vec![
             tx::delete_if(self.table, &token.pk, &token.sk, "attribute_exists(PK)", None, gone())?,

@@ -7,6 +7,8 @@ use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
 use crate::keys::{self, GUARD_SK, USER_SK};
 use crate::model::user::UserItem;
+use crate::policy::permit::{UsersCreate, UsersDelete, UsersUpdate};
+use crate::policy::{Allows, RewritesMemberships};
 
 /// A user's entry in its organization's partition (`PK = ORG#<org>`, `SK = USER#<id>`): lets a
 /// purge enumerate an organization's users with a strongly consistent Query.
@@ -46,7 +48,8 @@ impl Store<'_> {
     /// Actions that create `user`: the item, its email guard and its entry in its organization.
     /// Callers add the registry check (`deletions::not_deleting_check`) unless the same
     /// transaction already checks that path (a transaction may touch an item once).
-    pub fn create_user_actions(&self, user: &UserItem) -> ApiResult<Vec<TxAction>> {
+    pub fn create_user_actions(&self, permit: &impl Allows<UsersCreate>, user: &UserItem) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers(&user.organization_id)?;
         let t = self.table;
         Ok(vec![
             tx::put_new(
@@ -68,7 +71,8 @@ impl Store<'_> {
     }
 
     /// Actions that delete `user` as read at its version, with its email guard and entry.
-    pub fn delete_user_actions(&self, user: &UserItem) -> ApiResult<Vec<TxAction>> {
+    pub fn delete_user_actions(&self, permit: &impl Allows<UsersDelete>, user: &UserItem) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers_user(&user.organization_id, &user.user_id)?;
         let changed =
             || ApiError::conflict("version_conflict", "The user was changed by another request; reload and retry.");
         Ok(vec![
@@ -101,16 +105,32 @@ impl Store<'_> {
 
     /// The actions that replace `user` if its stored version is still `expected_version` and its
     /// organization is not being deleted.
-    pub fn update_user_actions(&self, user: &UserItem, expected_version: u64) -> ApiResult<Vec<TxAction>> {
+    pub fn update_user_actions(
+        &self,
+        permit: &impl Allows<UsersUpdate>,
+        user: &UserItem,
+        expected_version: u64,
+    ) -> ApiResult<Vec<TxAction>> {
+        permit.ensure_covers_user(&user.organization_id, &user.user_id)?;
         Ok(vec![
-            self.update_user_action(user, expected_version)?,
+            self.put_user_action(user, expected_version)?,
             super::deletions::not_deleting_check(self.table, &user.org_path)?,
         ])
     }
 
     /// The put alone, for transactions that already check the user's path once (group changes
     /// touching many users of one organization).
-    pub fn update_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
+    pub fn membership_user_action(
+        &self,
+        permit: &impl RewritesMemberships,
+        user: &UserItem,
+        expected_version: u64,
+    ) -> ApiResult<TxAction> {
+        permit.ensure_covers(&user.organization_id)?;
+        self.put_user_action(user, expected_version)
+    }
+
+    fn put_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
         tx::put_if(
             self.table,
             user,

@@ -252,7 +252,10 @@ async fn build(api: &TestApi, rng: &mut Rng, n_orgs: usize) -> World {
             ancestors,
             ..root.clone()
         };
-        store.transact(store.create_org_actions(&org, Some(p)).unwrap()).await.expect("seed org");
+        store
+            .transact(store.create_org_actions(&orgs_tests::system_permit(), &org, Some(p)).unwrap())
+            .await
+            .expect("seed org");
         orgs.push(Org {
             id,
             parent: Some(parent),

@@ -248,11 +248,17 @@ async fn nothing_happens_inside_a_subtree_being_deleted() {
     late.code = None;
     late.domains.clear();
     late.ancestors.push(c1_item.as_ancestor());
-    let err = store.transact(store.create_org_actions(&late, Some(&c1_item)).unwrap()).await.unwrap_err();
+    let err = store
+        .transact(store.create_org_actions(&orgs_tests::system_permit(), &late, Some(&c1_item)).unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(err.code, "organization_being_deleted");
     let mut renamed = c1_item.clone();
     renamed.name = "late".into();
-    let err = store.transact(store.update_org_actions(&renamed, c1_item.version).unwrap()).await.unwrap_err();
+    let err = store
+        .transact(store.update_org_actions(&orgs_tests::system_permit(), &renamed, c1_item.version).unwrap())
+        .await
+        .unwrap_err();
     assert_eq!(err.code, "organization_being_deleted");
     // progress is visible; a second DELETE reports the same job
     let p = api.get(&format!("/organizations/{}/deletion", sub.root)).send().await;
@@ -324,7 +330,7 @@ async fn a_large_subtree_is_deleted_completely() {
             let id = uuid::Uuid::new_v4().to_string();
             let path = paths[(batch * 30 + i) % paths.len()].clone();
             let u = shared::model::user::UserItem::new(&id, path, &format!("{id}@big.io"), Role::User, 1, None);
-            actions.extend(store.create_user_actions(&u).unwrap());
+            actions.extend(store.create_user_actions(&orgs_tests::system_permit(), &u).unwrap());
             users.push(id);
         }
         store.transact(actions).await.unwrap();

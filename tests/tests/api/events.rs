@@ -35,7 +35,7 @@ async fn seed_sample_token(api: &TestApi) {
         secret_sealed: None,
     };
     let store = api.state.store();
-    store.transact(store.create_token_actions(&t).unwrap()).await.unwrap();
+    store.transact(store.create_token_actions(&orgs_tests::system_permit(), &t).unwrap()).await.unwrap();
 }
 
 #[tokio::test]

@@ -48,7 +48,7 @@ fn every_route_is_authorized_mapped_and_served() {
     }
     let in_code: BTreeSet<_> = FUNCTIONS
         .iter()
-        .flat_map(|f| f.routes.iter().map(move |(m, p)| (f.name.to_string(), m.to_string(), p.to_string())))
+        .flat_map(|f| f.routes.iter().map(move |r| (f.name.to_string(), r.method.to_string(), r.path.to_string())))
         .collect();
     assert_eq!(in_template, in_code);
 

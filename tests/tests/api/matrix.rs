@@ -258,8 +258,8 @@ async fn every_route_and_persona_matches_the_written_matrix() {
 fn the_matrix_names_every_route_of_every_function() {
     let mut all: Vec<String> = Vec::new();
     for f in orgs_local::functions::FUNCTIONS {
-        for (m, p) in f.routes {
-            all.push(format!("{m} {p}"));
+        for r in f.routes {
+            all.push(format!("{} {}", r.method, r.path));
         }
     }
     let rows: Vec<String> = MATRIX

@@ -1,0 +1,230 @@
+//! The seed's special cases between built-in roles, each a named rule (R5, R6, R8, R9) and the
+//! platform rule of RBAC templates. They apply on top of a permit: the permit says the caller
+//! may act in the organization; a rule says whether this particular act is allowed.
+//!
+//! Built-in roles are ranked `user < admin < superadmin`. A caller never grants, changes or
+//! removes a built-in role above their own (a `user` holding `users:create` through a custom
+//! role creates `user`s only), with the seed's one exception of R6.
+
+use crate::caller::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::model::user::{Role, UserItem};
+use crate::policy::permit::{PlatformManage, UsersCreate, UsersDelete, UsersUpdate};
+use crate::policy::{Permit, Scope};
+
+use super::decide::holds;
+
+/// R6: creating a user with built-in `role` under `permit`. An admin may create superadmins,
+/// but not in their own organization (the seed's words); otherwise nobody grants a role above
+/// their own.
+pub fn r6_may_create_with_role(caller: &Caller, permit: &Permit<UsersCreate>, role: Role) -> ApiResult<()> {
+    match (caller.role(), role) {
+        (Role::Admin, Role::Superadmin) if permit.org_id() == caller.home_org() => Err(ApiError::forbidden(
+            "cannot_create_superadmin_here",
+            "An admin cannot create a superadmin in their own organization.",
+        )),
+        (Role::Admin, Role::Superadmin) => Ok(()),
+        (mine, wanted) if wanted > mine => Err(cannot_grant(wanted)),
+        _ => Ok(()),
+    }
+}
+
+/// R8: changing `target`'s built-in role from `target.role` to `to` under `permit`. Never one's
+/// own role, never with a permit for one's own record only, and never to or from a role above
+/// the caller's (an admin never assigns superadmin nor changes a superadmin's role).
+pub fn r8_may_change_role(caller: &Caller, permit: &Permit<UsersUpdate>, target: &UserItem, to: Role) -> ApiResult<()> {
+    let needs_update = || ApiError::forbidden("forbidden", "Changing roles needs the permission users:update.");
+    if !caller.base_permissions().contains(<UsersUpdate as crate::policy::Need>::PERM) {
+        return Err(needs_update());
+    }
+    if target.user_id == caller.user_id() {
+        return Err(ApiError::forbidden("cannot_change_own_role", "Nobody can change their own role."));
+    }
+    if permit.scope() != Scope::Organization {
+        return Err(needs_update());
+    }
+    if target.role.max(to) > caller.role() {
+        return Err(if caller.role() == Role::Admin {
+            ApiError::forbidden(
+                "cannot_manage_superadmin",
+                "An admin can neither assign the superadmin role nor change a superadmin's role.",
+            )
+        } else {
+            cannot_grant(target.role.max(to))
+        });
+    }
+    Ok(())
+}
+
+/// R9: deleting `target` under `permit`: never oneself, never a user of a role above one's own
+/// (an admin never deletes a superadmin).
+pub fn r9_may_delete_user(caller: &Caller, _permit: &Permit<UsersDelete>, target: &UserItem) -> ApiResult<()> {
+    r9_refusal(caller, target).map_or(Ok(()), Err)
+}
+
+/// Why [`r9_may_delete_user`] refuses, before a permit is at hand (bulk deletes report every
+/// refused user at once).
+pub fn r9_refusal(caller: &Caller, target: &UserItem) -> Option<ApiError> {
+    if target.user_id == caller.user_id() {
+        return Some(ApiError::forbidden("cannot_delete_self", "Nobody can delete their own account."));
+    }
+    if target.role > caller.role() {
+        return Some(if caller.role() == Role::Admin {
+            ApiError::forbidden("cannot_manage_superadmin", "An admin cannot delete a superadmin.")
+        } else {
+            ApiError::forbidden(
+                "cannot_manage_role",
+                format!("Only a {} or above can delete this user.", target.role.as_str()),
+            )
+        });
+    }
+    None
+}
+
+/// R5: never the caller's own organization nor one above it.
+pub fn r5_may_delete_org(caller: &Caller, org_id: &str) -> ApiResult<()> {
+    if caller.user.org_path.iter().any(|o| o == org_id) {
+        return Err(ApiError::forbidden(
+            "cannot_delete_own_organization",
+            "Nobody can delete their own organization or one above it.",
+        ));
+    }
+    Ok(())
+}
+
+/// The platform's RBAC templates are managed by the root organization's own members holding
+/// `organizations:update` (its superadmins).
+pub fn platform(caller: &Caller) -> ApiResult<Permit<PlatformManage>> {
+    let refused =
+        || ApiError::forbidden("forbidden", "Only superadmins of the root organization manage RBAC templates.");
+    holds::<PlatformManage>(caller).map_err(|_| refused())?;
+    if caller.user.org_path.len() != 1 {
+        return Err(refused());
+    }
+    Ok(Permit::issue(caller.home_org(), Scope::Organization, caller.actor()))
+}
+
+fn cannot_grant(role: Role) -> ApiError {
+    ApiError::forbidden(
+        "cannot_grant_role",
+        format!("Only a {} or above can grant the {} role.", role.as_str(), role.as_str()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::PermissionSet;
+    use crate::identity::RequestMeta;
+    use crate::model::activity::ActorType;
+    use crate::policy::permit::UsersRead;
+
+    /// A caller of `role` whose organization is `path`'s last entry.
+    fn caller(id: &str, role: Role, path: &[&str]) -> Caller {
+        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        Caller {
+            user: UserItem::new(id, path.clone(), &format!("{id}@example.com"), role, 0, None),
+            org_context: path.last().cloned().unwrap_or_default(),
+            meta: RequestMeta::default(),
+            actor_type: ActorType::User,
+            deleting: Vec::new(),
+            grants: Vec::new(),
+            custom_permissions: PermissionSet::EMPTY,
+            declared: None,
+        }
+    }
+
+    fn permit<N: crate::policy::Need>(c: &Caller, org: &str) -> Permit<N> {
+        Permit::issue(org, Scope::Organization, c.actor())
+    }
+
+    fn user(id: &str, role: Role, org: &str) -> UserItem {
+        UserItem::new(id, vec!["root".into(), org.into()], &format!("{id}@example.com"), role, 0, None)
+    }
+
+    #[test]
+    fn r6_admin_creates_superadmins_only_outside_their_own_organization() {
+        let admin = caller("a", Role::Admin, &["root", "home"]);
+        let here = permit::<UsersCreate>(&admin, "home");
+        let below = permit::<UsersCreate>(&admin, "child");
+        assert_eq!(
+            r6_may_create_with_role(&admin, &here, Role::Superadmin).unwrap_err().code,
+            "cannot_create_superadmin_here"
+        );
+        assert!(r6_may_create_with_role(&admin, &below, Role::Superadmin).is_ok());
+        assert!(r6_may_create_with_role(&admin, &here, Role::Admin).is_ok());
+        let sa = caller("s", Role::Superadmin, &["root", "home"]);
+        assert!(r6_may_create_with_role(&sa, &permit(&sa, "home"), Role::Superadmin).is_ok());
+    }
+
+    #[test]
+    fn r6_nobody_grants_a_role_above_their_own() {
+        // A `user` who holds users:create through a custom role creates `user`s only.
+        let u = caller("u", Role::User, &["root", "home"]);
+        let p = permit::<UsersCreate>(&u, "home");
+        assert!(r6_may_create_with_role(&u, &p, Role::User).is_ok());
+        assert_eq!(r6_may_create_with_role(&u, &p, Role::Admin).unwrap_err().code, "cannot_grant_role");
+        assert_eq!(r6_may_create_with_role(&u, &p, Role::Superadmin).unwrap_err().code, "cannot_grant_role");
+    }
+
+    #[test]
+    fn r8_role_changes() {
+        let admin = caller("a", Role::Admin, &["root", "home"]);
+        let p = permit::<UsersUpdate>(&admin, "home");
+        assert!(r8_may_change_role(&admin, &p, &user("x", Role::User, "home"), Role::Admin).is_ok());
+        let err = r8_may_change_role(&admin, &p, &user("x", Role::User, "home"), Role::Superadmin).unwrap_err();
+        assert_eq!(err.code, "cannot_manage_superadmin");
+        let err = r8_may_change_role(&admin, &p, &user("x", Role::Superadmin, "home"), Role::User).unwrap_err();
+        assert_eq!(err.code, "cannot_manage_superadmin");
+        let err = r8_may_change_role(&admin, &p, &admin.user, Role::User).unwrap_err();
+        assert_eq!(err.code, "cannot_change_own_role");
+        // An own-record permit changes names, never roles.
+        let own: Permit<UsersUpdate> = Permit::issue("home", Scope::OwnRecord, admin.actor());
+        assert_eq!(
+            r8_may_change_role(&admin, &own, &user("x", Role::User, "home"), Role::Admin).unwrap_err().code,
+            "forbidden"
+        );
+        // Without users:update, a role change is refused as such, even one's own.
+        let plain = caller("p", Role::User, &["root", "home"]);
+        let own: Permit<UsersUpdate> = Permit::issue("home", Scope::OwnRecord, plain.actor());
+        assert_eq!(r8_may_change_role(&plain, &own, &plain.user, Role::Admin).unwrap_err().code, "forbidden");
+        let u = caller("u", Role::User, &["root", "home"]);
+        let err = r8_may_change_role(&u, &permit(&u, "home"), &user("x", Role::User, "home"), Role::Admin).unwrap_err();
+        assert_eq!(err.code, "cannot_grant_role");
+    }
+
+    #[test]
+    fn r9_deletions() {
+        let admin = caller("a", Role::Admin, &["root", "home"]);
+        let p = permit::<UsersDelete>(&admin, "home");
+        assert!(r9_may_delete_user(&admin, &p, &user("x", Role::Admin, "home")).is_ok());
+        assert_eq!(
+            r9_may_delete_user(&admin, &p, &user("x", Role::Superadmin, "home")).unwrap_err().code,
+            "cannot_manage_superadmin"
+        );
+        assert_eq!(r9_may_delete_user(&admin, &p, &admin.user).unwrap_err().code, "cannot_delete_self");
+        let u = caller("u", Role::User, &["root", "home"]);
+        assert_eq!(r9_refusal(&u, &user("x", Role::Admin, "home")).unwrap().code, "cannot_manage_role");
+        assert!(r9_refusal(&u, &user("x", Role::User, "home")).is_none());
+    }
+
+    #[test]
+    fn r5_never_own_or_above() {
+        let sa = caller("s", Role::Superadmin, &["root", "mid", "home"]);
+        assert!(r5_may_delete_org(&sa, "home").is_err());
+        assert!(r5_may_delete_org(&sa, "mid").is_err());
+        assert!(r5_may_delete_org(&sa, "child").is_ok());
+    }
+
+    #[test]
+    fn platform_is_the_root_organizations_superadmins() {
+        assert!(platform(&caller("s", Role::Superadmin, &["root"])).is_ok());
+        assert!(platform(&caller("s", Role::Superadmin, &["root", "t"])).is_err());
+        assert!(platform(&caller("a", Role::Admin, &["root"])).is_err());
+        // Custom roles widen the base set the decision reads.
+        let mut u = caller("u", Role::User, &["root"]);
+        assert!(crate::authz::holds::<UsersRead>(&u).is_err());
+        u.custom_permissions = PermissionSet::of([<UsersRead as crate::policy::Need>::PERM]);
+        assert!(crate::authz::holds::<UsersRead>(&u).is_ok());
+    }
+}
