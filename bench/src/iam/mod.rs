@@ -68,7 +68,9 @@ pub fn compare(
             continue;
         }
         for label in labels {
-            let Some((method, path)) = label.split_once(' ') else { continue };
+            // "METHOD /path" or "METHOD /path (case)".
+            let mut words = label.split(' ');
+            let (Some(method), Some(path)) = (words.next(), words.next()) else { continue };
             match route_of(method, path) {
                 Some((owner, route)) if owner == function.as_str() => {
                     ran.insert((owner.to_string(), route));
@@ -150,24 +152,24 @@ fn compare_one(f: &FunctionPolicy, derived: Option<&BTreeMap<Need, String>>) -> 
     out
 }
 
-/// The derived set as a table: function, then its actions with the resources they act on.
+/// The derived set as a table: per function and action, the resources and the first step
+/// that called it (or the template allowance that needs it).
 pub fn table(functions: &[FunctionPolicy], derived: &BTreeMap<String, BTreeMap<Need, String>>) -> String {
-    let mut s = String::from("| function | actions (resources) |\n|---|---|\n");
+    let mut s = String::from("| function | action | resources | first needed by |\n|---|---|---|---|\n");
     for f in functions {
-        let mut by_action: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
-        let needs = derived.get(&f.binary).into_iter().flat_map(|m| m.keys()).chain(f.allowances.keys());
-        for (a, r) in needs {
+        let mut by_action: BTreeMap<&str, (BTreeSet<String>, &str)> = BTreeMap::new();
+        let derived = derived.get(&f.binary).into_iter().flatten().map(|(n, s)| (n, s.as_str()));
+        for ((a, r), step) in derived.chain(f.allowances.iter().map(|(n, why)| (n, why.as_str()))) {
             let shown = match r {
                 Res::Objects(k) => format!("LogoBucket/{}/*", k.split('/').next().unwrap_or_default()),
                 other => other.to_string(),
             };
-            by_action.entry(a.as_str()).or_default().insert(shown);
+            by_action.entry(a.as_str()).or_insert((BTreeSet::new(), step)).0.insert(shown);
         }
-        let cells: Vec<String> = by_action
-            .iter()
-            .map(|(a, rs)| format!("{a} ({})", rs.iter().cloned().collect::<Vec<_>>().join(", ")))
-            .collect();
-        s.push_str(&format!("| {} | {} |\n", f.binary, cells.join("<br>")));
+        for (a, (rs, step)) in by_action {
+            let rs = rs.into_iter().collect::<Vec<_>>().join(", ");
+            s.push_str(&format!("| {} | {a} | {rs} | {step} |\n", f.binary));
+        }
     }
     s
 }

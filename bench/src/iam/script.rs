@@ -50,11 +50,15 @@ pub struct Script<'a> {
 impl Script<'_> {
     /// Sends `req` as the deployed gateway would, through `state`: the authorizer first when it
     /// presents a token, then the function serving its path, each step attributed to its function.
-    async fn send_on(&self, state: &AppState, req: Req<'_>) -> Resp {
+    /// `case`, when not empty, is added to the step's label.
+    async fn send_on(&self, state: &AppState, req: Req<'_>, case: &str) -> Resp {
         let mut ev = req.event();
         let method = ev["requestContext"]["http"]["method"].as_str().unwrap_or_default().to_string();
         let path = ev["rawPath"].as_str().unwrap_or_default().to_string();
-        let (function, label) = route_of(&method, &path).unwrap_or(("(no route)", format!("{method} {path}")));
+        let (function, mut label) = route_of(&method, &path).unwrap_or(("(no route)", format!("{method} {path}")));
+        if !case.is_empty() {
+            label = format!("{label} ({case})");
+        }
         if ev.pointer("/headers/authorization").is_some() {
             self.rec.step(AUTHORIZER, &format!("authorizer ({label})"));
             let denied = apply_authorizer(state, &mut ev, HeaderIdentity::Refused).await;
@@ -70,7 +74,11 @@ impl Script<'_> {
     }
 
     async fn send(&self, req: Req<'_>) -> Resp {
-        self.send_on(&self.api.state, req).await
+        self.send_on(&self.api.state, req, "").await
+    }
+
+    async fn send_case(&self, req: Req<'_>, case: &str) -> Resp {
+        self.send_on(&self.api.state, req, case).await
     }
 
     /// Every step, in order.
@@ -86,7 +94,9 @@ impl Script<'_> {
         self.idempotency().await;
         self.tokens_and_authorizer().await;
         let inline = self.subtree("inline").await;
-        self.send(api.req("DELETE", &format!("/organizations/{inline}"))).await.expect(200);
+        self.send_case(api.req("DELETE", &format!("/organizations/{inline}")), "populated subtree, inline")
+            .await
+            .expect(200);
         self.deletion_by_worker().await;
     }
 
@@ -116,16 +126,17 @@ impl Script<'_> {
                     .collect::<Vec<_>>()
                     .join("/");
                 let key = format!("iam-{}-{}", f.name, path.replace('/', "-"));
-                let first = self.send(api.req(m, &path).json(json!({})).header("x-request-id", &key)).await;
+                let probe = || api.req(m, &path).json(json!({})).header("x-request-id", &key);
+                let first = self.send_case(probe(), "X-Request-ID: claimed, recorded").await;
                 assert!(shared::idempotency::is_final(status(first.status)), "{m} {path}: {}", first.status);
-                let again = self.send(api.req(m, &path).json(json!({})).header("x-request-id", &key)).await;
+                let again = self.send_case(probe(), "X-Request-ID: replayed").await;
                 assert_eq!((again.status, &again.body), (first.status, &first.body), "{m} {path}: a replay");
                 let released = api
                     .req(m, &path)
                     .json(json!({}))
                     .as_user(unknown, &api.root_org)
                     .header("x-request-id", &format!("{key}-unknown"));
-                self.send(released).await.expect(401);
+                self.send_case(released, "X-Request-ID: released").await.expect(401);
             }
         }
     }
@@ -202,7 +213,9 @@ impl Script<'_> {
         let mut config = api.state.config.clone();
         config.delete_inline_budget = Duration::ZERO;
         let deferred = api.state.with_config(config);
-        self.send_on(&deferred, api.req("DELETE", &format!("/organizations/{root}"))).await.expect(202);
+        self.send_on(&deferred, api.req("DELETE", &format!("/organizations/{root}")), "left to the worker")
+            .await
+            .expect(202);
         let job_pk = shared::keys::deletion_job_pk(&root);
         let stream = json!({"Records": [{"eventName": "INSERT", "eventSource": "aws:dynamodb",
             "dynamodb": {"Keys": {"PK": {"S": job_pk}, "SK": {"S": shared::keys::JOB_SK}},
