@@ -5,6 +5,8 @@
 #[cfg(feature = "harness")]
 pub mod canned;
 #[cfg(feature = "harness")]
+pub mod iam;
+#[cfg(feature = "harness")]
 pub mod meter;
 #[cfg(feature = "harness")]
 pub mod report;

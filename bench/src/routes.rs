@@ -147,6 +147,16 @@ fn str_at(r: &orgs_tests::Resp, key: &str) -> String {
 
 /// Runs every route once against a fresh stack, in an order where each finds what it needs.
 pub async fn run_all(api: &TestApi, meter: Option<&CapacityMeter>) -> Vec<RouteRun> {
+    run_all_observed(api, meter, &|_, _| {}).await
+}
+
+/// [`run_all`], telling `observe` the function and route of each step before it runs (the IAM
+/// test attributes the AWS calls that follow to that function: bench/src/iam).
+pub async fn run_all_observed(
+    api: &TestApi,
+    meter: Option<&CapacityMeter>,
+    observe: &(dyn Fn(&'static str, &'static str) + Sync),
+) -> Vec<RouteRun> {
     // The tree and people the requests act on.
     let child = api.create_org(&api.root_org, json!({"code": "cost-child"})).await;
     let sibling = api.create_org(&api.root_org, json!({})).await;
@@ -162,6 +172,7 @@ pub async fn run_all(api: &TestApi, meter: Option<&CapacityMeter>) -> Vec<RouteR
     macro_rules! run {
         ($function:expr, $route:expr, $case:expr, $req:expr) => {{
             let req: Req<'_> = $req;
+            observe($function, $route);
             api.calls.reset();
             if let Some(m) = meter {
                 m.reset();
@@ -255,6 +266,7 @@ pub async fn run_all(api: &TestApi, meter: Option<&CapacityMeter>) -> Vec<RouteR
         ("allowed", format!("Bearer {secret}")),
         ("malformed token", "Bearer orgs_nope".to_string()),
     ] {
+        observe("authorizer", "authorizer");
         api.calls.reset();
         if let Some(m) = meter {
             m.reset();
