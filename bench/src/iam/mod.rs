@@ -38,7 +38,7 @@ pub fn covers(p: &Res, r: &Res) -> bool {
 /// one with parameters, as in API Gateway.
 pub fn route_of(method: &str, path: &str) -> Option<(&'static str, String)> {
     let path = path.split('?').next().unwrap_or(path);
-    let all = || FUNCTIONS.iter().flat_map(|f| f.routes.iter().map(move |r| (f.name, r)));
+    let all = || FUNCTIONS.iter().flat_map(|f| f.routes.iter().map(move |r| (f.name, (r.method, r.path))));
     let hit = |exact: bool| all().find(|(_, (m, p))| *m == method && p.contains('{') != exact && path_matches(p, path));
     hit(true).or_else(|| hit(false)).map(|(f, (m, p))| (f, format!("{m} {p}")))
 }
@@ -83,7 +83,7 @@ pub fn compare(
         }
     }
     for f in FUNCTIONS {
-        for (m, p) in f.routes {
+        for &shared::route::Route { method: m, path: p, .. } in f.routes {
             if !ran.contains(&(f.name.to_string(), format!("{m} {p}"))) {
                 out.push(format!("{}: route {m} {p} is not run by the IAM script (bench/src/iam/script.rs)", f.name));
             }

@@ -119,7 +119,12 @@ impl Script<'_> {
         let api = self.api;
         let unknown = "00000000-0000-4000-8000-00000000dead";
         for f in FUNCTIONS {
-            for (m, p) in f.routes.iter().filter(|(m, p)| *m == "POST" && !shared::idempotency::is_read_only_post(p)) {
+            for (m, p) in f
+                .routes
+                .iter()
+                .map(|r| (r.method, r.path))
+                .filter(|(m, p)| *m == "POST" && !shared::idempotency::is_read_only_post(p))
+            {
                 let path: String = p
                     .split('/')
                     .map(|s| if s.starts_with('{') { "iam-probe" } else { s })

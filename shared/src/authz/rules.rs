@@ -188,7 +188,9 @@ mod tests {
         let plain = caller("p", Role::User, &["root", "home"]);
         let own: Permit<UsersUpdate> = Permit::issue("home", Scope::OwnRecord, plain.actor());
         assert_eq!(r8_may_change_role(&plain, &own, &plain.user, Role::Admin).unwrap_err().code, "forbidden");
-        let u = caller("u", Role::User, &["root", "home"]);
+        // A `user` holding users:update through a custom role still grants no role above `user`.
+        let mut u = caller("u", Role::User, &["root", "home"]);
+        u.custom_permissions = PermissionSet::of([<UsersUpdate as crate::policy::Need>::PERM]);
         let err = r8_may_change_role(&u, &permit(&u, "home"), &user("x", Role::User, "home"), Role::Admin).unwrap_err();
         assert_eq!(err.code, "cannot_grant_role");
     }
