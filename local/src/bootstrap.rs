@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared::keys::{self, BOOTSTRAP_KEY, ORG_SK};
+use shared::model::activity::ActivityKind;
 use shared::model::activity::ActorType;
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
@@ -124,7 +125,7 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
     actions.push(store.activity_action(
         &permit,
         Change {
-            kind: "organization.created",
+            kind: ActivityKind::OrganizationCreated,
             organization_id: &org_id,
             target_type: "organization",
             target_id: &org_id,

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Map};
 use shared::authz::decide::own_tokens;
 use shared::authz::holds;
+use shared::model::activity::ActivityKind;
 use shared::model::now_ms;
 use shared::policy::permit::{ApiTokensCreate, ApiTokensDelete, ApiTokensRead};
 use shared::store::activity::Change;
@@ -107,7 +108,7 @@ pub async fn create(
     actions.push(store.activity_action(
         &permit,
         Change {
-            kind: "api_token.created",
+            kind: ActivityKind::ApiTokenCreated,
             organization_id: caller.home_org(),
             target_type: "api_token",
             target_id: &id,
@@ -138,7 +139,7 @@ pub async fn delete(state: &AppState, caller: &Caller, token_id: &str) -> ApiRes
     actions.push(store.activity_action(
         &permit,
         Change {
-            kind: "api_token.deleted",
+            kind: ActivityKind::ApiTokenDeleted,
             organization_id: caller.home_org(),
             target_type: "api_token",
             target_id: token_id,

@@ -3,6 +3,7 @@
 use serde_json::{json, Map};
 use shared::authz::rules::r5_may_delete_org;
 use shared::authz::{holds, permit_in};
+use shared::model::activity::ActivityKind;
 use shared::org_access::load_accessible;
 use shared::policy::permit::OrganizationsDelete;
 use shared::purge::{get_job, mark_deletion_actions, run_job, Budget, JobStatus, JobView};
@@ -48,7 +49,7 @@ pub async fn delete(state: &AppState, caller: &Caller, identifier: &str) -> ApiR
     actions.push(store.activity_action(
         &permit,
         Change {
-            kind: "organization.deleted",
+            kind: ActivityKind::OrganizationDeleted,
             organization_id: &parent,
             target_type: "organization",
             target_id: &org.organization_id,

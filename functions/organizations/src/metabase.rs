@@ -24,6 +24,7 @@ use serde_json::{json, Value};
 use shared::authz::{holds, org_permit};
 use shared::config::MetabaseSettings;
 use shared::http_client::Pool;
+use shared::model::activity::ActivityKind;
 use shared::model::org::{Dashboard, OrgItem};
 use shared::policy::permit::{DashboardsRead, OrganizationsUpdate};
 use shared::{ApiError, ApiResult, AppState, Caller};
@@ -159,7 +160,7 @@ pub async fn recreate(state: &AppState, caller: &Caller, identifier: &str) -> Ap
         held,
         &org_id,
         None,
-        "organization.metabase_recreated",
+        ActivityKind::OrganizationMetabaseRecreated,
         Some((org, permit)),
         |o, changes| {
             changes.insert(

@@ -6,6 +6,7 @@ use shared::authz::decide::Held;
 use shared::authz::{holds, org_permit};
 use shared::catalogue::{self, Perm, PermissionSet};
 use shared::keys::{self, ORG_SK};
+use shared::model::activity::ActivityKind;
 use shared::model::now_ms;
 use shared::model::org::{
     CreateOrgRequest, DarrylConfiguration, OrgFilterRequest, OrgItem, OrgResponse, UpdateOrgRequest,
@@ -115,7 +116,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
     actions.push(store.activity_action(
         &permit,
         Change {
-            kind: "organization.created",
+            kind: ActivityKind::OrganizationCreated,
             organization_id: &id,
             target_type: "organization",
             target_id: &id,
@@ -423,7 +424,7 @@ pub(crate) async fn modify(
     held: Held<OrganizationsUpdate>,
     identifier: &str,
     expected: Option<u64>,
-    kind: &str,
+    kind: ActivityKind,
     mut loaded: Option<(OrgItem, Permit<OrganizationsUpdate>)>,
     mut apply: impl FnMut(&mut OrgItem, &mut Map<String, Value>) -> ApiResult<Option<String>>,
 ) -> ApiResult<OrgItem> {
@@ -490,10 +491,11 @@ pub async fn update(
 ) -> ApiResult<OrgResponse> {
     let held = holds::<OrganizationsUpdate>(caller)?;
     input::check_update(&body)?;
-    let org = modify(state, caller, held, identifier, expected, "organization.updated", None, |org, changes| {
-        Ok(apply_patch(org, &body, changes))
-    })
-    .await?;
+    let org =
+        modify(state, caller, held, identifier, expected, ActivityKind::OrganizationUpdated, None, |org, changes| {
+            Ok(apply_patch(org, &body, changes))
+        })
+        .await?;
     render_one(state, caller, org).await
 }
 
@@ -521,26 +523,35 @@ pub async fn upload_logo(state: &AppState, caller: &Caller, identifier: &str, up
     let url = format!("{}/{}", state.config.logo_base_url, key);
     let usage = upload.usage_type;
     let org_id = org.organization_id.clone();
-    modify(state, caller, held, &org_id, None, "organization.logo_uploaded", Some((org, permit)), |org, changes| {
-        match usage {
-            UsageType::Login => {
-                diff(changes, "logo_url", json!(org.logo_url), json!(url));
-                org.logo_url = Some(url.clone());
+    modify(
+        state,
+        caller,
+        held,
+        &org_id,
+        None,
+        ActivityKind::OrganizationLogoUploaded,
+        Some((org, permit)),
+        |org, changes| {
+            match usage {
+                UsageType::Login => {
+                    diff(changes, "logo_url", json!(org.logo_url), json!(url));
+                    org.logo_url = Some(url.clone());
+                }
+                UsageType::Darryl => {
+                    let mut d = org.darryl_configuration.clone().unwrap_or(DarrylConfiguration {
+                        logo_url: None,
+                        darryl_config_source: shared::model::org::ConfigSource::Own,
+                        name: None,
+                        color: None,
+                    });
+                    diff(changes, "darryl_configuration.logo_url", json!(d.logo_url), json!(url));
+                    d.logo_url = Some(url.clone());
+                    org.darryl_configuration = Some(d);
+                }
             }
-            UsageType::Darryl => {
-                let mut d = org.darryl_configuration.clone().unwrap_or(DarrylConfiguration {
-                    logo_url: None,
-                    darryl_config_source: shared::model::org::ConfigSource::Own,
-                    name: None,
-                    color: None,
-                });
-                diff(changes, "darryl_configuration.logo_url", json!(d.logo_url), json!(url));
-                d.logo_url = Some(url.clone());
-                org.darryl_configuration = Some(d);
-            }
-        }
-        Ok(None)
-    })
+            Ok(None)
+        },
+    )
     .await?;
     Ok(url)
 }

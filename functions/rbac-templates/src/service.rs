@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::{json, Map, Value};
 use shared::authz::rules::platform;
+use shared::model::activity::ActivityKind;
 use shared::model::now_ms;
 use shared::model::template::{builtin_visibility, OrgDataVisibility, ParentVisibility, TemplateItem, Visibility};
 use shared::policy::permit::PlatformManage;
@@ -126,7 +127,7 @@ pub async fn get(state: &AppState, id: &str) -> ApiResult<TemplateView> {
 fn activity(
     state: &AppState,
     permit: &Permit<PlatformManage>,
-    kind: &str,
+    kind: ActivityKind,
     id: &str,
     changes: Map<String, Value>,
 ) -> ApiResult<shared::store::TxAction> {
@@ -183,7 +184,13 @@ pub async fn create(state: &AppState, caller: &Caller, b: TemplateBody) -> ApiRe
     store
         .transact(vec![
             store.create_template_action(&permit, &t)?,
-            activity(state, &permit, "rbac_template.created", &t.template_id, template_changes(None, &b_copy))?,
+            activity(
+                state,
+                &permit,
+                ActivityKind::RbacTemplateCreated,
+                &t.template_id,
+                template_changes(None, &b_copy),
+            )?,
         ])
         .await?;
     Ok(t.into())
@@ -228,7 +235,7 @@ pub async fn replace(state: &AppState, caller: &Caller, id: &str, b: TemplateBod
     store
         .transact(vec![
             store.replace_template_action(&permit, &replaced, current.version)?,
-            activity(state, &permit, "rbac_template.updated", id, changes)?,
+            activity(state, &permit, ActivityKind::RbacTemplateUpdated, id, changes)?,
         ])
         .await?;
     get(state, id).await
@@ -245,7 +252,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     store
         .transact(vec![
             store.delete_template_action(&permit, &t)?,
-            activity(state, &permit, "rbac_template.deleted", id, Map::new())?,
+            activity(state, &permit, ActivityKind::RbacTemplateDeleted, id, Map::new())?,
         ])
         .await
 }

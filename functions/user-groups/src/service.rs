@@ -9,6 +9,7 @@ use serde_json::{json, Map};
 use shared::authz::{holds, org_permit};
 use shared::catalogue::{Perm, PermissionSet};
 use shared::keys::{self, USER_SK};
+use shared::model::activity::ActivityKind;
 use shared::model::group::{Grant, GroupItem};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
@@ -154,7 +155,7 @@ fn member_actions(
 fn activity(
     state: &AppState,
     permit: &impl Authorizes,
-    kind: &str,
+    kind: ActivityKind,
     g: &GroupItem,
     changes: Map<String, serde_json::Value>,
 ) -> ApiResult<TxAction> {
@@ -219,7 +220,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
     changes.insert("name".into(), json!({"to": g.name}));
     changes.insert("user_ids".into(), json!({"to": g.user_ids}));
     changes.insert("accessible_organizations".into(), json!({"to": g.accessible_organizations}));
-    actions.push(activity(state, &permit, "user_group.created", &g, changes)?);
+    actions.push(activity(state, &permit, ActivityKind::UserGroupCreated, &g, changes)?);
     store.transact(actions).await?;
     render_one(state, g).await
 }
@@ -310,7 +311,7 @@ pub async fn update(
     let mut actions = store.update_group_actions(&permit, &g, read_version, &old_grants)?;
     actions.extend(member_changes);
     actions.push(not_deleting_check(store.table, &g.parent_path)?);
-    actions.push(activity(state, &permit, "user_group.updated", &g, changes)?);
+    actions.push(activity(state, &permit, ActivityKind::UserGroupUpdated, &g, changes)?);
     store.transact(actions).await?;
     render_one(state, g).await
 }
@@ -324,7 +325,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()
     actions.extend(member_actions(state, &permit, id, std::iter::empty(), members.into_iter())?);
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"from": g.name}));
-    actions.push(activity(state, &permit, "user_group.deleted", &g, changes)?);
+    actions.push(activity(state, &permit, ActivityKind::UserGroupDeleted, &g, changes)?);
     store.transact(actions).await
 }
 

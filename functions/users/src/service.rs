@@ -7,6 +7,7 @@ use shared::authz::decide::{own_record, permit_at};
 use shared::authz::rules::{r6_may_create_with_role, r8_may_change_role, r9_may_delete_user};
 use shared::authz::{holds, org_permit};
 use shared::keys::{self, USER_SK};
+use shared::model::activity::ActivityKind;
 use shared::model::now_ms;
 use shared::model::template::Visibility;
 use shared::model::user::{Role, UserItem};
@@ -91,7 +92,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUserRequest) 
     actions.push(store.activity_action(
         &permit,
         Change {
-            kind: "user.created",
+            kind: ActivityKind::UserCreated,
             organization_id: &org.organization_id,
             target_type: "user",
             target_id: &id,
@@ -172,7 +173,7 @@ pub async fn update(
         actions.push(store.activity_action(
             &permit,
             Change {
-                kind: "user.updated",
+                kind: ActivityKind::UserUpdated,
                 organization_id: &org_id,
                 target_type: "user",
                 target_id: &user.user_id,
@@ -231,7 +232,7 @@ async fn delete_actions(state: &AppState, permit: &Permit<UsersDelete>, user: &U
     actions.push(store.activity_action(
         permit,
         Change {
-            kind: "user.deleted",
+            kind: ActivityKind::UserDeleted,
             organization_id: &user.organization_id,
             target_type: "user",
             target_id: &user.user_id,

@@ -10,6 +10,51 @@ pub enum ActorType {
     System,
 }
 
+/// The type of an activity item (seed 003's `type`): one variant per kind of change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActivityKind {
+    OrganizationCreated,
+    OrganizationUpdated,
+    OrganizationLogoUploaded,
+    OrganizationMetabaseRecreated,
+    OrganizationDeleted,
+    UserCreated,
+    UserUpdated,
+    UserDeleted,
+    UserGroupCreated,
+    UserGroupUpdated,
+    UserGroupDeleted,
+    ApiTokenCreated,
+    ApiTokenDeleted,
+    RbacTemplateCreated,
+    RbacTemplateUpdated,
+    RbacTemplateDeleted,
+}
+
+impl ActivityKind {
+    /// `<target>.<change>`, as stored and served.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::OrganizationCreated => "organization.created",
+            ActivityKind::OrganizationUpdated => "organization.updated",
+            ActivityKind::OrganizationLogoUploaded => "organization.logo_uploaded",
+            ActivityKind::OrganizationMetabaseRecreated => "organization.metabase_recreated",
+            ActivityKind::OrganizationDeleted => "organization.deleted",
+            ActivityKind::UserCreated => "user.created",
+            ActivityKind::UserUpdated => "user.updated",
+            ActivityKind::UserDeleted => "user.deleted",
+            ActivityKind::UserGroupCreated => "user_group.created",
+            ActivityKind::UserGroupUpdated => "user_group.updated",
+            ActivityKind::UserGroupDeleted => "user_group.deleted",
+            ActivityKind::ApiTokenCreated => "api_token.created",
+            ActivityKind::ApiTokenDeleted => "api_token.deleted",
+            ActivityKind::RbacTemplateCreated => "rbac_template.created",
+            ActivityKind::RbacTemplateUpdated => "rbac_template.updated",
+            ActivityKind::RbacTemplateDeleted => "rbac_template.deleted",
+        }
+    }
+}
+
 /// An activity item (`PK = ACT#<organization_id>`, `SK = <activity_id>`, a UUID v7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityItem {

@@ -3,13 +3,13 @@
 use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
 use crate::keys;
-use crate::model::activity::ActivityItem;
+use crate::model::activity::{ActivityItem, ActivityKind};
 use crate::model::now_ms;
 use crate::policy::Authorizes;
 
 /// What changed, for one activity item.
 pub struct Change<'a> {
-    pub kind: &'a str,
+    pub kind: ActivityKind,
     pub organization_id: &'a str,
     pub target_type: &'a str,
     pub target_id: &'a str,
@@ -24,7 +24,7 @@ pub fn activity_item(actor: &Actor, change: Change<'_>) -> ActivityItem {
         pk: keys::activity_pk(change.organization_id),
         sk: id.clone(),
         activity_id: id,
-        kind: change.kind.to_string(),
+        kind: change.kind.as_str().to_string(),
         created_at: now_ms(),
         actor_type: actor.actor_type,
         actor_id: actor.actor_id.clone(),
