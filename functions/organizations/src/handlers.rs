@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use shared::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
 use shared::model::org::{CreateOrgRequest, OrgFilterRequest, OrgResponse, UpdateOrgRequest};
+use shared::org_view::OrgEntry;
 use shared::{ApiResult, AppState, Caller, Envelope};
 
 use crate::service;
@@ -49,6 +50,8 @@ pub async fn list(
 ) -> ApiResult<Envelope<Vec<OrgResponse>>> {
     let filter = OrgFilterRequest { limit: q.limit, cursor: q.cursor, ..Default::default() };
     let (orgs, next) = service::filter(&state, &caller, filter).await?;
+    // Without `include_organizations_with_no_access` every organization listed is reached fully.
+    let orgs = orgs.into_iter().filter_map(OrgEntry::full).collect();
     Ok(Envelope::page("Accessible organizations.", orgs, next))
 }
 
@@ -57,14 +60,14 @@ pub async fn list(
     utoipa::path(
         post, path = "/organizations/filter",
         request_body = Option<OrgFilterRequest>,
-        responses((status = 200, description = "Filtered organizations, one page (R15).", body = Envelope<Vec<OrgResponse>>))
+        responses((status = 200, description = "Filtered organizations, one page (R15). An organization listed only because of `include_organizations_with_no_access` is an `OrgSummary` (R27).", body = Envelope<Vec<OrgEntry>>))
     )
 )]
 pub async fn filter(
     State(state): State<AppState>,
     caller: Caller,
     OptionalJsonBody(body): OptionalJsonBody<OrgFilterRequest>,
-) -> ApiResult<Envelope<Vec<OrgResponse>>> {
+) -> ApiResult<Envelope<Vec<OrgEntry>>> {
     let (orgs, next) = service::filter(&state, &caller, body).await?;
     Ok(Envelope::page("Filtered organizations.", orgs, next))
 }

@@ -15,7 +15,7 @@ use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input;
 use crate::multipart::{LogoUpload, UsageType};
-use shared::org_view::render;
+use shared::org_view::{render, render_entries, OrgEntry};
 
 /// Default and largest page of organization lists.
 pub const DEFAULT_PAGE: u32 = 100;
@@ -212,13 +212,13 @@ impl Keep<'_> {
     }
 }
 
-/// GET /organizations and POST /organizations/filter (R2, R10, R12, R15): one page of the
+/// GET /organizations and POST /organizations/filter (R2, R10, R12, R15, R27): one page of the
 /// organizations the caller reaches below the root (default: their own organization, included).
 pub async fn filter(
     state: &AppState,
     caller: &Caller,
     f: OrgFilterRequest,
-) -> ApiResult<(Vec<OrgResponse>, Option<String>)> {
+) -> ApiResult<(Vec<OrgEntry>, Option<String>)> {
     let limit = check_filter(&f)? as usize;
     let keep = Keep {
         caller,
@@ -238,7 +238,7 @@ pub async fn filter(
     // `feature` is validated above; every catalogue feature is enabled for every organization
     // until per-organization feature switches exist, so it selects nothing away.
     let with_config = f.include_organization_configuration.unwrap_or(false);
-    let rendered = render(state, caller, out, with_config).await?;
+    let rendered = render_entries(state, caller, out, with_config).await?;
     Ok((rendered, cursor))
 }
 
