@@ -95,7 +95,7 @@ pub async fn get_one(
         patch, path = "/organizations/{organization_identifier}",
         params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root"), ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")),
         request_body = UpdateOrgRequest,
-        responses((status = 200, description = "Organization updated (R4).", body = Envelope<OrgResponse>))
+        responses((status = 200, description = "Organization updated (R4). A superadmin of an ancestor who moved it to a template hiding its data from parents gets only its `OrgSummary` (R24).", body = Envelope<OrgEntry>))
     )
 )]
 pub async fn update(
@@ -104,7 +104,7 @@ pub async fn update(
     PathId(id): PathId,
     headers: HeaderMap,
     JsonBody(body): JsonBody<UpdateOrgRequest>,
-) -> ApiResult<Envelope<OrgResponse>> {
+) -> ApiResult<Envelope<OrgEntry>> {
     let expected = shared::extract::if_match(&headers)?;
     let org = service::update(&state, &caller, &id, body, expected).await?;
     Ok(Envelope::ok("Organization updated.", org))

@@ -404,22 +404,19 @@ fn apply_patch(org: &mut OrgItem, body: &UpdateOrgRequest, changes: &mut Map<Str
 
 /// Read-modify-write of one organization with optimistic locking. With `expected` (If-Match) a
 /// concurrent change is a 409; without it the change is re-applied to the fresh item. `loaded`
-/// is an item the caller already read (and checked) for the first attempt.
+/// is an item the caller already read (and checked) for the first attempt, or an R24 target.
 pub(crate) async fn modify(
     state: &AppState,
     caller: &Caller,
     identifier: &str,
     expected: Option<u64>,
     kind: &str,
-    mut loaded: Option<OrgItem>,
+    loaded: impl Into<crate::ancestor::Target>,
     mut apply: impl FnMut(&mut OrgItem, &mut Map<String, Value>) -> ApiResult<Option<String>>,
 ) -> ApiResult<OrgItem> {
-    let store = state.store();
+    let (store, mut target) = (state.store(), loaded.into());
     for attempt in 1..=UPDATE_ATTEMPTS {
-        let mut org = match loaded.take() {
-            Some(org) => org,
-            None => load_org(state, caller, identifier, Aspect::OrgData, Intent::Write).await?,
-        };
+        let mut org = target.take(state, caller, identifier).await?;
         let read_version = org.version;
         let old_domains = org.domains.clone();
         let old_template = org.rbac_template_id.clone();
@@ -436,9 +433,10 @@ pub(crate) async fn modify(
         }
         let mut actions = Vec::with_capacity(3);
         if let Some(to) = &moved_to {
-            // Allowed movements: the current template's allowlist must name the new one.
-            let from = store.get_template(&old_template).await?;
-            if !from.is_some_and(|t| t.allowlist.contains(to)) {
+            // Allowed movements: the current template's allowlist must name the new one (R24: not
+            // for an ancestor's move; a missing template still fails the transaction below).
+            let binds = target.allowlist_binds();
+            if binds && !store.get_template(&old_template).await?.is_some_and(|t| t.allowlist.contains(to)) {
                 return Err(ApiError::conflict(
                     "rbac_move_not_allowed",
                     "The organization's RBAC template cannot move to that template.",
@@ -476,14 +474,16 @@ pub async fn update(
     identifier: &str,
     body: UpdateOrgRequest,
     expected: Option<u64>,
-) -> ApiResult<OrgResponse> {
+) -> ApiResult<OrgEntry> {
     require_superadmin(caller, "update organizations")?;
     input::check_update(&body)?;
-    let org = modify(state, caller, identifier, expected, "organization.updated", None, |org, changes| {
+    let target = crate::ancestor::Target::for_update(state, caller, identifier, &body).await?;
+    let by_ancestor = target.by_ancestor();
+    let org = modify(state, caller, identifier, expected, "organization.updated", target, |org, changes| {
         Ok(apply_patch(org, &body, changes))
     })
     .await?;
-    render_one(state, caller, org).await
+    Ok(crate::ancestor::as_seen_after_move(by_ancestor, render_one(state, caller, org).await?))
 }
 
 /// Stores the logo under its content address and points the organization at it.
