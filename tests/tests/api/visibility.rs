@@ -236,10 +236,9 @@ async fn group_grants_never_bypass_a_template() {
             "accessible_organizations": [
                 {"organization_id": c, "select_all_child_orgs": false, "include_current_organization": true}]}),
         )
-        .as_user(&admin, &p)
         .send()
         .await;
-    r.expect(201);
+    r.expect(201); // by the root's superadmin: opening c's closed edge is a superadmin's act (R25)
     api.get(&format!("/users/{c_user}")).as_user(&admin, &p).send().await.expect(200);
     install(&api, tpl("private", "no_access", "no_access", "full_access", "full_access")).await;
     // c's own superadmin moves it (the root does not reach c either)
