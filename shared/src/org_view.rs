@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use serde::Serialize;
 use serde_json::value::RawValue;
 
 use crate::access::Reach;
@@ -132,4 +133,77 @@ fn response(state: &AppState, o: OrgItem, d: Derived) -> OrgResponse {
         version: o.version,
         configuration,
     }
+}
+
+/// An organization the caller may know exists but not read (R27: listed only because of
+/// `include_organizations_with_no_access`; R24: moved by an ancestor to a template that hides its
+/// data from them): exactly these fields, no configuration, features, permissions, users or logo.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrgSummary {
+    pub organization_id: String,
+    pub name: String,
+    pub code: Option<String>,
+    pub parent_organization_id: Option<String>,
+    pub parent_organization: Option<ParentSummary>,
+    pub can_have_child_organizations: bool,
+    pub parent_has_access: bool,
+    pub parent_has_access_to_descendants: bool,
+    pub created_at: i64,
+}
+
+impl From<OrgResponse> for OrgSummary {
+    fn from(o: OrgResponse) -> Self {
+        OrgSummary {
+            organization_id: o.organization_id,
+            name: o.name,
+            code: o.code,
+            parent_organization_id: o.parent_organization_id,
+            parent_organization: o.parent_organization,
+            can_have_child_organizations: o.can_have_child_organizations,
+            parent_has_access: o.parent_has_access,
+            parent_has_access_to_descendants: o.parent_has_access_to_descendants,
+            created_at: o.created_at,
+        }
+    }
+}
+
+/// An organization in a response: the full record (`OrgResponse`) or only its summary
+/// (`OrgSummary`), which a client tells apart by the fields it lacks (e.g. `version`).
+// Full records are the common case: boxing them would add an allocation to nearly every item.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum OrgEntry {
+    Full(OrgResponse),
+    Summary(OrgSummary),
+}
+
+impl OrgEntry {
+    /// The full record, if this is one.
+    pub fn full(self) -> Option<OrgResponse> {
+        match self {
+            OrgEntry::Full(o) => Some(o),
+            OrgEntry::Summary(_) => None,
+        }
+    }
+}
+
+/// [`render`] for lists (R27): organizations the caller only sees listed (R15, `Reach::Listed`)
+/// become summaries; the calls are those of [`render`].
+pub async fn render_entries(
+    state: &AppState,
+    caller: &Caller,
+    orgs: Vec<(OrgItem, Reach)>,
+    with_config: bool,
+) -> ApiResult<Vec<OrgEntry>> {
+    let full: Vec<bool> = orgs.iter().map(|(_, reach)| *reach == Reach::Full).collect();
+    let rendered = render(state, caller, orgs, with_config).await?;
+    Ok(rendered
+        .into_iter()
+        .zip(full)
+        .map(|(o, full)| if full { OrgEntry::Full(o) } else { OrgEntry::Summary(o.into()) })
+        .collect())
 }

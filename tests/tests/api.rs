@@ -19,6 +19,7 @@ mod api {
     pub mod openapi;
     pub mod races;
     pub mod read;
+    pub mod rules;
     pub mod templates;
     pub mod tokens;
     pub mod update;

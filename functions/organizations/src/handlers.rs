@@ -5,6 +5,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use shared::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
 use shared::model::org::{CreateOrgRequest, OrgFilterRequest, OrgResponse, UpdateOrgRequest};
+use shared::org_view::OrgEntry;
 use shared::{ApiResult, AppState, Caller, Envelope};
 
 use crate::service;
@@ -49,6 +50,8 @@ pub async fn list(
 ) -> ApiResult<Envelope<Vec<OrgResponse>>> {
     let filter = OrgFilterRequest { limit: q.limit, cursor: q.cursor, ..Default::default() };
     let (orgs, next) = service::filter(&state, &caller, filter).await?;
+    // Without `include_organizations_with_no_access` every organization listed is reached fully.
+    let orgs = orgs.into_iter().filter_map(OrgEntry::full).collect();
     Ok(Envelope::page("Accessible organizations.", orgs, next))
 }
 
@@ -57,14 +60,14 @@ pub async fn list(
     utoipa::path(
         post, path = "/organizations/filter",
         request_body = Option<OrgFilterRequest>,
-        responses((status = 200, description = "Filtered organizations, one page (R15).", body = Envelope<Vec<OrgResponse>>))
+        responses((status = 200, description = "Filtered organizations, one page (R15). An organization listed only because of `include_organizations_with_no_access` is an `OrgSummary` (R27).", body = Envelope<Vec<OrgEntry>>))
     )
 )]
 pub async fn filter(
     State(state): State<AppState>,
     caller: Caller,
     OptionalJsonBody(body): OptionalJsonBody<OrgFilterRequest>,
-) -> ApiResult<Envelope<Vec<OrgResponse>>> {
+) -> ApiResult<Envelope<Vec<OrgEntry>>> {
     let (orgs, next) = service::filter(&state, &caller, body).await?;
     Ok(Envelope::page("Filtered organizations.", orgs, next))
 }
@@ -92,7 +95,7 @@ pub async fn get_one(
         patch, path = "/organizations/{organization_identifier}",
         params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root"), ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")),
         request_body = UpdateOrgRequest,
-        responses((status = 200, description = "Organization updated (R4).", body = Envelope<OrgResponse>))
+        responses((status = 200, description = "Organization updated (R4). A superadmin of an ancestor who moved it to a template hiding its data from parents gets only its `OrgSummary` (R24).", body = Envelope<OrgEntry>))
     )
 )]
 pub async fn update(
@@ -101,7 +104,7 @@ pub async fn update(
     PathId(id): PathId,
     headers: HeaderMap,
     JsonBody(body): JsonBody<UpdateOrgRequest>,
-) -> ApiResult<Envelope<OrgResponse>> {
+) -> ApiResult<Envelope<OrgEntry>> {
     let expected = shared::extract::if_match(&headers)?;
     let org = service::update(&state, &caller, &id, body, expected).await?;
     Ok(Envelope::ok("Organization updated.", org))

@@ -1,6 +1,7 @@
 //! The organizations endpoint group (seed 000): thin handlers in [`handlers`] over the
 //! [`service`], with responses rendered by `shared::org_view`.
 
+pub mod ancestor;
 pub mod deletion;
 pub mod handlers;
 pub mod input;

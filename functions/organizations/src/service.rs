@@ -12,7 +12,6 @@ use shared::model::org::{
     CreateOrgRequest, DarrylConfiguration, OrgFilterRequest, OrgItem, OrgResponse, UpdateOrgRequest,
 };
 use shared::policy::permit::{OrganizationsCreate, OrganizationsUpdate};
-use shared::policy::Permit;
 use shared::store::activity::Change;
 use shared::store::from_item;
 use shared::store::orgs::MAX_DEPTH;
@@ -20,7 +19,7 @@ use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input;
 use crate::multipart::{LogoUpload, UsageType};
-use shared::org_view::render;
+use shared::org_view::{render, render_entries, OrgEntry};
 
 /// Default and largest page of organization lists.
 pub const DEFAULT_PAGE: u32 = 100;
@@ -219,13 +218,13 @@ impl Keep<'_> {
     }
 }
 
-/// GET /organizations and POST /organizations/filter (R2, R10, R12, R15): one page of the
+/// GET /organizations and POST /organizations/filter (R2, R10, R12, R15, R27): one page of the
 /// organizations the caller reaches below the root (default: their own organization, included).
 pub async fn filter(
     state: &AppState,
     caller: &Caller,
     f: OrgFilterRequest,
-) -> ApiResult<(Vec<OrgResponse>, Option<String>)> {
+) -> ApiResult<(Vec<OrgEntry>, Option<String>)> {
     let limit = check_filter(&f)? as usize;
     let keep = Keep {
         caller,
@@ -249,7 +248,7 @@ pub async fn filter(
     // `feature` is validated above; every catalogue feature is enabled for every organization
     // until per-organization feature switches exist, so it selects nothing away.
     let with_config = f.include_organization_configuration.unwrap_or(false);
-    let rendered = render(state, caller, out, with_config).await?;
+    let rendered = render_entries(state, caller, out, with_config).await?;
     Ok((rendered, cursor))
 }
 
@@ -416,7 +415,7 @@ fn apply_patch(org: &mut OrgItem, body: &UpdateOrgRequest, changes: &mut Map<Str
 /// Read-modify-write of one organization with optimistic locking. With `expected` (If-Match) a
 /// concurrent change is a 409; without it the change is re-applied to the fresh item, decided
 /// again from `held`. `loaded` is an item the caller already read, with its permit, for the
-/// first attempt.
+/// first attempt, or an R24 target.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn modify(
     state: &AppState,
@@ -425,15 +424,12 @@ pub(crate) async fn modify(
     identifier: &str,
     expected: Option<u64>,
     kind: ActivityKind,
-    mut loaded: Option<(OrgItem, Permit<OrganizationsUpdate>)>,
+    loaded: impl Into<crate::ancestor::Target>,
     mut apply: impl FnMut(&mut OrgItem, &mut Map<String, Value>) -> ApiResult<Option<String>>,
 ) -> ApiResult<OrgItem> {
-    let store = state.store();
+    let (store, mut target) = (state.store(), loaded.into());
     for attempt in 1..=UPDATE_ATTEMPTS {
-        let (mut org, permit) = match loaded.take() {
-            Some(loaded) => loaded,
-            None => org_permit(state, caller, held, identifier).await?,
-        };
+        let (mut org, permit) = target.take(state, caller, held, identifier).await?;
         let read_version = org.version;
         let old_domains = org.domains.clone();
         let old_template = org.rbac_template_id.clone();
@@ -450,9 +446,10 @@ pub(crate) async fn modify(
         }
         let mut actions = Vec::with_capacity(3);
         if let Some(to) = &moved_to {
-            // Allowed movements: the current template's allowlist must name the new one.
-            let from = store.get_template(&old_template).await?;
-            if !from.is_some_and(|t| t.allowlist.contains(to)) {
+            // Allowed movements: the current template's allowlist must name the new one (R24: not
+            // for an ancestor's move; a missing template still fails the transaction below).
+            let binds = target.allowlist_binds();
+            if binds && !store.get_template(&old_template).await?.is_some_and(|t| t.allowlist.contains(to)) {
                 return Err(ApiError::conflict(
                     "rbac_move_not_allowed",
                     "The organization's RBAC template cannot move to that template.",
@@ -488,15 +485,17 @@ pub async fn update(
     identifier: &str,
     body: UpdateOrgRequest,
     expected: Option<u64>,
-) -> ApiResult<OrgResponse> {
+) -> ApiResult<OrgEntry> {
     let held = holds::<OrganizationsUpdate>(caller)?;
     input::check_update(&body)?;
+    let target = crate::ancestor::Target::for_update(state, caller, held, identifier, &body).await?;
+    let by_ancestor = target.by_ancestor();
     let org =
-        modify(state, caller, held, identifier, expected, ActivityKind::OrganizationUpdated, None, |org, changes| {
+        modify(state, caller, held, identifier, expected, ActivityKind::OrganizationUpdated, target, |org, changes| {
             Ok(apply_patch(org, &body, changes))
         })
         .await?;
-    render_one(state, caller, org).await
+    Ok(crate::ancestor::as_seen_after_move(by_ancestor, render_one(state, caller, org).await?))
 }
 
 /// Stores the logo under its content address and points the organization at it.

@@ -2,7 +2,7 @@
 //! members come from the group's parent organization; grants name its descendants. A group's
 //! item, its entries and every member it adds or removes change in one transaction.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{json, Map};
@@ -10,7 +10,7 @@ use shared::authz::{holds, org_permit};
 use shared::catalogue::{Perm, PermissionSet};
 use shared::keys::{self, USER_SK};
 use shared::model::activity::ActivityKind;
-use shared::model::group::{Grant, GroupItem};
+use shared::model::group::GroupItem;
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::user::UserItem;
@@ -18,9 +18,7 @@ use shared::policy::permit::{UserGroupsCreate, UserGroupsDelete, UserGroupsRead,
 use shared::policy::{Authorizes, Need, Permit, RewritesMemberships};
 use shared::store::activity::Change;
 use shared::store::deletions::not_deleting_check;
-use shared::store::from_item;
 use shared::store::groups::group_not_found;
-use shared::store::orgs::EdgeItem;
 use shared::store::TxAction;
 use shared::validate::path_identifier;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
@@ -78,39 +76,6 @@ async fn members_of(
         .collect();
     if bad.is_empty() {
         Ok(found)
-    } else {
-        Err(ApiError::validation(bad))
-    }
-}
-
-/// Every grant must name a descendant of the group's parent organization (R11).
-async fn check_grants(state: &AppState, parent: &OrgItem, grants: &[Grant]) -> ApiResult<()> {
-    if grants.is_empty() {
-        return Ok(());
-    }
-    let keys =
-        grants.iter().map(|g| (keys::org_pk(&parent.organization_id), keys::edge_sk(&g.organization_id))).collect();
-    let edges: HashSet<String> = state
-        .store()
-        .batch_get_raw(keys, true)
-        .await?
-        .into_iter()
-        .map(from_item::<EdgeItem>)
-        .map(|e| e.map(|e| e.descendant_id))
-        .collect::<ApiResult<_>>()?;
-    let bad: Vec<ErrorDetail> = grants
-        .iter()
-        .enumerate()
-        .filter(|(_, g)| g.organization_id == parent.organization_id || !edges.contains(&g.organization_id))
-        .map(|(i, _)| {
-            ErrorDetail::field(
-                format!("accessible_organizations[{i}].organization_id"),
-                "must be a descendant of the group's parent organization",
-            )
-        })
-        .collect();
-    if bad.is_empty() {
-        Ok(())
     } else {
         Err(ApiError::validation(bad))
     }
@@ -183,7 +148,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
     let user_ids = b.user_ids.clone().unwrap_or_default();
     let grants = b.accessible_organizations.clone().unwrap_or_default();
     let members = members_of(state, caller, &parent, &user_ids).await?;
-    check_grants(state, &parent, &grants).await?;
+    crate::grants::check_create(state, caller, &parent, &grants).await?;
     let now = now_ms();
     let id = uuid::Uuid::new_v4().to_string();
     let g = GroupItem {
@@ -247,6 +212,10 @@ pub async fn update(
             "The user group was changed by another request; reload and retry.",
         ));
     }
+    // R11 and R25 for new grants, and for members added to a group whose grants cross.
+    let new_grants = b.accessible_organizations.as_deref().filter(|n| *n != g.accessible_organizations.as_slice());
+    let adds = b.user_ids.as_ref().is_some_and(|ids| ids.iter().any(|u| !g.user_ids.contains(u)));
+    crate::grants::check_update(state, caller, &parent, &g.accessible_organizations, new_grants, adds).await?;
     let mut changes = Map::new();
     if let Some(Some(n)) = &b.name {
         let n = n.trim().to_string();
@@ -276,7 +245,6 @@ pub async fn update(
     let old_grants: Vec<String> = g.accessible_organizations.iter().map(|a| a.organization_id.clone()).collect();
     if let Some(grants) = &b.accessible_organizations {
         if *grants != g.accessible_organizations {
-            check_grants(state, &parent, grants).await?;
             changes
                 .insert("accessible_organizations".into(), json!({"from": g.accessible_organizations, "to": grants}));
             g.accessible_organizations = grants.clone();

@@ -21,7 +21,7 @@ use shared::store::orgs::EdgeItem;
 use shared::{ApiResult, AppState, Caller};
 
 use crate::input::{self, ListUserFilter, PageQuery, SortField};
-use crate::view::{render, UserResponse};
+use crate::view::{render, UserEntry};
 
 /// Concurrent GSI1 queries per request.
 const CONCURRENCY: usize = 8;
@@ -118,6 +118,13 @@ fn compare(a: &UserItem, b: &UserItem, field: &str) -> Ordering {
     }
 }
 
+/// R26: does `caller` see `user`'s whole record in a list, as R7 lets them GET it (themself, or a
+/// role holding `users:read`), or only the directory view? The filter lists only users of
+/// organizations whose users the caller's templates let them see.
+pub fn sees_full_record(caller: &Caller, user: &UserItem) -> bool {
+    shared::authz::rules::r26_sees_full_record(caller, user)
+}
+
 /// Filters, sorts (stable: ties by `user_id`), counts and pages.
 pub async fn filter(
     state: &AppState,
@@ -125,7 +132,7 @@ pub async fn filter(
     f: ListUserFilter,
     sort: Vec<SortField>,
     page: PageQuery,
-) -> ApiResult<(Vec<UserResponse>, u64)> {
+) -> ApiResult<(Vec<UserEntry>, u64)> {
     input::check_filter(&f, &sort, &page)?;
     let orgs = candidate_orgs(state, caller, &f).await?;
     let store = state.store();
@@ -137,6 +144,12 @@ pub async fn filter(
     let users: Vec<UserItem> =
         per_org.into_iter().flatten().filter(|u| !caller.hides(&u.org_path) && matches(u, &f)).collect();
     let sort = if sort.is_empty() { vec![SortField { field: "created_at".into(), sort_order: 1 }] } else { sort };
-    let (page_users, total) = sorted_page(users, &sort, &page, compare, |a, b| a.user_id.cmp(&b.user_id));
-    Ok((render(state, page_users).await?, total))
+    let (mut page_users, total) = sorted_page(users, &sort, &page, compare, |a, b| a.user_id.cmp(&b.user_id));
+    let full: Vec<bool> = page_users.iter().map(|u| sees_full_record(caller, u)).collect();
+    // The directory view shows no groups: theirs are not read.
+    for (u, _) in page_users.iter_mut().zip(&full).filter(|(_, full)| !**full) {
+        u.group_ids.clear();
+    }
+    let rendered = render(state, page_users).await?;
+    Ok((rendered.into_iter().zip(full).map(|(u, full)| UserEntry::new(u, full)).collect(), total))
 }

@@ -13,7 +13,7 @@ use crate::input::{
 };
 use crate::service;
 use crate::verify::{self, VerifyEntry};
-use crate::view::UserResponse;
+use crate::view::{UserEntry, UserResponse};
 
 #[cfg_attr(
     feature = "openapi",
@@ -37,7 +37,7 @@ pub async fn create(
         post, path = "/users/filter",
         params(PageQuery),
         request_body = Option<FilterUsersRequest>,
-        responses((status = 200, description = "One page of the users in accessible organizations (R10), with `total`.", body = Envelope<Vec<UserResponse>>))
+        responses((status = 200, description = "One page of the users in accessible organizations (R10), with `total`. Users the caller may not GET (R7) are in the directory view, `UserDirectoryEntry` (R26).", body = Envelope<Vec<UserEntry>>))
     )
 )]
 pub async fn filter(
@@ -45,7 +45,7 @@ pub async fn filter(
     caller: Caller,
     QueryParams(page): QueryParams<PageQuery>,
     OptionalJsonBody(body): OptionalJsonBody<FilterUsersRequest>,
-) -> ApiResult<Envelope<Vec<UserResponse>>> {
+) -> ApiResult<Envelope<Vec<UserEntry>>> {
     let (users, total) =
         filter::filter(&state, &caller, body.filter.unwrap_or_default(), body.sort.unwrap_or_default(), page).await?;
     Ok(Envelope::ok("Users.", users).with_total(total))
@@ -57,7 +57,7 @@ pub async fn filter(
         post, path = "/users/logged-in/filter",
         params(PageQuery),
         request_body = Option<LoggedInFilterRequest>,
-        responses((status = 200, description = "One page of the users who have logged in, latest first, with `total`.", body = Envelope<Vec<UserResponse>>))
+        responses((status = 200, description = "One page of the users who have logged in, latest first, with `total`. Users the caller may not GET (R7) are in the directory view, `UserDirectoryEntry` (R26).", body = Envelope<Vec<UserEntry>>))
     )
 )]
 pub async fn logged_in_filter(
@@ -65,7 +65,7 @@ pub async fn logged_in_filter(
     caller: Caller,
     QueryParams(page): QueryParams<PageQuery>,
     OptionalJsonBody(body): OptionalJsonBody<LoggedInFilterRequest>,
-) -> ApiResult<Envelope<Vec<UserResponse>>> {
+) -> ApiResult<Envelope<Vec<UserEntry>>> {
     let f = ListUserFilter {
         only_logged_in_users: Some(true),
         accessible_organization_list: body.accessible_organization_list,

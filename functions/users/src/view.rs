@@ -95,3 +95,58 @@ pub async fn render(state: &AppState, users: Vec<UserItem>) -> ApiResult<Vec<Use
 pub async fn render_one(state: &AppState, user: UserItem) -> ApiResult<UserResponse> {
     render(state, vec![user]).await?.pop().ok_or_else(|| shared::ApiError::internal("render returned nothing"))
 }
+
+/// Another user as a caller who may not GET them sees them in a list (R26): the directory view,
+/// exactly these fields (no permissions, features, groups, activity timestamps or version).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserDirectoryEntry {
+    pub user_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub email: String,
+    pub organization_id: String,
+    pub parent_organization: Option<ParentSummary>,
+    pub role: Role,
+    pub status: UserStatus,
+}
+
+impl From<UserResponse> for UserDirectoryEntry {
+    fn from(u: UserResponse) -> Self {
+        UserDirectoryEntry {
+            user_id: u.user_id,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            preferred_name: u.preferred_name,
+            email: u.email,
+            organization_id: u.organization_id,
+            parent_organization: u.parent_organization,
+            role: u.role,
+            status: u.status,
+        }
+    }
+}
+
+/// A user in a filter result: the full record (`UserResponse`) or the directory view
+/// (`UserDirectoryEntry`), which a client tells apart by the fields it lacks (e.g. `version`).
+// Full records are the common case: boxing them would add an allocation to nearly every item.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum UserEntry {
+    Full(UserResponse),
+    Directory(UserDirectoryEntry),
+}
+
+impl UserEntry {
+    pub fn new(u: UserResponse, full: bool) -> Self {
+        if full {
+            UserEntry::Full(u)
+        } else {
+            UserEntry::Directory(u.into())
+        }
+    }
+}

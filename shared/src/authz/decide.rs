@@ -3,6 +3,7 @@
 
 use std::marker::PhantomData;
 
+use crate::access::{edges_for_new_org, Reach};
 use crate::caller::Caller;
 use crate::catalogue::PermissionSet;
 use crate::config::AppState;
@@ -154,4 +155,18 @@ pub fn own_record<N: SelfService>(caller: &Caller) -> Permit<N> {
 /// template narrows for them (`crate::policy::Aspect::of`).
 pub fn own_tokens<N: Need>(caller: &Caller, _held: Held<N>) -> Permit<N> {
     Permit::issue(caller.home_org(), Scope::OwnRecord, caller.actor())
+}
+
+/// R24: a caller holding `N` (moving a template, deleting) whose own organization is a strict
+/// ancestor of `org` reaching it by R2 gets the permit whatever `org`'s template says: an
+/// organization narrows what its parents see day to day, never locks them out of those two acts.
+/// The R2 verdict is the closure edge's, recomputed from the immutable flags `org` carries (no
+/// read). A group grant never counts: it delegates day-to-day access to the group's members; it
+/// is not the structural place above `org` that R5 lets delete it.
+pub fn permit_as_ancestor<N: Need>(caller: &Caller, _held: Held<N>, org: &OrgItem) -> Option<Permit<N>> {
+    let reaches = org.organization_id != caller.home_org()
+        && edges_for_new_org(&org.organization_id, &org.ancestors, org.parent_has_access)
+            .iter()
+            .any(|e| e.ancestor_id == caller.home_org() && e.reach == Reach::Full);
+    reaches.then(|| Permit::issue(&org.organization_id, Scope::Organization, caller.actor()))
 }

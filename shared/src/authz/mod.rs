@@ -14,4 +14,4 @@
 pub mod decide;
 pub mod rules;
 
-pub use decide::{also_holds, effective, holds, org_permit, permit_in, Held};
+pub use decide::{also_holds, effective, holds, org_permit, permit_as_ancestor, permit_in, Held};

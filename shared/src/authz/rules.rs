@@ -104,6 +104,21 @@ pub fn platform(caller: &Caller) -> ApiResult<Permit<PlatformManage>> {
     Ok(Permit::issue(caller.home_org(), Scope::Organization, caller.actor()))
 }
 
+/// R25: a group grant reaching what the group's parent organization does not reach by R2 opens
+/// an edge the access flags close: a change to the tree's structure of access, so it needs what
+/// changing organizations needs (`organizations:update`: superadmins, or a custom role holding
+/// it), not merely `user_groups:*`.
+pub fn r25_may_open_closed_edges(caller: &Caller) -> bool {
+    caller.base_permissions().contains(<crate::policy::permit::OrganizationsUpdate as crate::policy::Need>::PERM)
+}
+
+/// R26: does `caller` see `user`'s whole record in a list, as R7 lets them GET it (themself, or
+/// holding `users:read`), or only the directory view?
+pub fn r26_sees_full_record(caller: &Caller, user: &UserItem) -> bool {
+    user.user_id == caller.user_id()
+        || caller.base_permissions().contains(<crate::policy::permit::UsersRead as crate::policy::Need>::PERM)
+}
+
 fn cannot_grant(role: Role) -> ApiError {
     ApiError::forbidden(
         "cannot_grant_role",

@@ -274,7 +274,8 @@ async fn build(api: &TestApi, rng: &mut Rng, n_orgs: usize) -> World {
             users.push(User { id, org: o, role, grants: Vec::new() });
         }
     }
-    // Groups: an admin of an organization with descendants groups some of its users.
+    // Groups: a superadmin of an organization with descendants groups some of its users (its
+    // random grants may cross closed edges, which only superadmins may write: R25).
     let world_for_desc = World { orgs: orgs.clone(), users: Vec::new(), templates: templates.clone() };
     for _ in 0..n_orgs / 3 {
         let o = rng.below(orgs.len());
@@ -282,7 +283,7 @@ async fn build(api: &TestApi, rng: &mut Rng, n_orgs: usize) -> World {
         if below.is_empty() {
             continue;
         }
-        let admin = api.create_user(&orgs[o].id, Role::Admin).await;
+        let admin = api.create_user(&orgs[o].id, Role::Superadmin).await;
         let mut grants = Vec::new();
         for _ in 0..1 + rng.below(2) {
             let d = below[rng.below(below.len())];
@@ -301,7 +302,7 @@ async fn build(api: &TestApi, rng: &mut Rng, n_orgs: usize) -> World {
             "accessible_organizations": grants.iter().map(|(d, c, a)| json!({"organization_id": orgs[*d].id,
                 "include_current_organization": c, "select_all_child_orgs": a})).collect::<Vec<_>>()});
         api.post("/user-groups", body).as_user(&admin, &orgs[o].id).send().await.expect(201);
-        users.push(User { id: admin, org: o, role: Role::Admin, grants: Vec::new() });
+        users.push(User { id: admin, org: o, role: Role::Superadmin, grants: Vec::new() });
         for i in members {
             users[i].grants.extend(grants.iter().copied());
         }

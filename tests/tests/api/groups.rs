@@ -53,6 +53,8 @@ async fn grants_give_exactly_what_they_say_and_go_at_once() {
     let api = TestApi::new().await;
     let t = tree(&api).await;
     let admin = api.create_user(&t.a, Role::Admin).await;
+    // the grants cross closed edges (a1's own flag, a2's descendants flag): a superadmin's (R25)
+    let sup = api.create_user(&t.a, Role::Superadmin).await;
     let member = api.create_user(&t.a, Role::User).await;
     assert_eq!(visible(&api, &member, &t.a).await, set(&[&t.a, &t.a2]), "R2 alone");
     let r = api
@@ -64,7 +66,7 @@ async fn grants_give_exactly_what_they_say_and_go_at_once() {
                 {"organization_id": t.a2, "select_all_child_orgs": true, "include_current_organization": false}],
             "can_assign_cases": true, "case_categories": ["Incident"]}),
         )
-        .as_user(&admin, &t.a)
+        .as_user(&sup, &t.a)
         .send()
         .await;
     r.expect(201);
@@ -103,12 +105,9 @@ async fn grants_give_exactly_what_they_say_and_go_at_once() {
         api.get(&format!("/users/{member}")).as_user(&member, &t.a).send().await.data()["user_groups"],
         json!([])
     );
-    // back in, then the grant is narrowed, then the group deleted
-    api.patch(&format!("/user-groups/{g}"), json!({"user_ids": [member]}))
-        .as_user(&admin, &t.a)
-        .send()
-        .await
-        .expect(200);
+    // back in (adding members to a crossing group is a superadmin's too), then the grant is
+    // narrowed (by the admin: the grant kept is not new), then the group deleted
+    api.patch(&format!("/user-groups/{g}"), json!({"user_ids": [member]})).as_user(&sup, &t.a).send().await.expect(200);
     assert!(visible(&api, &member, &t.a).await.contains(&t.a1));
     api.patch(
         &format!("/user-groups/{g}"),
@@ -170,8 +169,14 @@ async fn who_may_manage_and_join_groups_r11() {
         post(base(bad), &admin, &t.a).send().await.expect_error(400, "validation_failed");
     }
     assert_eq!(api.item_count().await, before, "refusals write nothing");
-    // a hidden descendant may be granted by the parent's admins (explicit delegation)
-    let r = post(base(json!({"user_ids": [plain], "accessible_organizations": [{"organization_id": t.a1x, "select_all_child_orgs": true}]})), &admin, &t.a).send().await;
+    // a hidden descendant may be granted by a superadmin (explicit delegation), not an admin (R25)
+    let hidden = base(
+        json!({"user_ids": [plain], "accessible_organizations": [{"organization_id": t.a1x, "select_all_child_orgs": true}]}),
+    );
+    post(hidden.clone(), &admin, &t.a).send().await.expect_error(403, "grant_crosses_closed_edge");
+    assert_eq!(api.item_count().await, before, "refusals write nothing");
+    let sup = api.create_user(&t.a, Role::Superadmin).await;
+    let r = post(hidden, &sup, &t.a).send().await;
     r.expect(201);
     let g = r.data()["user_group_id"].as_str().unwrap().to_string();
     assert!(visible(&api, &plain, &t.a).await.contains(&t.a1x), "the delegation gives the hidden organization");
@@ -224,10 +229,9 @@ async fn deleting_users_and_organizations_cleans_groups() {
             json!({"name": "G", "parent_organization_id": t.a, "user_ids": [m1, m2],
             "accessible_organizations": [{"organization_id": t.a2x, "select_all_child_orgs": true}]}),
         )
-        .as_user(&admin, &t.a)
         .send()
         .await;
-    r.expect(201);
+    r.expect(201); // by the root's superadmin: the grant crosses a2's descendants flag (R25)
     let g = r.data()["user_group_id"].as_str().unwrap().to_string();
     // a deleted member leaves the group in the same transaction
     api.req("DELETE", &format!("/users/{m1}")).as_user(&admin, &t.a).send().await.expect(200);

@@ -93,7 +93,8 @@ async fn world(api: &TestApi) -> World {
     let sib = api.create_user(&b, Role::Admin).await;
     let g = json!({"name": "grant-h", "parent_organization_id": p, "user_ids": [grp],
         "accessible_organizations": [{"organization_id": h, "select_all_child_orgs": true, "include_current_organization": true}]});
-    api.post("/user-groups", g).as_user(&par, &p).send().await.expect(201);
+    // H is closed to P (parent_has_access = false): opening it is a superadmin's act (R25)
+    api.post("/user-groups", g).send().await.expect(201);
     // a token of A's admin, then revoked
     let t = api.post("/api-tokens", json!({"name": "soon-revoked"})).as_user(&a_admin, &a).send().await;
     let token = t.data()["token"].as_str().unwrap().to_string();
