@@ -274,8 +274,7 @@ async fn build(api: &TestApi, rng: &mut Rng, n_orgs: usize) -> World {
             users.push(User { id, org: o, role, grants: Vec::new() });
         }
     }
-    // Groups: a superadmin of an organization with descendants groups some of its users (its
-    // random grants may cross closed edges, which only superadmins may write: R25).
+    // Groups: a superadmin of an organization with descendants groups some of its users (R25).
     let world_for_desc = World { orgs: orgs.clone(), users: Vec::new(), templates: templates.clone() };
     for _ in 0..n_orgs / 3 {
         let o = rng.below(orgs.len());
