@@ -12,39 +12,21 @@
 //! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers,
 //!   with [`idempotency`] for POSTs retried under the same `X-Request-ID`.
 
-pub mod access;
 pub mod authz;
-pub mod aws_clients;
-pub mod caller;
-pub mod catalogue;
-pub mod config;
+pub mod edge;
 pub mod envelope;
 pub mod error;
-pub mod extract;
-pub mod http_client;
-pub mod http_layer;
-pub mod idempotency;
-pub mod identity;
-pub mod keys;
-pub mod lambda;
-pub mod logo;
+pub mod jobs;
 pub mod model;
-#[cfg(feature = "openapi")]
-pub mod openapi;
-pub mod org_access;
-pub mod org_summary;
-pub mod org_view;
-pub mod paging;
 pub mod password;
 pub mod policy;
-pub mod purge;
-pub mod route;
+pub mod runtime;
 pub mod store;
 pub mod token;
 pub mod validate;
-pub mod visibility;
+pub mod views;
 
-pub use caller::Caller;
-pub use config::AppState;
+pub use authz::caller::Caller;
 pub use envelope::Envelope;
 pub use error::{ApiError, ApiResult, ErrorDetail};
+pub use runtime::config::AppState;

@@ -1,5 +1,5 @@
 //! The organizations endpoint group (seed 000): thin handlers in [`handlers`] over the
-//! [`service`], with responses rendered by `shared::org_view`.
+//! [`service`], with responses rendered by `shared::views::org_view`.
 
 pub mod deletion;
 pub mod handlers;
@@ -13,7 +13,7 @@ use axum::Router;
 use shared::policy::permit::{
     DashboardsRead, OrganizationsCreate, OrganizationsDelete, OrganizationsRead, OrganizationsUpdate,
 };
-use shared::route::{perm, Route, Target::*};
+use shared::policy::route::{perm, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves, in API Gateway route syntax. The infra template
@@ -67,7 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/organizations/{organization_identifier}/deletion", get(handlers::deletion))
         .route("/organizations/{organization_identifier}/metabase/recreate", post(handlers::recreate_metabase))
         .route("/metabase/session", get(handlers::metabase_session));
-    shared::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, ROUTES)
 }
 
 #[cfg(feature = "openapi")]

@@ -1,16 +1,16 @@
 //! The organizations service: rules R1–R4, R15 and R16 over the store.
 
 use serde_json::{json, Map, Value};
-use shared::access::Reach;
 use shared::authz::decide::Held;
 use shared::authz::{holds, org_permit};
-use shared::catalogue::{self, Perm, PermissionSet};
-use shared::keys::{self, ORG_SK};
+use shared::model::catalogue::{self, Perm, PermissionSet};
+use shared::model::keys::{self, ORG_SK};
 use shared::model::now_ms;
 use shared::model::org::{
     CreateOrgRequest, DarrylConfiguration, OrgFilterRequest, OrgItem, OrgResponse, UpdateOrgRequest,
 };
 use shared::policy::permit::{OrganizationsCreate, OrganizationsUpdate};
+use shared::policy::reach::Reach;
 use shared::policy::Permit;
 use shared::store::activity::Change;
 use shared::store::from_item;
@@ -19,7 +19,7 @@ use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input;
 use crate::multipart::{LogoUpload, UsageType};
-use shared::org_view::render;
+use shared::views::org_view::render;
 
 /// Default and largest page of organization lists.
 pub const DEFAULT_PAGE: u32 = 100;
@@ -29,8 +29,8 @@ const MAX_FILL_ROUNDS: usize = 3;
 /// Attempts of a read-modify-write that is not pinned by If-Match.
 const UPDATE_ATTEMPTS: usize = 3;
 
+use shared::authz::templates::{Aspect, TemplateBook};
 use shared::model::template::Visibility;
-use shared::visibility::{Aspect, TemplateBook};
 
 async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResult<OrgResponse> {
     render(state, caller, vec![(org, Reach::Full)], true)
@@ -207,7 +207,7 @@ impl Keep<'_> {
             .map(from_item::<OrgItem>)
             .map(|r| r.map(|o| (o.organization_id.clone(), o)))
             .collect::<ApiResult<_>>()?;
-        // Organization data the templates hide from the caller is not listed (crate::visibility).
+        // Organization data the templates hide from the caller is not listed (shared::authz::templates).
         let templates = TemplateBook::load(state, items.values().map(|o| o.rbac_template_id.as_str())).await?;
         let seen = |o: &OrgItem| templates.level_at(self.caller, o, Aspect::OrgData) != Visibility::NoAccess;
         Ok(candidates
@@ -500,10 +500,10 @@ pub async fn update(
 /// Stores the logo under its content address and points the organization at it.
 pub async fn upload_logo(state: &AppState, caller: &Caller, identifier: &str, upload: LogoUpload) -> ApiResult<String> {
     let held = holds::<OrganizationsUpdate>(caller)?;
-    let img = shared::logo::inspect(&upload.logo)?;
+    let img = shared::edge::logo::inspect(&upload.logo)?;
     // Check access before writing anything to S3.
     let (org, permit) = org_permit(state, caller, held, identifier).await?;
-    let key = shared::logo::object_key(&org.organization_id, upload.usage_type.as_str(), &img);
+    let key = shared::edge::logo::object_key(&org.organization_id, upload.usage_type.as_str(), &img);
     state
         .s3()?
         .put_object()

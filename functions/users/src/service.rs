@@ -6,7 +6,7 @@ use serde_json::{json, Map};
 use shared::authz::decide::{own_record, permit_at};
 use shared::authz::rules::{r6_may_create_with_role, r8_may_change_role, r9_may_delete_user};
 use shared::authz::{holds, org_permit};
-use shared::keys::{self, USER_SK};
+use shared::model::keys::{self, USER_SK};
 use shared::model::now_ms;
 use shared::model::template::Visibility;
 use shared::model::user::{Role, UserItem};

@@ -5,6 +5,7 @@
 //! becomes the error its action was labelled with, anything else is a logged 500.
 
 pub mod activity;
+pub mod decode;
 pub mod deletions;
 pub mod groups;
 pub mod orgs;
@@ -22,7 +23,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{PK, SK};
+use crate::model::keys::{PK, SK};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -62,7 +63,7 @@ where
             tracing::warn!(status = re.raw().status().as_u16(), "store failed, unreadable response");
             ApiError::unavailable()
         }
-        // A retried idempotent request whose transaction already committed (crate::idempotency).
+        // A retried idempotent request whose transaction already committed (crate::edge::idempotency).
         SdkError::ServiceError(se) if se.err().code() == Some("IdempotentParameterMismatchException") => {
             tracing::warn!("transaction token already used by a committed transaction");
             ApiError::already_processed()
@@ -75,10 +76,10 @@ pub fn to_item<T: Serialize>(v: &T) -> ApiResult<Item> {
     serde_dynamo::to_item(v).map_err(|e| ApiError::internal(format!("encode item: {e}")))
 }
 
-/// Decodes a stored item (`crate::model::decode`: straight from the SDK's attribute values, read
+/// Decodes a stored item (`crate::store::decode`: straight from the SDK's attribute values, read
 /// as `serde_dynamo` writes them).
 pub fn from_item<T: DeserializeOwned>(item: Item) -> ApiResult<T> {
-    crate::model::decode::from_item(item)
+    crate::store::decode::from_item(item)
 }
 
 pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
@@ -242,9 +243,9 @@ impl<'a> Store<'a> {
                 .client
                 .query()
                 .table_name(self.table)
-                .index_name(crate::keys::GSI1)
+                .index_name(crate::model::keys::GSI1)
                 .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", crate::keys::GSI1PK)
+                .expression_attribute_names("#pk", crate::model::keys::GSI1PK)
                 .expression_attribute_values(":pk", AttributeValue::S(gsi1pk.to_string()))
                 .set_exclusive_start_key(start)
                 .send()
@@ -303,8 +304,8 @@ impl<'a> Store<'a> {
         }
         let (items, errors): (Vec<_>, Vec<_>) = actions.into_iter().map(|a| (a.action, a.on_condition_failed)).unzip();
         // Inside an idempotent request, a token derived from its key: a re-run of the request
-        // cannot commit a second time (see crate::idempotency). Elsewhere the SDK's random one.
-        let token = crate::idempotency::next_transaction_token();
+        // cannot commit a second time (see crate::edge::idempotency). Elsewhere the SDK's random one.
+        let token = crate::edge::idempotency::next_transaction_token();
         let res = self
             .client
             .transact_write_items()

@@ -2,14 +2,14 @@
 //! X-Request-ID + same body ⇒ the first result is replayed, nothing is written twice; same key
 //! with a different body ⇒ 409").
 //!
-//! Applied by [`crate::http_layer::finish`] to every function, so handlers know nothing of it.
+//! Applied by [`crate::edge::http_layer::finish`] to every function, so handlers know nothing of it.
 //!
 //! **Which requests.** A `POST` that may write, carrying an `X-Request-ID` the *client* sent (a
 //! generated id never counts), from a caller naming a well-formed user id. Read-only POSTs (every
 //! `…/filter` and `/users/verify`) are not recorded. Everything else costs nothing: no DynamoDB
 //! call is added to a request without a client `X-Request-ID`.
 //!
-//! **Record.** `IDEMP#<user_id>#<request_id>` / `IDEMP` (see [`crate::keys`]): the fingerprint
+//! **Record.** `IDEMP#<user_id>#<request_id>` / `IDEMP` (see [`crate::model::keys`]): the fingerprint
 //! (SHA-256 of method, path and query, `Organization-ID`, `Content-Type` and body), a state
 //! (`pending` with an owner and a lease, then `done` with status, content type and body), and
 //! `expires_at` (the table's TTL, 24 h). Keyed by the user id, so another user's identical
@@ -49,11 +49,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
-use crate::config::AppState;
+use crate::authz::identity::Identity;
 use crate::error::ApiError;
-use crate::identity::Identity;
-use crate::keys;
+use crate::model::keys;
 use crate::model::now_ms;
+use crate::runtime::config::AppState;
 use crate::store::{key, map_sdk_error, Item};
 
 /// How long a finished record is kept (the table's TTL attribute, epoch seconds).

@@ -22,7 +22,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
+use crate::model::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
 use crate::model::now_ms;
 use crate::model::org::OrgItem;
 use crate::policy::permit::OrganizationsDelete;
