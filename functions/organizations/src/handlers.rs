@@ -48,7 +48,7 @@ pub async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<Envelope<Vec<OrgResponse>>> {
     let filter = OrgFilterRequest { limit: q.limit, cursor: q.cursor, ..Default::default() };
-    let (orgs, next) = service::filter(&state, &caller, filter).await?;
+    let (orgs, next) = crate::filter::filter(&state, &caller, filter).await?;
     Ok(Envelope::page("Accessible organizations.", orgs, next))
 }
 
@@ -65,7 +65,7 @@ pub async fn filter(
     caller: Caller,
     OptionalJsonBody(body): OptionalJsonBody<OrgFilterRequest>,
 ) -> ApiResult<Envelope<Vec<OrgResponse>>> {
-    let (orgs, next) = service::filter(&state, &caller, body).await?;
+    let (orgs, next) = crate::filter::filter(&state, &caller, body).await?;
     Ok(Envelope::page("Filtered organizations.", orgs, next))
 }
 

@@ -2,10 +2,12 @@
 //! [`service`], with responses rendered by `shared::views::org_view`.
 
 pub mod deletion;
+pub mod filter;
 pub mod handlers;
 pub mod input;
 pub mod metabase;
 pub mod multipart;
+pub mod patch;
 pub mod service;
 
 use axum::routing::{get, post};
