@@ -20,16 +20,6 @@ impl Role {
             Role::Superadmin => "superadmin",
         }
     }
-
-    /// R1: admins and superadmins manage users.
-    pub fn manages_users(self) -> bool {
-        matches!(self, Role::Admin | Role::Superadmin)
-    }
-
-    /// R1/R3/R4/R5: only superadmins create, modify or delete organizations.
-    pub fn manages_organizations(self) -> bool {
-        self == Role::Superadmin
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
