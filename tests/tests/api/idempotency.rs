@@ -1,5 +1,5 @@
 //! Idempotent POSTs (API.md: same caller + same X-Request-ID + same body ⇒ the first result is
-//! replayed and nothing is written twice; same key, other body ⇒ 409). See shared/src/idempotency.rs.
+//! replayed and nothing is written twice; same key, other body ⇒ 409). See shared/src/edge/idempotency/.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use orgs_tests::{FaultKind, TestApi};
