@@ -159,7 +159,7 @@ pub fn run(dir: &Path, runs: usize) -> Section {
         names.len()
     ));
     // Diagnostic: what trusting the system's root CAs too (TLS_NATIVE_ROOTS=true, the opt-out of
-    // shared::aws_clients) costs at init: the SDK parses the whole store when it builds a client.
+    // shared::runtime::aws_clients) costs at init: the SDK parses the whole store when it builds a client.
     let diag_names = ["hello", "organizations", "authorizer"];
     let (diag, diag_cpu) = rounds(dir, &diag_names, runs, &api, &next, &[("TLS_NATIVE_ROOTS", "true")]);
     let (h, hc) = (median(&diag[0]), median(&diag_cpu[0]));

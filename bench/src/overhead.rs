@@ -1,7 +1,7 @@
 //! `overhead`: in-process latency of the real routers over a canned DynamoDB client (responses
 //! recorded from DynamoDB Local, replayed with no network), against a hello handler taking the
 //! same path, which is the functions' own Lambda entry: the v2 event's JSON parsed, the router
-//! called through `shared::lambda::handle`, the payload v2 response serialized to the JSON the
+//! called through `shared::edge::lambda::handle`, the payload v2 response serialized to the JSON the
 //! runtime posts back. One current-thread runtime, as in Lambda; the function's JSON log line per
 //! request is formatted (into a sink) as in production. Each request's time is also split: inside
 //! the SDK's DynamoDB calls ([`SdkClock`]), serializing the response for the runtime, and the rest
@@ -29,7 +29,7 @@ struct Case {
 }
 
 /// Runs each case once against DynamoDB Local, recording the responses.
-async fn record() -> (Tape, shared::config::Config, Vec<Case>) {
+async fn record() -> (Tape, shared::runtime::config::Config, Vec<Case>) {
     let mut api = TestApi::new().await;
     let recorder = Recorder::default();
     api.state = AppState::from_clients(
@@ -68,7 +68,7 @@ async fn record() -> (Tape, shared::config::Config, Vec<Case>) {
 /// moment the response was ready to serialize.
 async fn once(router: &Router, event: &str) -> (u16, Vec<u8>, Instant) {
     let event = serde_json::from_str(event).expect("event");
-    let resp = shared::lambda::handle(router.clone(), event).await;
+    let resp = shared::edge::lambda::handle(router.clone(), event).await;
     let handled = Instant::now();
     let status = u16::try_from(resp.status_code).unwrap_or(0);
     (status, serde_json::to_vec(&resp).expect("response json"), handled)

@@ -165,7 +165,7 @@ pub async fn run_all_observed(
     let gone = api.create_user(&child, Role::User).await;
     let doomed = api.create_org(&child, json!({})).await;
     let granted = api.create_org(&child, json!({})).await;
-    let png = shared::logo::png_header(120, 40);
+    let png = shared::edge::logo::png_header(120, 40);
     let (logo_body, logo_ct) = multipart(&[("usage_type", "login")], &[("logo", "logo.png", &png)]);
 
     let mut runs = Vec::new();

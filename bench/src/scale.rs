@@ -16,7 +16,7 @@ use orgs_bench::meter::{CapacityMeter, Usage};
 use orgs_bench::report::{num, Budget, Section};
 use orgs_tests::TestApi;
 use serde_json::json;
-use shared::identity::{Identity, RequestMeta};
+use shared::authz::identity::{Identity, RequestMeta};
 use shared::model::org::OrgItem;
 use shared::model::user::{Role, UserItem};
 use shared::AppState;
@@ -69,7 +69,7 @@ fn puts(actions: Vec<shared::store::TxAction>) -> Vec<Item> {
 fn child_of(template: &OrgItem, parent: &OrgItem, n: usize) -> OrgItem {
     let mut o = template.clone();
     let id = uuid::Uuid::new_v4().to_string();
-    o.pk = shared::keys::org_pk(&id);
+    o.pk = shared::model::keys::org_pk(&id);
     o.organization_id = id;
     o.name = format!("Scale org {n}");
     o.code = None;
@@ -212,7 +212,7 @@ pub async fn run(sizes: &[usize]) -> Section {
                 from_authorizer: false,
                 meta: RequestMeta::default(),
             };
-            shared::caller::resolve(&api.state, identity).await.expect("access check allows");
+            shared::authz::caller::resolve(&api.state, identity).await.expect("access check allows");
             points[0].add(&meter.take(), t.elapsed().as_secs_f64() * 1e3);
             let t = Instant::now();
             api.get(&format!("/organizations/{leaf}")).send().await.expect(200);

@@ -3,9 +3,9 @@
 //! nothing and reports the same ids (the marker holds them); concurrent runs create one root.
 
 use serde::{Deserialize, Serialize};
-use shared::keys::{self, BOOTSTRAP_KEY, ORG_SK};
 use shared::model::activity::ActivityKind;
 use shared::model::activity::ActorType;
+use shared::model::keys::{self, BOOTSTRAP_KEY, ORG_SK};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::template::{builtin_templates, DEFAULT_TEMPLATE_ID};

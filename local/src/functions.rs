@@ -6,7 +6,7 @@ use shared::AppState;
 pub struct Function {
     /// The binary / crate name.
     pub name: &'static str,
-    pub routes: &'static [shared::route::Route],
+    pub routes: &'static [shared::policy::route::Route],
     pub router: fn(AppState) -> Router,
 }
 

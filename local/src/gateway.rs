@@ -111,7 +111,7 @@ pub async fn apply_authorizer(state: &AppState, event: &mut Value, mode: HeaderI
 }
 
 /// Runs one v2 event through the function that owns its path, as Lambda would: the function's
-/// Lambda entry (`shared::lambda::handle`) and back through what API Gateway makes of its answer.
+/// Lambda entry (`shared::edge::lambda::handle`) and back through what API Gateway makes of its answer.
 pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, String> {
     let path = event.get("rawPath").and_then(Value::as_str).unwrap_or("/");
     let req = serde_json::from_value(event.clone()).map_err(|e| format!("bad event: {e}"))?;
@@ -127,7 +127,7 @@ pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, S
         return Ok(resp);
     };
     let router = (function.router)(state.clone());
-    Ok(shared::lambda::from_gateway(shared::lambda::handle(router, req).await))
+    Ok(shared::edge::lambda::from_gateway(shared::edge::lambda::handle(router, req).await))
 }
 
 /// The committed OpenAPI document (a test keeps it current), served at `GET /openapi.json`.

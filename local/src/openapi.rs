@@ -93,9 +93,9 @@ pub fn document() -> OpenApi {
 
     let components = doc.components.get_or_insert_with(Default::default);
     let mut schemas = Vec::new();
-    <shared::openapi::ErrorResponse as ToSchema>::schemas(&mut schemas);
-    schemas.push(("ErrorResponse".into(), <shared::openapi::ErrorResponse as utoipa::PartialSchema>::schema()));
-    schemas.push(("GatewayError".into(), <shared::openapi::GatewayError as utoipa::PartialSchema>::schema()));
+    <shared::edge::openapi::ErrorResponse as ToSchema>::schemas(&mut schemas);
+    schemas.push(("ErrorResponse".into(), <shared::edge::openapi::ErrorResponse as utoipa::PartialSchema>::schema()));
+    schemas.push(("GatewayError".into(), <shared::edge::openapi::GatewayError as utoipa::PartialSchema>::schema()));
     components.schemas.extend(schemas);
     components
         .add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));

@@ -1,50 +1,42 @@
-//! The common library of the orgs service.
+//! The common library of the orgs service, in folders by concern. Dependencies between the
+//! top-level modules go one way only, top to bottom (`shared/tests/architecture.rs` fails on a
+//! cycle):
 //!
-//! - [`identity`] reads who the gateway says is calling; [`caller`] verifies it against the store.
-//! - [`access`] holds the access model (R2/R15) and [`catalogue`] the permissions catalogue.
-//! - [`error`] is the one error type and its one HTTP mapping; [`envelope`] the success body.
-//! - [`extract`] and [`validate`] turn requests into checked values or clear 4xx errors.
-//! - [`keys`] holds every key format; [`store`] every DynamoDB operation; [`model`] the items.
-//! - [`org_access`] loads organizations the caller reaches; [`org_summary`] resolves what
-//!   responses say about an organization (R16, `parent_organization`); [`org_view`] renders
-//!   organization responses.
-//! - [`visibility`] applies the RBAC templates' visibility values to access decisions.
-//! - [`config`] builds settings and SDK clients once per cold start; [`http_layer`] wraps routers,
-//!   with [`idempotency`] for POSTs retried under the same `X-Request-ID`.
+//! - [`edge`]: the gateway edge. The Lambda entry ([`edge::lambda`]), the layers every router
+//!   gets ([`edge::http_layer`], [`edge::idempotency`] for POSTs retried under the same
+//!   `X-Request-ID`), extractors, paging and logo checks.
+//! - [`authz`]: authorization. Who the gateway says is calling ([`authz::identity`]), the caller
+//!   verified against the store ([`authz::caller`]), the RBAC templates' visibility values
+//!   ([`authz::templates`]), loading what the caller reaches ([`authz::load`]), and the one
+//!   place that decides and issues permits ([`authz::decide`], [`authz::rules`]).
+//! - [`views`] renders responses (organizations: [`views::org_view`], [`views::org_summary`]);
+//!   it may use `authz` and the store. [`jobs`] runs background work (the deletion
+//!   [`jobs::purge`]) over the store with system permits.
+//! - [`runtime`]: settings, [`AppState`] and the SDK clients, built once per cold start.
+//! - [`store`]: every DynamoDB operation; its writes take permits.
+//! - [`policy`]: the vocabulary of authorization, without I/O: permits, built-in role grants,
+//!   the access model ([`policy::reach`], R2/R15) and what each route needs ([`policy::route`]).
+//! - [`model`]: the stored items and API shapes, every key format ([`model::keys`]) and the
+//!   permissions catalogue ([`model::catalogue`]).
+//! - Leaves: [`token`] and [`password`] (cryptography), [`validate`] (value checks into clear
+//!   4xx errors), [`error`] (the one error type and its HTTP mapping) and [`envelope`] (the
+//!   success body).
 
-pub mod access;
 pub mod authz;
-pub mod aws_clients;
-pub mod caller;
-pub mod catalogue;
-pub mod config;
+pub mod edge;
 pub mod envelope;
 pub mod error;
-pub mod extract;
-pub mod http_client;
-pub mod http_layer;
-pub mod idempotency;
-pub mod identity;
-pub mod keys;
-pub mod lambda;
-pub mod logo;
+pub mod jobs;
 pub mod model;
-#[cfg(feature = "openapi")]
-pub mod openapi;
-pub mod org_access;
-pub mod org_summary;
-pub mod org_view;
-pub mod paging;
 pub mod password;
 pub mod policy;
-pub mod purge;
-pub mod route;
+pub mod runtime;
 pub mod store;
 pub mod token;
 pub mod validate;
-pub mod visibility;
+pub mod views;
 
-pub use caller::Caller;
-pub use config::AppState;
+pub use authz::caller::Caller;
 pub use envelope::Envelope;
 pub use error::{ApiError, ApiResult, ErrorDetail};
+pub use runtime::config::AppState;

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use orgs_local::bootstrap::{bootstrap, BootstrapOptions};
 use serde_json::{json, Value};
-use shared::config::{AppState, Config};
-use shared::keys;
+use shared::model::keys;
 use shared::model::now_ms;
 use shared::model::user::{Role, UserItem};
+use shared::runtime::config::{AppState, Config};
 
 pub const BUCKET: &str = "orgs-test-logos";
 
@@ -173,7 +173,7 @@ impl Faults {
 
     fn http_client(&self) -> aws_sdk_dynamodb::config::SharedHttpClient {
         use aws_smithy_runtime_api::client::http::{http_client_fn, HttpClient, HttpConnector, HttpConnectorFuture};
-        let inner = shared::http_client::Http1Client::new(shared::http_client::tls_config(false));
+        let inner = shared::runtime::http_client::Http1Client::new(shared::runtime::http_client::tls_config(false));
         let faults = self.clone();
         #[derive(Debug)]
         struct Injecting {
@@ -279,8 +279,8 @@ impl TestApi {
         }
         // The functions' own client builder (region, credentials, endpoints, TLS), with the
         // harness's interceptors, fault injector and retry settings on top.
-        let settings = shared::aws_clients::ClientSettings::from_env().expect("AWS_* environment");
-        let (dynamo, s3) = shared::aws_clients::build(&settings);
+        let settings = shared::runtime::aws_clients::ClientSettings::from_env().expect("AWS_* environment");
+        let (dynamo, s3) = shared::runtime::aws_clients::build(&settings);
         let table = format!("t-{}", uuid::Uuid::new_v4().simple());
         let config = Config {
             table_name: table.clone(),
@@ -318,7 +318,7 @@ impl TestApi {
     /// The same stack talking to a Metabase at `url` (a [`metabase_stub::MetabaseStub`]).
     pub fn with_metabase(mut self, url: &str, template_dashboards: Vec<u64>) -> Self {
         let mut config = self.state.config.clone();
-        config.metabase = Some(shared::config::MetabaseSettings {
+        config.metabase = Some(shared::runtime::config::MetabaseSettings {
             site_url: url.to_string(),
             api_key: "mb-test-key".into(),
             embedding_secret: METABASE_SECRET.as_bytes().to_vec(),

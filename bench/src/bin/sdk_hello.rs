@@ -1,7 +1,7 @@
 //! The yardstick for size (and a second one for init): lambda_http plus DynamoDB and S3 clients
 //! built at init the way AWS's examples do (`aws_config::load_defaults`), and used by the handler
 //! so that the linker keeps them. The functions build theirs without aws-config
-//! (`shared::aws_clients`), which is part of what they trim.
+//! (`shared::runtime::aws_clients`), which is part of what they trim.
 
 use lambda_http::{service_fn, Body, Error, Request, Response};
 

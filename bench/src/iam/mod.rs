@@ -83,7 +83,7 @@ pub fn compare(
         }
     }
     for f in FUNCTIONS {
-        for &shared::route::Route { method: m, path: p, .. } in f.routes {
+        for &shared::policy::route::Route { method: m, path: p, .. } in f.routes {
             if !ran.contains(&(f.name.to_string(), format!("{m} {p}"))) {
                 out.push(format!("{}: route {m} {p} is not run by the IAM script (bench/src/iam/script.rs)", f.name));
             }

@@ -114,7 +114,7 @@ impl Script<'_> {
 
     /// Every POST that writes, of every function, with an `X-Request-ID`: a final answer is
     /// claimed and recorded, the same request again is replayed, and an unknown caller's claim
-    /// is released (shared::idempotency).
+    /// is released (shared::edge::idempotency).
     async fn idempotency(&self) {
         let api = self.api;
         let unknown = "00000000-0000-4000-8000-00000000dead";
@@ -123,7 +123,7 @@ impl Script<'_> {
                 .routes
                 .iter()
                 .map(|r| (r.method, r.path))
-                .filter(|(m, p)| *m == "POST" && !shared::idempotency::is_read_only_post(p))
+                .filter(|(m, p)| *m == "POST" && !shared::edge::idempotency::is_read_only_post(p))
             {
                 let path: String = p
                     .split('/')
@@ -133,7 +133,7 @@ impl Script<'_> {
                 let key = format!("iam-{}-{}", f.name, path.replace('/', "-"));
                 let probe = || api.req(m, &path).json(json!({})).header("x-request-id", &key);
                 let first = self.send_case(probe(), "X-Request-ID: claimed, recorded").await;
-                assert!(shared::idempotency::is_final(status(first.status)), "{m} {path}: {}", first.status);
+                assert!(shared::edge::idempotency::is_final(status(first.status)), "{m} {path}: {}", first.status);
                 let again = self.send_case(probe(), "X-Request-ID: replayed").await;
                 assert_eq!((again.status, &again.body), (first.status, &first.body), "{m} {path}: a replay");
                 let released = api
@@ -201,7 +201,7 @@ impl Script<'_> {
         let from_outside = json!({"name": format!("{tag} above"), "parent_organization_id": api.root_org,
             "accessible_organizations": [{"organization_id": b, "select_all_child_orgs": false}]});
         self.send(api.post("/user-groups", from_outside)).await.expect(201);
-        let png = shared::logo::png_header(120, 40);
+        let png = shared::edge::logo::png_header(120, 40);
         for org in [&a, &b] {
             let (body, ct) = multipart(&[("usage_type", "login")], &[("logo", "logo.png", &png)]);
             self.send(api.req("POST", &format!("/organizations/{org}/logo")).raw(body, &ct)).await.expect(200);
@@ -221,17 +221,17 @@ impl Script<'_> {
         self.send_on(&deferred, api.req("DELETE", &format!("/organizations/{root}")), "left to the worker")
             .await
             .expect(202);
-        let job_pk = shared::keys::deletion_job_pk(&root);
+        let job_pk = shared::model::keys::deletion_job_pk(&root);
         let stream = json!({"Records": [{"eventName": "INSERT", "eventSource": "aws:dynamodb",
-            "dynamodb": {"Keys": {"PK": {"S": job_pk}, "SK": {"S": shared::keys::JOB_SK}},
+            "dynamodb": {"Keys": {"PK": {"S": job_pk}, "SK": {"S": shared::model::keys::JOB_SK}},
                          "NewImage": {"status": {"S": "running"}}}}]});
         self.rec.step(DELETION_WORKER, "stream: job inserted");
         deletion_worker::handle(&api.state, &stream, Duration::from_millis(1)).await.expect("stream run");
         let sweep = json!({"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}});
         for _ in 0..50 {
             self.rec.setup();
-            let job = shared::purge::get_job(&api.state.store(), &root).await.expect("job").expect("job item");
-            if job.status == shared::purge::JobStatus::Done {
+            let job = shared::jobs::purge::get_job(&api.state.store(), &root).await.expect("job").expect("job item");
+            if job.status == shared::jobs::purge::JobStatus::Done {
                 assert!(job.organizations_purged >= 3 && job.objects_deleted >= 2, "{job:?}");
                 return;
             }

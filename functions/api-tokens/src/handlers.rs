@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use serde::Deserialize;
-use shared::extract::{JsonBody, PathId, QueryParams};
+use shared::edge::extract::{JsonBody, PathId, QueryParams};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
 use crate::service::{self, TokenSummary, TokenWithSecret};
@@ -67,7 +67,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<En
     utoipa::path(
         delete, path = "/api-tokens/{token_id}",
         params(("token_id" = String, Path, description = "The token id.")),
-        responses((status = 200, description = "Token deleted.", body = shared::openapi::MessageResponse))
+        responses((status = 200, description = "Token deleted.", body = shared::edge::openapi::MessageResponse))
     )
 )]
 pub async fn delete(State(state): State<AppState>, caller: Caller, PathId(id): PathId) -> ApiResult<Envelope<()>> {

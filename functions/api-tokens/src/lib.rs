@@ -6,7 +6,7 @@ pub mod service;
 use axum::routing::{delete, post};
 use axum::Router;
 use shared::policy::permit::{ApiTokensCreate, ApiTokensDelete, ApiTokensRead};
-use shared::route::{perm, Route, Target::*};
+use shared::policy::route::{perm, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves; the infra template lists exactly these.
@@ -20,7 +20,7 @@ pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/api-tokens", post(handlers::create).get(handlers::list))
         .route("/api-tokens/{token_id}", delete(handlers::delete));
-    shared::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

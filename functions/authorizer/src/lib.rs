@@ -60,7 +60,7 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
         Ok(None) => return Decision::Deny("unknown or revoked token"),
         Err(_) => return Decision::Deny("store unavailable"),
     };
-    let user = match shared::caller::user_and_registry(state, &found.user_id).await {
+    let user = match shared::authz::caller::user_and_registry(state, &found.user_id).await {
         Ok((Some(u), deleting)) if u.status == UserStatus::Active && !path_deleting(&u.org_path, &deleting) => u,
         Ok(_) => return Decision::Deny("token owner deleted, inactive or being deleted"),
         Err(_) => return Decision::Deny("store unavailable"),

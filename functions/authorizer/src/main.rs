@@ -8,7 +8,7 @@ use lambda_http::{service_fn, Error, LambdaEvent};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    shared::config::init_logging();
+    shared::runtime::config::init_logging();
     let state = shared::AppState::from_env();
     let state = &state;
     lambda_http::lambda_runtime::run(service_fn(

@@ -1,4 +1,4 @@
-//! Finishes organization deletions (see `shared::purge`).
+//! Finishes organization deletions (see `shared::jobs::purge`).
 //!
 //! Triggers: DynamoDB Streams records of running job items (the marking transaction inserts one;
 //! every run that stops early writes it again when it releases its lease, which re-triggers this
@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use shared::purge::{resume_all, run_job, Budget};
-use shared::{keys, ApiResult, AppState};
+use shared::jobs::purge::{resume_all, run_job, Budget};
+use shared::{model::keys, ApiResult, AppState};
 
 /// The roots named by job items in a DynamoDB Streams event.
 pub fn roots_in_stream_event(event: &Value) -> Vec<String> {

@@ -10,7 +10,7 @@ const MARGIN: Duration = Duration::from_secs(10);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    shared::config::init_logging();
+    shared::runtime::config::init_logging();
     let state = shared::AppState::from_env_with_s3();
     let state = &state;
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -4,13 +4,13 @@
 //! fields of the same PATCH, and everyone else, stay under the template and the allowlist.
 
 use shared::authz::decide::Held;
+use shared::authz::load::load_accessible;
 use shared::authz::{org_permit, permit_as_ancestor, permit_in};
 use shared::model::org::{OrgItem, OrgResponse, UpdateOrgRequest};
 use shared::model::template::Visibility;
-use shared::org_access::load_accessible;
-use shared::org_view::OrgEntry;
 use shared::policy::permit::OrganizationsUpdate;
 use shared::policy::Permit;
+use shared::views::org_view::OrgEntry;
 use shared::{ApiResult, AppState, Caller};
 
 /// A PATCH body whose one field is `rbac_template_id`. Any other field, even sent back unchanged,

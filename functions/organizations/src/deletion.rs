@@ -1,12 +1,12 @@
 //! DELETE /organizations/{organization_identifier} (R5) and its progress.
 
 use serde_json::{json, Map};
+use shared::authz::load::load_accessible;
 use shared::authz::rules::r5_may_delete_org;
 use shared::authz::{holds, permit_as_ancestor, permit_in};
+use shared::jobs::purge::{get_job, mark_deletion_actions, run_job, Budget, JobStatus, JobView};
 use shared::model::activity::ActivityKind;
-use shared::org_access::load_accessible;
 use shared::policy::permit::OrganizationsDelete;
-use shared::purge::{get_job, mark_deletion_actions, run_job, Budget, JobStatus, JobView};
 use shared::store::activity::Change;
 use shared::validate::path_identifier;
 use shared::{ApiError, ApiResult, AppState, Caller};
@@ -16,7 +16,11 @@ fn deletion_not_found() -> ApiError {
 }
 
 /// The job of `identifier`'s deletion, if the caller (a superadmin above it) may see it.
-async fn visible_job(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<Option<shared::purge::JobItem>> {
+async fn visible_job(
+    state: &AppState,
+    caller: &Caller,
+    identifier: &str,
+) -> ApiResult<Option<shared::jobs::purge::JobItem>> {
     let store = state.store();
     let Some(org_id) = store.resolve_org_identifier(identifier).await? else { return Ok(None) };
     let job = get_job(&store, &org_id).await?;

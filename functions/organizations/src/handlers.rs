@@ -3,9 +3,9 @@
 use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
-use shared::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
+use shared::edge::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
 use shared::model::org::{CreateOrgRequest, OrgFilterRequest, OrgResponse, UpdateOrgRequest};
-use shared::org_view::OrgEntry;
+use shared::views::org_view::OrgEntry;
 use shared::{ApiResult, AppState, Caller, Envelope};
 
 use crate::service;
@@ -49,7 +49,7 @@ pub async fn list(
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<Envelope<Vec<OrgResponse>>> {
     let filter = OrgFilterRequest { limit: q.limit, cursor: q.cursor, ..Default::default() };
-    let (orgs, next) = service::filter(&state, &caller, filter).await?;
+    let (orgs, next) = crate::filter::filter(&state, &caller, filter).await?;
     // Without `include_organizations_with_no_access` every organization listed is reached fully.
     let orgs = orgs.into_iter().filter_map(OrgEntry::full).collect();
     Ok(Envelope::page("Accessible organizations.", orgs, next))
@@ -68,7 +68,7 @@ pub async fn filter(
     caller: Caller,
     OptionalJsonBody(body): OptionalJsonBody<OrgFilterRequest>,
 ) -> ApiResult<Envelope<Vec<OrgEntry>>> {
-    let (orgs, next) = service::filter(&state, &caller, body).await?;
+    let (orgs, next) = crate::filter::filter(&state, &caller, body).await?;
     Ok(Envelope::page("Filtered organizations.", orgs, next))
 }
 
@@ -105,7 +105,7 @@ pub async fn update(
     headers: HeaderMap,
     JsonBody(body): JsonBody<UpdateOrgRequest>,
 ) -> ApiResult<Envelope<OrgEntry>> {
-    let expected = shared::extract::if_match(&headers)?;
+    let expected = shared::edge::extract::if_match(&headers)?;
     let org = service::update(&state, &caller, &id, body, expected).await?;
     Ok(Envelope::ok("Organization updated.", org))
 }
@@ -143,8 +143,8 @@ pub async fn upload_logo(
         delete, path = "/organizations/{organization_identifier}",
         params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
         responses(
-            (status = 200, description = "The organization and its subtree are deleted (R5).", body = Envelope<shared::purge::JobView>),
-            (status = 202, description = "Deletion started; it finishes in the background.", body = Envelope<shared::purge::JobView>)
+            (status = 200, description = "The organization and its subtree are deleted (R5).", body = Envelope<shared::jobs::purge::JobView>),
+            (status = 202, description = "Deletion started; it finishes in the background.", body = Envelope<shared::jobs::purge::JobView>)
         )
     )
 )]
@@ -152,11 +152,11 @@ pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-) -> ApiResult<Envelope<shared::purge::JobView>> {
+) -> ApiResult<Envelope<shared::jobs::purge::JobView>> {
     let job = crate::deletion::delete(&state, &caller, &id).await?;
     Ok(match job.status {
-        shared::purge::JobStatus::Done => Envelope::ok("Organization deleted.", job),
-        shared::purge::JobStatus::Running => Envelope {
+        shared::jobs::purge::JobStatus::Done => Envelope::ok("Organization deleted.", job),
+        shared::jobs::purge::JobStatus::Running => Envelope {
             status: axum::http::StatusCode::ACCEPTED,
             ..Envelope::ok("Organization deletion started; it finishes in the background.", job)
         },
@@ -169,14 +169,14 @@ pub async fn delete(
     utoipa::path(
         get, path = "/organizations/{organization_identifier}/deletion",
         params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root")),
-        responses((status = 200, description = "Progress of the organization's deletion.", body = Envelope<shared::purge::JobView>))
+        responses((status = 200, description = "Progress of the organization's deletion.", body = Envelope<shared::jobs::purge::JobView>))
     )
 )]
 pub async fn deletion(
     State(state): State<AppState>,
     caller: Caller,
     PathId(id): PathId,
-) -> ApiResult<Envelope<shared::purge::JobView>> {
+) -> ApiResult<Envelope<shared::jobs::purge::JobView>> {
     Ok(Envelope::ok("Deletion progress.", crate::deletion::progress(&state, &caller, &id).await?))
 }
 

@@ -1,12 +1,14 @@
 //! The organizations endpoint group (seed 000): thin handlers in [`handlers`] over the
-//! [`service`], with responses rendered by `shared::org_view`.
+//! [`service`], with responses rendered by `shared::views::org_view`.
 
 pub mod ancestor;
 pub mod deletion;
+pub mod filter;
 pub mod handlers;
 pub mod input;
 pub mod metabase;
 pub mod multipart;
+pub mod patch;
 pub mod service;
 
 use axum::routing::{get, post};
@@ -14,7 +16,7 @@ use axum::Router;
 use shared::policy::permit::{
     DashboardsRead, OrganizationsCreate, OrganizationsDelete, OrganizationsRead, OrganizationsUpdate,
 };
-use shared::route::{perm, Route, Target::*};
+use shared::policy::route::{perm, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves, in API Gateway route syntax. The infra template
@@ -68,7 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/organizations/{organization_identifier}/deletion", get(handlers::deletion))
         .route("/organizations/{organization_identifier}/metabase/recreate", post(handlers::recreate_metabase))
         .route("/metabase/session", get(handlers::metabase_session));
-    shared::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, ROUTES)
 }
 
 #[cfg(feature = "openapi")]

@@ -22,11 +22,11 @@ use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use shared::authz::{holds, org_permit};
-use shared::config::MetabaseSettings;
-use shared::http_client::Pool;
 use shared::model::activity::ActivityKind;
 use shared::model::org::{Dashboard, OrgItem};
 use shared::policy::permit::{DashboardsRead, OrganizationsUpdate};
+use shared::runtime::config::MetabaseSettings;
+use shared::runtime::http_client::Pool;
 use shared::{ApiError, ApiResult, AppState, Caller};
 
 fn not_configured() -> ApiError {
@@ -58,7 +58,9 @@ pub fn settings(state: &AppState) -> ApiResult<&MetabaseSettings> {
 /// system's roots as well as the AWS ones (Metabase can sit behind any CA), or plain http.
 fn http_client() -> &'static Pool {
     static CLIENT: OnceLock<Pool> = OnceLock::new();
-    CLIENT.get_or_init(|| shared::http_client::pool(shared::http_client::tls_config(true), Some(CONNECT_TIMEOUT)))
+    CLIENT.get_or_init(|| {
+        shared::runtime::http_client::pool(shared::runtime::http_client::tls_config(true), Some(CONNECT_TIMEOUT))
+    })
 }
 
 /// How long a connection to Metabase may take to open (the whole call is bounded by its timeout).

@@ -5,7 +5,7 @@
 //! metadata}`:
 //! - the caller's role: a permission the role does not hold is disabled everywhere (`scope` 0,
 //!   `org_hierarchy` `all_orgs`, `metadata.reason` `role`);
-//! - the RBAC templates (crate `shared::visibility`): `current_org` from the caller's own
+//! - the RBAC templates (crate `shared::authz::templates`): `current_org` from the caller's own
 //!   organization's `org_visibility`, `child_orgs` from the `parent_visibility` of the
 //!   organizations below it that the caller reaches, `parent_orgs` from the `child_visibility` of
 //!   the organizations above it (`scope` 1: only the listed `organization_ids`; `metadata` names
@@ -19,14 +19,14 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use shared::access::Reach;
 use shared::authz::effective;
-use shared::catalogue::{Perm, ACCESS_TYPES, FEATURES};
-use shared::keys;
+use shared::authz::templates::TemplateBook;
+use shared::model::catalogue::{Perm, ACCESS_TYPES, FEATURES};
+use shared::model::keys;
 use shared::model::org::OrgItem;
 use shared::model::template::{Visibility, VisibilitySet};
 use shared::policy::grants::{governing_level, level_allows};
-use shared::visibility::TemplateBook;
+use shared::policy::reach::Reach;
 use shared::{ApiResult, AppState, Caller};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -6,8 +6,8 @@ pub mod disabled;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use shared::catalogue::{all_permission_ids, permission, Permission};
-use shared::route::{Needs, Route};
+use shared::model::catalogue::{all_permission_ids, permission, Permission};
+use shared::policy::route::{Needs, Route};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
 pub const ROUTES: &[Route] =
@@ -40,7 +40,7 @@ pub async fn list_disabled(State(state): State<AppState>, caller: Caller) -> Api
 }
 
 pub fn router(state: AppState) -> Router {
-    shared::http_layer::finish(
+    shared::edge::http_layer::finish(
         Router::new().route("/permissions", get(list)).route("/permissions/disabled", get(list_disabled)),
         state,
         ROUTES,

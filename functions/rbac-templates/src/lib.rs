@@ -7,9 +7,9 @@ pub mod service;
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use shared::extract::{JsonBody, PathId};
+use shared::edge::extract::{JsonBody, PathId};
 use shared::policy::permit::PlatformManage;
-use shared::route::{perm, Needs, Route, Target::*};
+use shared::policy::route::{perm, Needs, Route, Target::*};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
 use service::{Movement, Options, TemplateBody, TemplateView};
@@ -112,7 +112,7 @@ async fn replace(
     utoipa::path(
         delete, path = "/rbac-templates/{template_id}",
         params(("template_id" = String, Path, description = "The template id.", example = "default")),
-        responses((status = 200, description = "RBAC template deleted.", body = shared::openapi::MessageResponse))
+        responses((status = 200, description = "RBAC template deleted.", body = shared::edge::openapi::MessageResponse))
     )
 )]
 async fn delete(State(state): State<AppState>, caller: Caller, PathId(id): PathId) -> ApiResult<Envelope<()>> {
@@ -126,7 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rbac-templates/permissions", get(options))
         .route("/rbac-templates/movements", get(movements))
         .route("/rbac-templates/{template_id}", get(get_one).put(replace).delete(delete));
-    shared::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

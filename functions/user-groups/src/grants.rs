@@ -5,10 +5,10 @@
 
 use std::collections::HashMap;
 
-use shared::access::Reach;
-use shared::keys::{self, ORG_SK};
 use shared::model::group::Grant;
+use shared::model::keys::{self, ORG_SK};
 use shared::model::org::OrgItem;
+use shared::policy::reach::Reach;
 use shared::store::from_item;
 use shared::store::orgs::EdgeItem;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use shared::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
+use shared::edge::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
 use crate::input::{CreateGroupRequest, FilterGroupsRequest, PageQuery, UpdateGroupRequest};
@@ -80,7 +80,7 @@ pub async fn update(
     headers: HeaderMap,
     JsonBody(body): JsonBody<UpdateGroupRequest>,
 ) -> ApiResult<Envelope<GroupResponse>> {
-    let expected = shared::extract::if_match(&headers)?;
+    let expected = shared::edge::extract::if_match(&headers)?;
     Ok(Envelope::ok("User group updated.", service::update(&state, &caller, &id, body, expected).await?))
 }
 
@@ -89,7 +89,7 @@ pub async fn update(
     utoipa::path(
         delete, path = "/user-groups/{user_group_id}",
         params(("user_group_id" = String, Path, description = "The user group id.")),
-        responses((status = 200, description = "User group deleted.", body = shared::openapi::MessageResponse))
+        responses((status = 200, description = "User group deleted.", body = shared::edge::openapi::MessageResponse))
     )
 )]
 pub async fn delete(State(state): State<AppState>, caller: Caller, PathId(id): PathId) -> ApiResult<Envelope<()>> {

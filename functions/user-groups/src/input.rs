@@ -1,9 +1,9 @@
 //! Request shapes of the user-groups routes and their checks.
 
 use serde::Deserialize;
+pub use shared::edge::paging::{PageQuery, SortField};
 use shared::model::group::Grant;
 use shared::model::org::patch_field;
-pub use shared::paging::{PageQuery, SortField};
 use shared::validate::Validator;
 use shared::ApiResult;
 
@@ -166,15 +166,15 @@ pub fn check_update(b: &UpdateGroupRequest) -> ApiResult<()> {
 
 pub fn check_filter(f: &ListUserGroupFilter, sort: &[SortField], page: &PageQuery) -> ApiResult<()> {
     let mut v = Validator::new();
-    shared::paging::check_page(&mut v, page);
-    shared::paging::check_sort(&mut v, sort, &SORT_FIELDS);
+    shared::edge::paging::check_page(&mut v, page);
+    shared::edge::paging::check_sort(&mut v, sort, &SORT_FIELDS);
     for (i, t) in f.user_group_types.iter().flatten().enumerate() {
         if t != "default" {
             v.add(&format!("filter.user_group_types[{i}]"), "must be: default");
         }
     }
     for (i, p) in f.permissions.iter().flatten().enumerate() {
-        if shared::catalogue::permission(p).is_none() {
+        if shared::model::catalogue::permission(p).is_none() {
             v.add(&format!("filter.permissions[{i}]"), "is not a permission of the catalogue");
         }
     }

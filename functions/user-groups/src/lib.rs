@@ -10,7 +10,7 @@ pub mod view;
 use axum::routing::{get, post};
 use axum::Router;
 use shared::policy::permit::{UserGroupsCreate, UserGroupsDelete, UserGroupsRead, UserGroupsUpdate};
-use shared::route::{perm, Route, Target::*};
+use shared::policy::route::{perm, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves; the infra template lists exactly these.
@@ -27,7 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/user-groups", post(handlers::create))
         .route("/user-groups/filter", post(handlers::filter))
         .route("/user-groups/{user_group_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
-    shared::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

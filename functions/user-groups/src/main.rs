@@ -2,7 +2,7 @@
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::config::init_logging();
+    shared::runtime::config::init_logging();
     let state = shared::AppState::from_env();
-    shared::lambda::run(user_groups::router(state)).await
+    shared::edge::lambda::run(user_groups::router(state)).await
 }

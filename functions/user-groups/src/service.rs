@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{json, Map};
 use shared::authz::{holds, org_permit};
-use shared::catalogue::{Perm, PermissionSet};
-use shared::keys::{self, USER_SK};
 use shared::model::activity::ActivityKind;
+use shared::model::catalogue::{Perm, PermissionSet};
 use shared::model::group::GroupItem;
+use shared::model::keys::{self, USER_SK};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::user::UserItem;
@@ -30,7 +30,7 @@ use crate::input::{
 use crate::view::{render, GroupResponse};
 
 /// A group the caller may act on with `N`, with its parent organization and the permit there.
-/// Groups are user management of their parent organization (crate::visibility): hidden there,
+/// Groups are user management of their parent organization (shared::authz::templates): hidden there,
 /// 404; read-only there, writes are 403 `rbac_read_only`.
 async fn load_group<N: Need>(
     state: &AppState,
@@ -351,6 +351,6 @@ pub async fn filter(
         _ => a.created_at.cmp(&b.created_at),
     };
     let (page_groups, total) =
-        shared::paging::sorted_page(groups, &sort, &page, compare, |a, b| a.user_group_id.cmp(&b.user_group_id));
+        shared::edge::paging::sorted_page(groups, &sort, &page, compare, |a, b| a.user_group_id.cmp(&b.user_group_id));
     Ok((render(state, page_groups).await?, total))
 }

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use shared::keys::{self, USER_SK};
 use shared::model::group::GroupItem;
+use shared::model::keys::{self, USER_SK};
 use shared::model::org::ParentSummary;
 use shared::model::user::UserItem;
-use shared::org_summary::{summary, OrgBook};
 use shared::store::from_item;
+use shared::views::org_summary::{summary, OrgBook};
 use shared::{ApiResult, AppState};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -9,13 +9,13 @@
 
 use std::cmp::Ordering;
 
-use shared::paging::sorted_page;
+use shared::edge::paging::sorted_page;
 use std::collections::HashSet;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use shared::access::Reach;
-use shared::keys;
+use shared::model::keys;
 use shared::model::user::UserItem;
+use shared::policy::reach::Reach;
 use shared::store::from_item;
 use shared::store::orgs::EdgeItem;
 use shared::{ApiResult, AppState, Caller};

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::Serialize;
-use shared::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
+use shared::edge::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
 use shared::{ApiError, ApiResult, AppState, Caller, Envelope};
 
 use crate::filter;
@@ -168,7 +168,7 @@ pub async fn update(
     headers: HeaderMap,
     JsonBody(body): JsonBody<UpdateUserRequest>,
 ) -> ApiResult<Envelope<UserResponse>> {
-    let expected = shared::extract::if_match(&headers)?;
+    let expected = shared::edge::extract::if_match(&headers)?;
     Ok(Envelope::ok("User updated.", service::update(&state, &caller, &id, body, expected).await?))
 }
 
@@ -177,7 +177,7 @@ pub async fn update(
     utoipa::path(
         delete, path = "/users/{user_id}",
         params(("user_id" = String, Path, description = "The user id.")),
-        responses((status = 200, description = "User deleted (R9).", body = shared::openapi::MessageResponse))
+        responses((status = 200, description = "User deleted (R9).", body = shared::edge::openapi::MessageResponse))
     )
 )]
 pub async fn delete(State(state): State<AppState>, caller: Caller, PathId(id): PathId) -> ApiResult<Envelope<()>> {

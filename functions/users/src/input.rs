@@ -1,9 +1,9 @@
 //! Request shapes of the users routes and their checks.
 
 use serde::Deserialize;
+pub use shared::edge::paging::{PageQuery, SortField};
 use shared::model::org::patch_field;
 use shared::model::user::{Role, UserStatus};
-pub use shared::paging::{PageQuery, SortField};
 use shared::password::{MAX_PASSWORD, MIN_PASSWORD};
 use shared::validate::Validator;
 use shared::ApiResult;
@@ -174,7 +174,7 @@ fn check_ids(v: &mut Validator, field: &str, list: &Option<Vec<String>>) {
 
 pub fn check_filter(f: &ListUserFilter, sort: &[SortField], page: &PageQuery) -> ApiResult<()> {
     let mut v = Validator::new();
-    shared::paging::check_page(&mut v, page);
+    shared::edge::paging::check_page(&mut v, page);
     if let Some(s) = &f.search {
         if s.chars().count() > 200 {
             v.add("filter.search", "must be at most 200 characters");
@@ -192,7 +192,7 @@ pub fn check_filter(f: &ListUserFilter, sort: &[SortField], page: &PageQuery) ->
     if f.never_logged_in == Some(true) && f.only_logged_in_users == Some(true) {
         v.add("filter.never_logged_in", "cannot be combined with only_logged_in_users");
     }
-    shared::paging::check_sort(&mut v, sort, &SORT_FIELDS);
+    shared::edge::paging::check_sort(&mut v, sort, &SORT_FIELDS);
     v.finish()
 }
 

@@ -11,7 +11,7 @@ pub mod view;
 use axum::routing::{get, post};
 use axum::Router;
 use shared::policy::permit::{UsersCreate, UsersDelete, UsersRead, UsersUpdate};
-use shared::route::{perm, Needs, Route, Target::*};
+use shared::policy::route::{perm, Needs, Route, Target::*};
 use shared::AppState;
 
 /// Every `(method, path)` this function serves; the infra template lists exactly these.
@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/verify", post(handlers::verify))
         .route("/users/by-email/{email_id}", get(handlers::by_email))
         .route("/users/{user_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
-    shared::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

@@ -3,18 +3,18 @@
 
 use std::collections::HashMap;
 
-use shared::access::Reach;
 use shared::authz::also_holds;
-use shared::keys::{self, USER_SK};
+use shared::authz::templates::{Aspect, TemplateBook};
+use shared::model::keys::{self, USER_SK};
 use shared::model::org::OrgItem;
 use shared::model::template::Visibility;
 use shared::model::user::UserItem;
-use shared::org_view::render as render_orgs;
 use shared::policy::permit::{OrganizationsRead, UsersRead};
+use shared::policy::reach::Reach;
 use shared::store::from_item;
 use shared::store::users::EmailGuard;
 use shared::validate::Validator;
-use shared::visibility::{Aspect, TemplateBook};
+use shared::views::org_view::render as render_orgs;
 use shared::{ApiResult, AppState, Caller};
 
 use crate::input::MAX_VERIFY;

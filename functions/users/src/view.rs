@@ -2,13 +2,13 @@
 //! `parent_organization`, the user's features and permissions, and their groups.
 
 use serde::Serialize;
-use shared::catalogue::{all_features, FeatureList, PermissionSet};
+use shared::model::catalogue::{all_features, FeatureList, PermissionSet};
 use shared::model::group::GroupItem;
 use shared::model::org::ParentSummary;
 use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
-use shared::org_summary::{summary, OrgBook};
 use shared::store::from_item;
-use shared::{keys, ApiResult, AppState};
+use shared::views::org_summary::{summary, OrgBook};
+use shared::{model::keys, ApiResult, AppState};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,9 +30,9 @@ pub struct UserResponse {
     pub modified_at: i64,
     pub status: UserStatus,
     pub role: Role,
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<shared::catalogue::Feature>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<shared::model::catalogue::Feature>))]
     pub features: FeatureList,
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<shared::catalogue::Permission>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<shared::model::catalogue::Permission>))]
     pub permissions: PermissionSet,
     pub user_groups: Vec<UserGroupRef>,
     pub last_login: Option<i64>,

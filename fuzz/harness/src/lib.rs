@@ -57,9 +57,9 @@ pub fn multipart_logo(data: &[u8]) {
     };
     match runtime().block_on(organizations::multipart::read_logo_upload(req)) {
         Ok(up) => {
-            assert!(up.logo.len() <= shared::logo::MAX_LOGO_BYTES);
+            assert!(up.logo.len() <= shared::edge::logo::MAX_LOGO_BYTES);
             // what the handler does next with the file
-            if let Err(e) = shared::logo::inspect(&up.logo) {
+            if let Err(e) = shared::edge::logo::inspect(&up.logo) {
                 assert_refusal(&e);
             }
         }
@@ -69,11 +69,11 @@ pub fn multipart_logo(data: &[u8]) {
 
 /// The logo header reader (content sniffing and dimensions, the decompression-bomb guard).
 pub fn logo_image(data: &[u8]) {
-    match shared::logo::inspect(data) {
+    match shared::edge::logo::inspect(data) {
         Ok(img) => {
             assert!(img.width > 0 && img.height > 0);
-            assert!(img.width <= shared::logo::MAX_LOGO_SIDE && img.height <= shared::logo::MAX_LOGO_SIDE);
-            assert!(img.width * img.height <= shared::logo::MAX_LOGO_PIXELS);
+            assert!(img.width <= shared::edge::logo::MAX_LOGO_SIDE && img.height <= shared::edge::logo::MAX_LOGO_SIDE);
+            assert!(img.width * img.height <= shared::edge::logo::MAX_LOGO_PIXELS);
             assert_eq!(img.sha256.len(), 64);
         }
         Err(e) => assert_refusal(&e),
@@ -83,7 +83,7 @@ pub fn logo_image(data: &[u8]) {
 /// JSON body extraction and validation for every request type with a checker: parse errors are
 /// 400 `invalid_json` / `validation_failed`, accepted bodies go through the route's checks.
 pub fn json_bodies(data: &[u8]) {
-    use shared::extract::parse_json;
+    use shared::edge::extract::parse_json;
     fn check<T: serde::de::DeserializeOwned>(data: &[u8], validate: impl Fn(&T) -> shared::ApiResult<()>) {
         match parse_json::<T>(data) {
             Ok(v) => {
@@ -120,9 +120,9 @@ pub fn json_bodies(data: &[u8]) {
         )
         .body(Body::from(data.to_vec()))
         .expect("request");
-    let got = runtime().block_on(
-        <shared::extract::JsonBody<serde_json::Value> as axum::extract::FromRequest<()>>::from_request(req, &()),
-    );
+    let got = runtime().block_on(<shared::edge::extract::JsonBody<serde_json::Value> as axum::extract::FromRequest<
+        (),
+    >>::from_request(req, &()));
     if let Err(e) = got {
         assert_refusal(&e);
     }
@@ -221,11 +221,11 @@ pub fn gateway_could_send(event: &serde_json::Value) -> bool {
     path_ok && domain_ok && stage_ok && headers_ok
 }
 
-fn check_identity(parts: &http::request::Parts) -> shared::identity::Identity {
-    let id = shared::identity::identity_from_parts(parts);
+fn check_identity(parts: &http::request::Parts) -> shared::authz::identity::Identity {
+    let id = shared::authz::identity::identity_from_parts(parts);
     let rid = &id.meta.request_id;
     assert!(!rid.is_empty() && rid.len() <= 128 && rid.bytes().all(|b| b.is_ascii_graphic()), "request id {rid:?}");
-    if let Some(client) = shared::identity::client_request_id(parts) {
+    if let Some(client) = shared::authz::identity::client_request_id(parts) {
         assert_eq!(&client, rid);
     }
     id
@@ -254,7 +254,7 @@ pub const BOUNDARY: &str = "fuzzboundary";
 
 /// Seeds: one valid (or nearly valid) input per target, for the mutations to start from.
 pub fn seeds(target: &str) -> Vec<Vec<u8>> {
-    let png = shared::logo::png_header(64, 64);
+    let png = shared::edge::logo::png_header(64, 64);
     match target {
         "multipart_logo" => {
             let mut b = vec![0u8];

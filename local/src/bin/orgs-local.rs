@@ -18,7 +18,7 @@ fn usage() -> ! {
 
 #[tokio::main]
 async fn main() {
-    shared::config::init_logging();
+    shared::runtime::config::init_logging();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let state = AppState::from_env_with_s3();
     let result = match args.first().map(String::as_str) {

@@ -1,22 +1,22 @@
 //! Effective permissions and permits (R18): built-in role ∪ custom roles, narrowed by the RBAC
-//! template that governs the organization (`crate::visibility`).
+//! template that governs the organization (`crate::authz::templates`).
 
 use std::marker::PhantomData;
 
-use crate::access::{edges_for_new_org, Reach};
-use crate::caller::Caller;
-use crate::catalogue::PermissionSet;
-use crate::config::AppState;
+use crate::authz::caller::Caller;
+use crate::authz::load::load_accessible;
+use crate::authz::templates::{level, no_access_error, read_only_error, TemplateBook};
 use crate::error::{ApiError, ApiResult};
+use crate::model::catalogue::PermissionSet;
 use crate::model::org::OrgItem;
 use crate::model::template::{Visibility, VisibilitySet};
-use crate::org_access::load_accessible;
 use crate::policy::grants::{builtin, level_allows, narrow};
 use crate::policy::permit::SelfService;
+use crate::policy::reach::{edges_for_new_org, Reach};
+use crate::policy::route::Needs;
 use crate::policy::{Actor, Aspect, Need, Permit, Scope};
-use crate::route::Needs;
+use crate::runtime::config::AppState;
 use crate::store::orgs::org_not_found;
-use crate::visibility::{level, no_access_error, read_only_error, TemplateBook};
 
 impl Caller {
     /// What the caller holds wherever their built-in role applies (R18): the role's permissions
@@ -65,7 +65,7 @@ impl<N: Need> Copy for Held<N> {}
 
 /// Does the caller hold `N::PERM` by role or custom role? Otherwise 403 `forbidden`, before any
 /// read: someone who may never do this learns nothing about the target. `N` must be what the
-/// matched route declares (`crate::route`): deciding anything else is a bug, refused with 500.
+/// matched route declares (`crate::policy::route`): deciding anything else is a bug, refused with 500.
 pub fn holds<N: Need>(caller: &Caller) -> ApiResult<Held<N>> {
     match caller.declared {
         None => {}

@@ -11,7 +11,11 @@
 //! The seed's special cases between built-in roles (R5, R6, R8, R9) are named rules in
 //! [`rules`], each with its own tests.
 
+pub mod caller;
 pub mod decide;
+pub mod identity;
+pub mod load;
 pub mod rules;
+pub mod templates;
 
 pub use decide::{also_holds, effective, holds, org_permit, permit_as_ancestor, permit_in, Held};

@@ -6,7 +6,7 @@
 //! removes a built-in role above their own (a `user` holding `users:create` through a custom
 //! role creates `user`s only), with the seed's one exception of R6.
 
-use crate::caller::Caller;
+use crate::authz::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::model::user::{Role, UserItem};
 use crate::policy::permit::{PlatformManage, UsersCreate, UsersDelete, UsersUpdate};
@@ -129,9 +129,9 @@ fn cannot_grant(role: Role) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::PermissionSet;
-    use crate::identity::RequestMeta;
+    use crate::authz::identity::RequestMeta;
     use crate::model::activity::ActorType;
+    use crate::model::catalogue::PermissionSet;
     use crate::policy::permit::UsersRead;
 
     /// A caller of `role` whose organization is `path`'s last entry.

@@ -1,8 +1,9 @@
 //! Stored items and API shapes.
 
 pub mod activity;
-pub mod decode;
+pub mod catalogue;
 pub mod group;
+pub mod keys;
 pub mod org;
 pub mod template;
 pub mod user;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
-use crate::catalogue::{FeatureList, PermissionSet};
+use crate::model::catalogue::{FeatureList, PermissionSet};
 use crate::model::template::{OrgDataVisibility, ParentVisibility};
 
 /// Where an organization's SSO / Darryl configuration comes from (R16).
@@ -305,7 +305,7 @@ pub struct RbacConfiguration {
     pub org_visibility: OrgDataVisibility,
 }
 
-/// A `case_configuration` object: JSON rendered once per process (`shared::org_view` has the
+/// A `case_configuration` object: JSON rendered once per process (`shared::views::org_view` has the
 /// documented default), written into responses as is.
 #[derive(Debug, Clone, Copy)]
 pub struct CaseConfiguration(pub &'static RawValue);
@@ -355,10 +355,10 @@ pub struct OrgResponse {
     pub metadata: BTreeMap<String, String>,
     /// Extension: email domains owned by the organization.
     pub domains: Vec<String>,
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::catalogue::Feature>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::model::catalogue::Feature>))]
     pub features: FeatureList,
     // What the caller may do here (empty for organizations they only see listed).
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::catalogue::Permission>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<crate::model::catalogue::Permission>))]
     pub permissions: PermissionSet,
     pub created_at: i64,
     pub created_by: Option<String>,

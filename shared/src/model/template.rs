@@ -26,7 +26,7 @@ pub struct OrgDataVisibility {
     pub org_data: Visibility,
 }
 
-/// The three visibility groups of a template: what decides access (see `crate::visibility`).
+/// The three visibility groups of a template: what decides access (see `crate::authz::templates`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisibilitySet {
     pub parent_visibility: ParentVisibility,
@@ -86,8 +86,8 @@ impl TemplateItem {
         now: i64,
     ) -> Self {
         TemplateItem {
-            pk: crate::keys::template_pk(id),
-            sk: crate::keys::TEMPLATE_SK.to_string(),
+            pk: crate::model::keys::template_pk(id),
+            sk: crate::model::keys::TEMPLATE_SK.to_string(),
             gsi1pk: TEMPLATES_GSI_PK.to_string(),
             gsi1sk: id.to_string(),
             template_id: id.to_string(),

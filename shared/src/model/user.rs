@@ -20,16 +20,6 @@ impl Role {
             Role::Superadmin => "superadmin",
         }
     }
-
-    /// R1: admins and superadmins manage users.
-    pub fn manages_users(self) -> bool {
-        matches!(self, Role::Admin | Role::Superadmin)
-    }
-
-    /// R1/R3/R4/R5: only superadmins create, modify or delete organizations.
-    pub fn manages_organizations(self) -> bool {
-        self == Role::Superadmin
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,9 +104,9 @@ impl UserItem {
     ) -> Self {
         let organization_id = org_path.last().cloned().unwrap_or_default();
         Self {
-            pk: crate::keys::user_pk(user_id),
-            sk: crate::keys::USER_SK.to_string(),
-            gsi1pk: crate::keys::org_users_gsi_pk(&organization_id),
+            pk: crate::model::keys::user_pk(user_id),
+            sk: crate::model::keys::USER_SK.to_string(),
+            gsi1pk: crate::model::keys::org_users_gsi_pk(&organization_id),
             gsi1sk: user_id.to_string(),
             user_id: user_id.to_string(),
             organization_id,

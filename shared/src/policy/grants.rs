@@ -4,7 +4,7 @@
 //! `narrow(builtin(role) ∪ custom roles, org data level, user management level)`;
 //! `crate::authz` computes the levels and is the only caller that decides with them.
 
-use crate::catalogue::{Access, FeatureId, Perm, PermissionSet};
+use crate::model::catalogue::{Access, FeatureId, Perm, PermissionSet};
 use crate::model::template::Visibility;
 use crate::model::user::Role;
 

@@ -7,6 +7,8 @@
 
 pub mod grants;
 pub mod permit;
+pub mod reach;
+pub mod route;
 
 pub use grants::{builtin, narrow, Aspect};
 pub use permit::{

@@ -11,9 +11,9 @@
 
 use std::marker::PhantomData;
 
-use crate::catalogue::{Access, FeatureId, Perm};
 use crate::error::{ApiError, ApiResult};
 use crate::model::activity::ActorType;
+use crate::model::catalogue::{Access, FeatureId, Perm};
 
 /// A permission a route or a write needs, as a type.
 pub trait Need: sealed::Sealed {

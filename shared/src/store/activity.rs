@@ -2,8 +2,8 @@
 
 use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::keys;
 use crate::model::activity::{ActivityItem, ActivityKind};
+use crate::model::keys;
 use crate::model::now_ms;
 use crate::policy::Authorizes;
 

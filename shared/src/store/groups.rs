@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::keys;
 use crate::model::group::GroupItem;
+use crate::model::keys;
 use crate::policy::permit::{UserGroupsCreate, UserGroupsDelete};
 use crate::policy::{Allows, RewritesMemberships};
 

@@ -5,24 +5,29 @@
 //! becomes the error its action was labelled with, anything else is a logged 500.
 
 pub mod activity;
+pub mod cursor;
+pub mod decode;
 pub mod deletions;
 pub mod groups;
+pub mod idempotency;
 pub mod orgs;
 pub mod templates;
 pub mod tokens;
 pub mod users;
+
+/// Builders of transaction actions: private to the store, whose write functions take permits.
+pub(crate) mod tx;
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
-use base64::Engine;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{PK, SK};
+use crate::model::keys::{PK, SK};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -62,7 +67,7 @@ where
             tracing::warn!(status = re.raw().status().as_u16(), "store failed, unreadable response");
             ApiError::unavailable()
         }
-        // A retried idempotent request whose transaction already committed (crate::idempotency).
+        // A retried idempotent request whose transaction already committed (crate::edge::idempotency).
         SdkError::ServiceError(se) if se.err().code() == Some("IdempotentParameterMismatchException") => {
             tracing::warn!("transaction token already used by a committed transaction");
             ApiError::already_processed()
@@ -75,10 +80,10 @@ pub fn to_item<T: Serialize>(v: &T) -> ApiResult<Item> {
     serde_dynamo::to_item(v).map_err(|e| ApiError::internal(format!("encode item: {e}")))
 }
 
-/// Decodes a stored item (`crate::model::decode`: straight from the SDK's attribute values, read
+/// Decodes a stored item (`crate::store::decode`: straight from the SDK's attribute values, read
 /// as `serde_dynamo` writes them).
 pub fn from_item<T: DeserializeOwned>(item: Item) -> ApiResult<T> {
-    crate::model::decode::from_item(item)
+    crate::store::decode::from_item(item)
 }
 
 pub fn key(pk: impl Into<String>, sk: impl Into<String>) -> Item {
@@ -93,30 +98,6 @@ fn str_attr<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 pub struct TxAction {
     pub(crate) action: TransactWriteItem,
     pub(crate) on_condition_failed: ApiError,
-}
-
-/// Opaque page cursors: base64url of the last sort key of the page, bound to one partition's prefix.
-pub mod cursor {
-    use super::*;
-
-    pub fn encode(sk: &str) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sk.as_bytes())
-    }
-
-    /// Decodes a cursor that must point into `prefix`; anything else is a 400.
-    pub fn decode(cursor: &str, prefix: &str) -> ApiResult<String> {
-        let bad = || ApiError::bad_request("invalid_cursor", "The cursor is not one this list returned.");
-        if cursor.len() > 512 {
-            return Err(bad());
-        }
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-        let sk = String::from_utf8(bytes).map_err(|_| bad())?;
-        if sk.starts_with(prefix) {
-            Ok(sk)
-        } else {
-            Err(bad())
-        }
-    }
 }
 
 /// The table, borrowed from the per-cold-start state.
@@ -242,9 +223,9 @@ impl<'a> Store<'a> {
                 .client
                 .query()
                 .table_name(self.table)
-                .index_name(crate::keys::GSI1)
+                .index_name(crate::model::keys::GSI1)
                 .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", crate::keys::GSI1PK)
+                .expression_attribute_names("#pk", crate::model::keys::GSI1PK)
                 .expression_attribute_values(":pk", AttributeValue::S(gsi1pk.to_string()))
                 .set_exclusive_start_key(start)
                 .send()
@@ -303,8 +284,8 @@ impl<'a> Store<'a> {
         }
         let (items, errors): (Vec<_>, Vec<_>) = actions.into_iter().map(|a| (a.action, a.on_condition_failed)).unzip();
         // Inside an idempotent request, a token derived from its key: a re-run of the request
-        // cannot commit a second time (see crate::idempotency). Elsewhere the SDK's random one.
-        let token = crate::idempotency::next_transaction_token();
+        // cannot commit a second time (see crate::edge::idempotency). Elsewhere the SDK's random one.
+        let token = idempotency::next_transaction_token();
         let res = self
             .client
             .transact_write_items()
@@ -361,112 +342,5 @@ impl TxAction {
     /// The item a put action writes (for bulk loaders that skip the conditions).
     pub fn into_put_item(self) -> Option<Item> {
         self.action.put.map(|p| p.item)
-    }
-}
-
-/// Builders of transaction actions: private to the store, whose write functions take permits.
-pub(crate) mod tx {
-    use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem, Update};
-
-    use super::*;
-
-    /// Put `item`, failing with `on_fail` if an item with its key already exists.
-    pub fn put_new<T: Serialize>(table: &str, item: &T, on_fail: ApiError) -> ApiResult<TxAction> {
-        put_if(table, item, Some("attribute_not_exists(PK)"), None, on_fail)
-    }
-
-    /// Put `item` under an optional condition with `:v`-style values.
-    pub fn put_if<T: Serialize>(
-        table: &str,
-        item: &T,
-        condition: Option<&str>,
-        values: Option<HashMap<String, AttributeValue>>,
-        on_fail: ApiError,
-    ) -> ApiResult<TxAction> {
-        let put = Put::builder()
-            .table_name(table)
-            .set_item(Some(to_item(item)?))
-            .set_condition_expression(condition.map(str::to_string))
-            .set_expression_attribute_values(values)
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TxAction { action: TransactWriteItem::builder().put(put).build(), on_condition_failed: on_fail })
-    }
-
-    /// Delete the item at `pk`/`sk` under a condition.
-    pub fn delete_if(
-        table: &str,
-        pk: &str,
-        sk: &str,
-        condition: &str,
-        values: Option<HashMap<String, AttributeValue>>,
-        on_fail: ApiError,
-    ) -> ApiResult<TxAction> {
-        let d = Delete::builder()
-            .table_name(table)
-            .set_key(Some(key(pk, sk)))
-            .condition_expression(condition)
-            .set_expression_attribute_values(values)
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TxAction { action: TransactWriteItem::builder().delete(d).build(), on_condition_failed: on_fail })
-    }
-
-    /// Update the item at `pk`/`sk` with `update` under `condition`.
-    pub fn update_if(
-        table: &str,
-        pk: &str,
-        sk: &str,
-        update: &str,
-        condition: &str,
-        values: Option<HashMap<String, AttributeValue>>,
-        on_fail: ApiError,
-    ) -> ApiResult<TxAction> {
-        let u = Update::builder()
-            .table_name(table)
-            .set_key(Some(key(pk, sk)))
-            .update_expression(update)
-            .condition_expression(condition)
-            .set_expression_attribute_values(values)
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TxAction { action: TransactWriteItem::builder().update(u).build(), on_condition_failed: on_fail })
-    }
-
-    /// `{":name": S(value)}` for a condition.
-    pub fn s_value(name: &str, value: &str) -> Option<HashMap<String, AttributeValue>> {
-        Some([(name.to_string(), AttributeValue::S(value.to_string()))].into())
-    }
-
-    /// Check a condition on another item without writing it.
-    pub fn check(
-        table: &str,
-        pk: &str,
-        sk: &str,
-        condition: &str,
-        values: Option<HashMap<String, AttributeValue>>,
-        on_fail: ApiError,
-    ) -> ApiResult<TxAction> {
-        let cc = ConditionCheck::builder()
-            .table_name(table)
-            .set_key(Some(key(pk, sk)))
-            .condition_expression(condition)
-            .set_expression_attribute_values(values)
-            .build()
-            .map_err(ApiError::internal)?;
-        Ok(TxAction { action: TransactWriteItem::builder().condition_check(cc).build(), on_condition_failed: on_fail })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_round_trip_and_binding() {
-        let c = cursor::encode("DESC#abc");
-        assert_eq!(cursor::decode(&c, "DESC#").unwrap(), "DESC#abc");
-        assert_eq!(cursor::decode(&c, "USER#").unwrap_err().code, "invalid_cursor");
-        assert_eq!(cursor::decode("!!!", "DESC#").unwrap_err().code, "invalid_cursor");
     }
 }

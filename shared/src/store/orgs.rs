@@ -4,15 +4,15 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use super::{cursor, from_item, tx, Store, TxAction};
-use crate::access::{edges_for_new_org, Reach};
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
+use crate::model::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
 use crate::model::org::{AncestorRef, OrgItem};
 use crate::policy::permit::{OrganizationsCreate, OrganizationsUpdate};
+use crate::policy::reach::{edges_for_new_org, Reach};
 use crate::policy::Allows;
 
 /// A closure edge: `ancestor_id` is `descendant_id` or above it (`PK = ORG#<ancestor>`,
-/// `SK = DESC#<descendant>`). `reach` is the access verdict of R2 (see [`crate::access`]).
+/// `SK = DESC#<descendant>`). `reach` is the access verdict of R2 (see [`crate::policy::reach`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EdgeItem {
     #[serde(rename = "PK")]
@@ -24,7 +24,7 @@ pub struct EdgeItem {
     pub distance: u32,
     pub reach: Reach,
     /// The descendant's RBAC template, kept equal to its `rbac_template_id` (changed in the same
-    /// transaction), so a reach check also tells which template decides (crate::visibility).
+    /// transaction), so a reach check also tells which template decides (crate::authz::templates).
     #[serde(default)]
     pub template_id: String,
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::{key, to_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult, ErrorDetail};
-use crate::keys;
+use crate::model::keys;
 use crate::model::template::{TemplateItem, TEMPLATES_GSI_PK};
 use crate::policy::permit::PlatformManage;
 use crate::policy::Permit;

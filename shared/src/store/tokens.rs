@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::keys;
+use crate::model::keys;
 use crate::policy::permit::ApiTokensCreate;
 use crate::policy::{Allows, DeletesTokens};
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::keys::{self, GUARD_SK, USER_SK};
+use crate::model::keys::{self, GUARD_SK, USER_SK};
 use crate::model::user::UserItem;
 use crate::policy::permit::{UsersCreate, UsersDelete, UsersUpdate};
 use crate::policy::{Allows, RewritesMemberships};

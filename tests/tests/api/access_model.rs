@@ -1,6 +1,6 @@
 //! Property test (issue 8): random trees (depth ≤ 8) with random access flags, RBAC templates,
 //! users, roles, groups and grants, checked against a reference model of R1, R2, R7, R12, R15 and
-//! the template rules written here from docs/DECISIONS.md, independently of `shared::access`.
+//! the template rules written here from docs/DECISIONS.md, independently of `shared::policy::reach`.
 //! Every (actor, action, target) case must match the model, and no list may return an id the
 //! model hides (lists must equal the model's set). ≥ 10,000 cases per run; the seed is printed
 //! and can be replayed with `ORGS_MODEL_SEED`.
@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::stream::{self, StreamExt};
 use orgs_tests::TestApi;
 use serde_json::{json, Value};
-use shared::keys;
+use shared::model::keys;
 use shared::model::org::OrgItem;
 use shared::model::user::Role;
 

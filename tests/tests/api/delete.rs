@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use orgs_tests::{multipart, TestApi, BUCKET};
 use serde_json::{json, Value};
-use shared::logo::png_header;
+use shared::edge::logo::png_header;
+use shared::jobs::purge::{run_job, Budget, RunOutcome};
 use shared::model::user::Role;
-use shared::purge::{run_job, Budget, RunOutcome};
 
 /// A subtree and everything in it.
 struct Sub {
@@ -71,7 +71,7 @@ async fn outside(api: &TestApi, subs: &[&Sub]) -> BTreeMap<String, String> {
     items(api)
         .await
         .into_iter()
-        .filter(|i| pk_of(i) != shared::keys::DELETIONS_PK)
+        .filter(|i| pk_of(i) != shared::model::keys::DELETIONS_PK)
         .map(|mut i| {
             if pk_of(&i).starts_with("RBAC#") {
                 i.as_object_mut().map(|o| o.remove("refs"));
@@ -93,7 +93,7 @@ async fn assert_gone(api: &TestApi, sub: &Sub) {
                 continue;
             }
             // Deletion job records (this one, or of a part deleted concurrently) expire by TTL.
-            let job = pk_of(&item).starts_with(&shared::keys::deletion_job_pk(""));
+            let job = pk_of(&item).starts_with(&shared::model::keys::deletion_job_pk(""));
             let audit = item["type"] == "organization.deleted" && item["target_id"] == sub.root.as_str();
             assert!(job || audit, "orphan of {id}: {text}");
         }
@@ -244,7 +244,7 @@ async fn nothing_happens_inside_a_subtree_being_deleted() {
     let c1_item = store.get_org(&c1, true).await.unwrap().unwrap();
     let mut late = c1_item.clone();
     late.organization_id = uuid::Uuid::new_v4().to_string();
-    late.pk = shared::keys::org_pk(&late.organization_id);
+    late.pk = shared::model::keys::org_pk(&late.organization_id);
     late.code = None;
     late.domains.clear();
     late.ancestors.push(c1_item.as_ancestor());
@@ -376,7 +376,7 @@ async fn concurrent_deletes_are_safe() {
         let state = api.state.clone();
         drivers.push(tokio::spawn(async move {
             for _ in 0..200 {
-                let done = shared::purge::resume_all(&state, Duration::from_secs(5)).await.unwrap();
+                let done = shared::jobs::purge::resume_all(&state, Duration::from_secs(5)).await.unwrap();
                 if done.iter().all(|(_, o)| *o == RunOutcome::Done) {
                     return;
                 }

@@ -1,5 +1,5 @@
 //! Idempotent POSTs (API.md: same caller + same X-Request-ID + same body ⇒ the first result is
-//! replayed and nothing is written twice; same key, other body ⇒ 409). See shared/src/idempotency.rs.
+//! replayed and nothing is written twice; same key, other body ⇒ 409). See shared/src/edge/idempotency/.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use orgs_tests::{FaultKind, TestApi};
@@ -193,11 +193,12 @@ async fn a_stale_claim_is_taken_over_and_a_live_one_is_409() {
     let api = TestApi::new().await;
     let body = org_body(&api, "Stale");
     let bytes = serde_json::to_vec(&body).unwrap();
-    let fp = shared::idempotency::fingerprint("POST", "/organizations", &api.root_org, "application/json", &bytes);
+    let fp =
+        shared::edge::idempotency::fingerprint("POST", "/organizations", &api.root_org, "application/json", &bytes);
     let put = |key: &str, lease_until: i64| {
         let item = std::collections::HashMap::from([
-            ("PK".to_string(), AttributeValue::S(shared::keys::idempotency_pk(&api.superadmin, key))),
-            ("SK".to_string(), AttributeValue::S(shared::keys::IDEMPOTENCY_SK.into())),
+            ("PK".to_string(), AttributeValue::S(shared::model::keys::idempotency_pk(&api.superadmin, key))),
+            ("SK".to_string(), AttributeValue::S(shared::model::keys::IDEMPOTENCY_SK.into())),
             ("fingerprint".to_string(), AttributeValue::S(fp.clone())),
             ("state".to_string(), AttributeValue::S("pending".into())),
             ("owner".to_string(), AttributeValue::S("crashed-attempt".into())),

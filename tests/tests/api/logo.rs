@@ -2,7 +2,7 @@
 
 use orgs_tests::{multipart, TestApi, BUCKET};
 use serde_json::json;
-use shared::logo::png_header;
+use shared::edge::logo::png_header;
 use shared::model::user::Role;
 
 #[tokio::test]
@@ -39,7 +39,7 @@ async fn bad_logos_are_refused_and_nothing_written() {
     let path = format!("/organizations/{org}/logo");
     let before = api.item_count().await;
     let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec();
-    let big = vec![0x89u8; shared::logo::MAX_LOGO_BYTES + 10];
+    let big = vec![0x89u8; shared::edge::logo::MAX_LOGO_BYTES + 10];
     let bomb = png_header(50_000, 50_000);
     let tiny = png_header(1, 1);
     type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<(&'a str, &'a str, &'a [u8])>, u16, &'a str);

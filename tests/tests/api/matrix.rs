@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use orgs_tests::{multipart, Resp, TestApi};
 use serde_json::{json, Value};
-use shared::logo::png_header;
+use shared::edge::logo::png_header;
 use shared::model::user::Role;
 
 const PERSONAS: [&str; 10] = ["anon", "unk", "user", "admin", "super", "sib", "par", "parNF", "grp", "rev"];

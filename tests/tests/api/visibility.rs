@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use orgs_tests::{multipart, TestApi};
 use serde_json::{json, Value};
-use shared::logo::png_header;
+use shared::edge::logo::png_header;
 use shared::model::user::Role;
 
 fn tpl(id: &str, parent_users: &str, parent_data: &str, child_data: &str, own_data: &str) -> Value {

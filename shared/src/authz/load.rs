@@ -1,15 +1,15 @@
 //! Loading an organization the caller reaches, for every function that acts on one.
 
-use crate::access::Reach;
-use crate::caller::Caller;
-use crate::config::AppState;
+use crate::authz::caller::Caller;
+use crate::authz::templates::{check, Aspect, Intent, TemplateBook};
 use crate::error::ApiResult;
-use crate::keys::{self, ORG_SK};
+use crate::model::keys::{self, ORG_SK};
 use crate::model::org::OrgItem;
+use crate::policy::reach::Reach;
+use crate::runtime::config::AppState;
 use crate::store::from_item;
 use crate::store::orgs::{org_not_found, EdgeItem};
 use crate::validate::path_identifier;
-use crate::visibility::{check, Aspect, Intent, TemplateBook};
 
 /// Resolves an identifier (id or code) and loads the organization if the caller fully reaches it
 /// (R2) and it is not being deleted; anything else is 404 `organization_not_found`, so existence
@@ -38,7 +38,7 @@ pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str
 }
 
 /// [`load_accessible`], then what the organization's RBAC template allows the caller to do with
-/// its `aspect` (crate::visibility): organization data a parent may not see is 404 like an
+/// its `aspect` (crate::authz::templates): organization data a parent may not see is 404 like an
 /// unreachable organization; other refusals are 403 `rbac_read_only` / `rbac_no_access`.
 /// Calls: those of [`load_accessible`], +1 GetItem when the template is not built in.
 pub async fn load_org(

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::error::ApiResult;
-use crate::keys::{self, ORG_SK, TEMPLATE_SK};
+use crate::model::keys::{self, ORG_SK, TEMPLATE_SK};
 use crate::model::org::{ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration};
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
 use crate::store::{from_item, Store};

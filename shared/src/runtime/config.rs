@@ -128,26 +128,26 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Builds the SDK clients from the Lambda environment (`crate::aws_clients`: region,
+    /// Builds the SDK clients from the Lambda environment (`crate::runtime::aws_clients`: region,
     /// credentials and `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL_S3` for the local stack).
     /// Panics, naming the variable, when the region or credentials are missing: a function
     /// without them cannot serve a single request.
     ///
     /// DynamoDB only: the functions that never touch S3.
     pub fn from_env() -> Self {
-        let dynamo = crate::aws_clients::build_dynamodb(&Self::settings());
+        let dynamo = crate::runtime::aws_clients::build_dynamodb(&Self::settings());
         Self::from_clients(Config::from_env(), dynamo, None)
     }
 
     /// DynamoDB and S3: the functions that store logos or purge them (organizations, the
     /// deletion worker).
     pub fn from_env_with_s3() -> Self {
-        let (dynamo, s3) = crate::aws_clients::build(&Self::settings());
+        let (dynamo, s3) = crate::runtime::aws_clients::build(&Self::settings());
         Self::from_clients(Config::from_env(), dynamo, s3)
     }
 
-    fn settings() -> crate::aws_clients::ClientSettings {
-        crate::aws_clients::ClientSettings::from_env().unwrap_or_else(|e| panic!("{e}"))
+    fn settings() -> crate::runtime::aws_clients::ClientSettings {
+        crate::runtime::aws_clients::ClientSettings::from_env().unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// From ready clients (tests add interceptors to them).

@@ -8,22 +8,22 @@
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 
-use crate::access::Reach;
-use crate::config::AppState;
+use crate::authz::identity::{identity_from_parts, Identity, RequestMeta};
 use crate::error::{ApiError, ApiResult};
-use crate::identity::{identity_from_parts, Identity, RequestMeta};
+use crate::policy::reach::Reach;
+use crate::runtime::config::AppState;
 use std::collections::{BTreeMap, HashMap};
 
-use crate::keys;
+use crate::authz::templates::{level, Aspect, TemplateBook};
 use crate::model::activity::ActorType;
 use crate::model::group::{Grant, GroupItem};
+use crate::model::keys;
 use crate::model::template::Visibility;
 use crate::model::user::{Role, UserItem, UserStatus};
 use crate::store::deletions::{path_deleting, roots_in};
 use crate::store::from_item;
 use crate::store::orgs::EdgeItem;
 use crate::validate::is_identifier;
-use crate::visibility::{level, Aspect, TemplateBook};
 
 /// The caller's reach over an organization and the template deciding what it may do there
 /// (`None` for their own organization, whose template the edges do not carry).
@@ -47,9 +47,9 @@ pub struct Caller {
     pub grants: Vec<Grant>,
     /// The permissions of the caller's custom roles (R18), which apply wherever their built-in
     /// role does; empty until custom roles are assigned (`Caller::base_permissions`).
-    pub custom_permissions: crate::catalogue::PermissionSet,
-    /// What the matched route declares it needs (`crate::route`); `None` outside a router.
-    pub declared: Option<crate::route::Needs>,
+    pub custom_permissions: crate::model::catalogue::PermissionSet,
+    /// What the matched route declares it needs (`crate::policy::route`); `None` outside a router.
+    pub declared: Option<crate::policy::route::Needs>,
 }
 
 impl Caller {
@@ -137,7 +137,7 @@ impl Caller {
             .collect())
     }
 
-    /// The caller's user-management level (crate::visibility) in each of `org_ids`: `no_access`
+    /// The caller's user-management level (crate::authz::templates) in each of `org_ids`: `no_access`
     /// where they do not fully reach it or it is being deleted. One consistent BatchGetItem for
     /// the edges, +1 when an organization uses a template that is not built in.
     pub async fn user_mgmt(&self, state: &AppState, org_ids: &[String]) -> ApiResult<HashMap<String, Visibility>> {
@@ -309,7 +309,7 @@ impl FromRequestParts<AppState> for Caller {
         let identity = identity_from_parts(parts);
         let mut caller = resolve(state, identity).await?;
         let matched = parts.extensions.get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
-        if let (Some(table), Some(path)) = (parts.extensions.get::<crate::route::RouteTable>(), matched) {
+        if let (Some(table), Some(path)) = (parts.extensions.get::<crate::policy::route::RouteTable>(), matched) {
             caller.declared = table.needs(parts.method.as_str(), &path);
         }
         tracing::Span::current().record("user_id", caller.user.user_id.as_str());

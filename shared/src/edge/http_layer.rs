@@ -1,6 +1,6 @@
 //! What every function router shares: a request span with the request id, the id echoed in the
 //! `X-Request-ID` response header, idempotent POSTs keyed by the client's `X-Request-ID`
-//! ([`crate::idempotency`]), and 404 / 405 answered in the error envelope.
+//! ([`crate::edge::idempotency`]), and 404 / 405 answered in the error envelope.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tracing::Instrument;
 
-use crate::config::AppState;
+use crate::authz::identity::{client_request_id, identity_from_parts, request_id, REQUEST_ID_HEADER};
 use crate::error::ApiError;
-use crate::identity::{client_request_id, identity_from_parts, request_id, REQUEST_ID_HEADER};
+use crate::runtime::config::AppState;
 
 async fn not_found() -> Response {
     ApiError::not_found("route_not_found", "No route matches this path.").into_response()
@@ -27,8 +27,12 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
     let id = request_id(&parts);
     // Decided before the header is overwritten: only an id the client sent counts.
     let identity = identity_from_parts(&parts);
-    let idempotent =
-        crate::idempotency::applies(&parts.method, parts.uri.path(), client_request_id(&parts).as_deref(), &identity);
+    let idempotent = crate::edge::idempotency::applies(
+        &parts.method,
+        parts.uri.path(),
+        client_request_id(&parts).as_deref(),
+        &identity,
+    );
     let header = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
     // Handlers read the same id back from the header.
     parts.headers.insert(REQUEST_ID_HEADER, header.clone());
@@ -43,7 +47,7 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
     async move {
         let started = std::time::Instant::now();
         let mut resp = if idempotent {
-            crate::idempotency::serve(&state, &identity, &id, req, next).await
+            crate::edge::idempotency::serve(&state, &identity, &id, req, next).await
         } else {
             next.run(req).await
         };
@@ -56,11 +60,11 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
 }
 
 /// Finishes a function's router: fallbacks, request context, state.
-pub fn finish(router: Router<AppState>, state: AppState, routes: &'static [crate::route::Route]) -> Router {
+pub fn finish(router: Router<AppState>, state: AppState, routes: &'static [crate::policy::route::Route]) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), request_context))
-        .layer(axum::Extension(crate::route::RouteTable(routes)))
+        .layer(axum::Extension(crate::policy::route::RouteTable(routes)))
         .with_state(state)
 }

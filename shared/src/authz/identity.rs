@@ -20,7 +20,7 @@ pub struct RequestMeta {
     pub user_agent: Option<String>,
 }
 
-/// The unverified identity claimed for a request (see [`crate::caller`] for the verified one).
+/// The unverified identity claimed for a request (see [`crate::authz::caller`] for the verified one).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Identity {
     pub user_id: Option<String>,

@@ -7,7 +7,7 @@
 //! - H above O (O reached by R2 or a group grant): `parent_visibility.org_data` caps O's
 //!   organization data and `parent_visibility.user_mgmt` O's users and user groups.
 //! - H below O (O is an ancestor): `child_visibility.org_data` decides whether O's SSO and
-//!   Darryl configuration reach its descendants (R16 inheritance, `crate::org_summary`).
+//!   Darryl configuration reach its descendants (R16 inheritance, `crate::views::org_summary`).
 //!
 //! `full_access` leaves the role's rights as they are, `read_only` refuses every write (403
 //! `rbac_read_only`), `no_access` hides: organizations and users hidden from a parent are 404 and
@@ -16,12 +16,12 @@
 
 use std::collections::HashMap;
 
-use crate::caller::Caller;
-use crate::config::AppState;
+use crate::authz::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::keys;
+use crate::model::keys;
 use crate::model::org::OrgItem;
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
+use crate::runtime::config::AppState;
 use crate::store::from_item;
 
 pub use crate::policy::Aspect;

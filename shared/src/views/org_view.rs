@@ -1,5 +1,5 @@
 //! Rendering organization items into responses: parent summaries, features and the caller's
-//! permissions, and the `configuration` object (R16 resolution lives in `shared::org_summary`).
+//! permissions, and the `configuration` object (R16 resolution lives in `shared::views::org_summary`).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -7,14 +7,14 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use crate::access::Reach;
-use crate::catalogue::{all_features, PermissionSet};
+use crate::model::catalogue::{all_features, PermissionSet};
 use crate::model::org::{CaseConfiguration, OrgConfiguration, OrgItem, OrgResponse, ParentSummary, RbacConfiguration};
 use crate::model::template::VisibilitySet;
-use crate::org_summary::{resolve_darryl, resolve_sso, summary, OrgBook};
+use crate::policy::reach::Reach;
+use crate::views::org_summary::{resolve_darryl, resolve_sso, summary, OrgBook};
 use crate::{ApiError, ApiResult, AppState, Caller};
 
-/// The documented default case configuration (`shared/src/defaults/case_configuration.json`).
+/// The documented default case configuration (`shared/src/views/defaults/case_configuration.json`).
 pub fn default_case_configuration() -> &'static serde_json::Value {
     static V: OnceLock<serde_json::Value> = OnceLock::new();
     V.get_or_init(|| serde_json::from_str(include_str!("defaults/case_configuration.json")).unwrap_or_default())

@@ -7,7 +7,7 @@
 //! route's entry, and `crate::authz::holds` refuses (500, a bug) to decide any other permission
 //! than the one declared, so a handler cannot silently check less than its route says.
 
-use crate::catalogue::Perm;
+use crate::model::catalogue::Perm;
 use crate::policy::Need;
 
 /// Where the organization a route acts in comes from.

@@ -7,7 +7,7 @@
 //! (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`), which is how the
 //! local stack is reached.
 //!
-//! Both clients share one HTTP/1.1 client ([`crate::http_client`]). TLS trusts the roots every
+//! Both clients share one HTTP/1.1 client ([`crate::runtime::http_client`]). TLS trusts the roots every
 //! AWS endpoint chains to (Amazon Root CA 1–4 and Starfield Services Root CA G2,
 //! `tls/aws_roots.pem`) instead of reading the system's whole store at init (a few milliseconds
 //! of every cold start, docs/PERFORMANCE.md). `TLS_NATIVE_ROOTS=true` adds the system's roots, for
@@ -15,9 +15,9 @@
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider, SharedHttpClient};
 
-use crate::http_client::Http1Client;
+use crate::runtime::http_client::Http1Client;
 #[cfg(test)]
-use crate::http_client::AWS_ROOTS;
+use crate::runtime::http_client::AWS_ROOTS;
 
 /// What the clients are built from, read from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
