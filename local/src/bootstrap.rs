@@ -3,6 +3,7 @@
 //! nothing and reports the same ids (the marker holds them); concurrent runs create one root.
 
 use serde::{Deserialize, Serialize};
+use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::activity::ActorType;
 use shared::model::keys::{self, BOOTSTRAP_KEY, ORG_SK};
@@ -71,9 +72,12 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
     );
     // Templates first: each is written only if absent, so re-runs and later edits are kept.
     for t in builtin_templates(now) {
-        match store.transact(vec![store.system_put_new(&permit, &t, ApiError::conflict("exists", "exists"))?]).await {
+        match store
+            .transact(vec![store.system_put_new(&permit, &t, ApiError::conflict(ErrorCode::Exists, "exists"))?])
+            .await
+        {
             Ok(()) => {}
-            Err(e) if e.code == "exists" => {}
+            Err(e) if e.code == ErrorCode::Exists => {}
             Err(e) => return Err(e),
         }
     }
@@ -119,7 +123,7 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
         created_at: now,
     };
     let mut actions =
-        vec![store.system_put_new(&permit, &m, ApiError::conflict("bootstrapped", "already bootstrapped"))?];
+        vec![store.system_put_new(&permit, &m, ApiError::conflict(ErrorCode::Bootstrapped, "already bootstrapped"))?];
     actions.extend(store.create_org_actions(&permit, &org, None)?);
     actions.extend(store.create_user_actions(&permit, &user)?);
     actions.push(store.activity_action(
@@ -135,7 +139,7 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
     match store.transact(actions).await {
         Ok(()) => Ok((m, true)),
         // Another run won the race: report its ids.
-        Err(e) if e.code == "bootstrapped" => Ok((marker(store).await?.ok_or(e)?, false)),
+        Err(e) if e.code == ErrorCode::Bootstrapped => Ok((marker(store).await?.ok_or(e)?, false)),
         Err(e) => Err(e),
     }
 }

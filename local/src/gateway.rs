@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use http::StatusCode;
 use serde_json::{json, Value};
+use shared::error::ErrorCode;
 use shared::AppState;
 
 use crate::functions::function_for;
@@ -116,7 +117,8 @@ pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, S
     let path = event.get("rawPath").and_then(Value::as_str).unwrap_or("/");
     let req = serde_json::from_value(event.clone()).map_err(|e| format!("bad event: {e}"))?;
     let Some(function) = function_for(path) else {
-        let mut resp = shared::ApiError::not_found("route_not_found", "No route matches this path.").into_response();
+        let mut resp =
+            shared::ApiError::not_found(ErrorCode::RouteNotFound, "No route matches this path.").into_response();
         if let Some(id) = event
             .pointer("/headers/x-request-id")
             .and_then(Value::as_str)

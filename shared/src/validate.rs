@@ -1,5 +1,6 @@
 //! Input validation that collects every problem of a request before answering.
 
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult, ErrorDetail};
 
 /// Longest id or code accepted anywhere (path or body).
@@ -123,7 +124,10 @@ pub fn path_identifier(v: &str, what: &str) -> ApiResult<()> {
     if is_identifier(v) {
         Ok(())
     } else {
-        Err(ApiError::bad_request("invalid_identifier", format!("The {what} in the path is not a valid identifier.")))
+        Err(ApiError::bad_request(
+            ErrorCode::InvalidIdentifier,
+            format!("The {what} in the path is not a valid identifier."),
+        ))
     }
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Map};
 use shared::authz::decide::own_tokens;
 use shared::authz::holds;
+use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::now_ms;
 use shared::policy::permit::{ApiTokensCreate, ApiTokensDelete, ApiTokensRead};
@@ -84,7 +85,7 @@ pub async fn create(
     }
     if existing.len() >= MAX_TOKENS_PER_USER {
         return Err(ApiError::conflict(
-            "token_limit_reached",
+            ErrorCode::TokenLimitReached,
             format!("A user may hold at most {MAX_TOKENS_PER_USER} tokens; delete one first."),
         ));
     }

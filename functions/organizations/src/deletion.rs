@@ -4,6 +4,7 @@ use serde_json::{json, Map};
 use shared::authz::load::load_accessible;
 use shared::authz::rules::r5_may_delete_org;
 use shared::authz::{holds, permit_as_ancestor, permit_in};
+use shared::error::ErrorCode;
 use shared::jobs::purge::{get_job, mark_deletion_actions, run_job, Budget, JobStatus, JobView};
 use shared::model::activity::ActivityKind;
 use shared::policy::permit::OrganizationsDelete;
@@ -12,7 +13,7 @@ use shared::validate::path_identifier;
 use shared::{ApiError, ApiResult, AppState, Caller};
 
 fn deletion_not_found() -> ApiError {
-    ApiError::not_found("deletion_not_found", "No deletion of that organization is visible to the caller.")
+    ApiError::not_found(ErrorCode::DeletionNotFound, "No deletion of that organization is visible to the caller.")
 }
 
 /// The job of `identifier`'s deletion, if the caller (a superadmin above it) may see it.
@@ -67,7 +68,7 @@ pub async fn delete(state: &AppState, caller: &Caller, identifier: &str) -> ApiR
     )?);
     match store.transact(actions).await {
         Ok(()) => {}
-        Err(e) if e.code == "deletion_in_progress" => {
+        Err(e) if e.code == ErrorCode::DeletionInProgress => {
             let job = get_job(&store, &org.organization_id).await?.ok_or(e)?;
             return Ok(JobView::from(&job));
         }

@@ -22,6 +22,7 @@ use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use shared::authz::{holds, org_permit};
+use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::org::{Dashboard, OrgItem};
 use shared::policy::permit::{DashboardsRead, OrganizationsUpdate};
@@ -32,7 +33,7 @@ use shared::{ApiError, ApiResult, AppState, Caller};
 fn not_configured() -> ApiError {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "metabase_not_configured",
+        ErrorCode::MetabaseNotConfigured,
         "Metabase is not configured for this service.",
     )
 }
@@ -41,13 +42,13 @@ fn unavailable(what: &str) -> ApiError {
     tracing::warn!(call = what, "Metabase call failed");
     ApiError::new(
         StatusCode::BAD_GATEWAY,
-        "metabase_unavailable",
+        ErrorCode::MetabaseUnavailable,
         format!("Metabase did not complete {what}; nothing was changed."),
     )
 }
 
 fn disabled() -> ApiError {
-    ApiError::conflict("metabase_disabled", "Metabase is not enabled for this organization (enable_metabase).")
+    ApiError::conflict(ErrorCode::MetabaseDisabled, "Metabase is not enabled for this organization (enable_metabase).")
 }
 
 pub fn settings(state: &AppState) -> ApiResult<&MetabaseSettings> {
@@ -226,7 +227,7 @@ pub async fn session(state: &AppState, caller: &Caller) -> ApiResult<String> {
     }
     if org.metabase_configuration.dashboards.is_empty() {
         return Err(ApiError::conflict(
-            "metabase_not_provisioned",
+            ErrorCode::MetabaseNotProvisioned,
             "The organization has no Metabase dashboards yet; recreate its Metabase resources first.",
         ));
     }

@@ -10,6 +10,7 @@
 use axum::extract::Request;
 use bytes::Bytes;
 use shared::edge::logo::MAX_LOGO_BYTES;
+use shared::error::ErrorCode;
 use shared::{ApiError, ApiResult, ErrorDetail};
 
 /// Where an uploaded logo is used.
@@ -45,8 +46,9 @@ pub async fn read_logo_upload(req: Request) -> ApiResult<LogoUpload> {
     let ct = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let boundary = boundary(ct).ok_or_else(|| ApiError::unsupported_media_type("multipart/form-data"))?;
     let body = shared::edge::extract::body_bytes(req, MAX_LOGO_BYTES + FRAMING).await?;
-    let bad =
-        |issue: &str| ApiError::bad_request("invalid_multipart", format!("The multipart body is invalid: {issue}."));
+    let bad = |issue: &str| {
+        ApiError::bad_request(ErrorCode::InvalidMultipart, format!("The multipart body is invalid: {issue}."))
+    };
     let mut logo: Option<Bytes> = None;
     let mut usage: Option<String> = None;
     for part in Parts::new(&body, &boundary) {

@@ -3,6 +3,7 @@
 use serde_json::{json, Map, Value};
 use shared::authz::decide::Held;
 use shared::authz::{holds, org_permit};
+use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::keys::{self, ORG_SK};
 use shared::model::now_ms;
@@ -38,9 +39,9 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
     let parent_ident = body.parent_organization_id.clone().unwrap_or_default();
     // Creating a child is `organizations:create` in the parent, whose template governs it.
     let (parent, permit) = org_permit(state, caller, held, &parent_ident).await.map_err(|e| {
-        if e.code == "organization_not_found" {
+        if e.code == ErrorCode::OrganizationNotFound {
             ApiError::not_found(
-                "parent_organization_not_found",
+                ErrorCode::ParentOrganizationNotFound,
                 "The parent organization does not exist or is not accessible.",
             )
         } else {
@@ -49,13 +50,13 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
     })?;
     if !parent.can_have_child_organizations {
         return Err(ApiError::conflict(
-            "parent_cannot_have_children",
+            ErrorCode::ParentCannotHaveChildren,
             "The parent organization cannot have child organizations.",
         ));
     }
     if parent.depth() + 1 >= MAX_DEPTH {
         return Err(ApiError::bad_request(
-            "tree_too_deep",
+            ErrorCode::TreeTooDeep,
             format!("Organizations can be nested at most {MAX_DEPTH} levels deep."),
         ));
     }
@@ -147,7 +148,7 @@ pub(crate) async fn modify(
         let old_template = org.rbac_template_id.clone();
         if expected.is_some_and(|v| v != read_version) {
             return Err(ApiError::conflict(
-                "version_conflict",
+                ErrorCode::VersionConflict,
                 "The organization was changed by another request; reload and retry.",
             ));
         }
@@ -163,7 +164,7 @@ pub(crate) async fn modify(
             let binds = target.allowlist_binds();
             if binds && !store.get_template(&old_template).await?.is_some_and(|t| t.allowlist.contains(to)) {
                 return Err(ApiError::conflict(
-                    "rbac_move_not_allowed",
+                    ErrorCode::RbacMoveNotAllowed,
                     "The organization's RBAC template cannot move to that template.",
                 ));
             }
@@ -183,11 +184,16 @@ pub(crate) async fn modify(
         )?);
         match store.transact(actions).await {
             Ok(()) => return Ok(org),
-            Err(e) if e.code == "version_conflict" && expected.is_none() && attempt < UPDATE_ATTEMPTS => continue,
+            Err(e) if e.code == ErrorCode::VersionConflict && expected.is_none() && attempt < UPDATE_ATTEMPTS => {
+                continue
+            }
             Err(e) => return Err(e),
         }
     }
-    Err(ApiError::conflict("version_conflict", "The organization was changed by another request; reload and retry."))
+    Err(ApiError::conflict(
+        ErrorCode::VersionConflict,
+        "The organization was changed by another request; reload and retry.",
+    ))
 }
 
 /// R4: `organizations:update` on an accessible organization. Parent and access flags never change.

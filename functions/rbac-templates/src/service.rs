@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::{json, Map, Value};
 use shared::authz::rules::platform;
+use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::now_ms;
 use shared::model::template::{builtin_visibility, OrgDataVisibility, ParentVisibility, TemplateItem, Visibility};
@@ -162,7 +163,7 @@ fn template_changes(from: Option<&TemplateBody>, to: &TemplateBody) -> Map<Strin
 
 fn builtin_refused() -> ApiError {
     ApiError::conflict(
-        "rbac_template_builtin",
+        ErrorCode::RbacTemplateBuiltin,
         "Built-in templates keep their visibility values and cannot be deleted; create a template instead.",
     )
 }
@@ -201,7 +202,10 @@ pub async fn replace(state: &AppState, caller: &Caller, id: &str, b: TemplateBod
     let permit = platform(caller)?;
     check(&b)?;
     if b.template_id != id {
-        return Err(ApiError::bad_request("template_id_mismatch", "The body's template_id must match the path."));
+        return Err(ApiError::bad_request(
+            ErrorCode::TemplateIdMismatch,
+            "The body's template_id must match the path.",
+        ));
     }
     let store = state.store();
     let current = store.get_template(id).await?.ok_or_else(template_not_found)?;

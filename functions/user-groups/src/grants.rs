@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use shared::error::ErrorCode;
 use shared::model::group::Grant;
 use shared::model::keys::{self, ORG_SK};
 use shared::model::org::OrgItem;
@@ -24,7 +25,7 @@ fn grant_field(i: usize) -> String {
 
 fn crosses_closed_edge(details: Vec<ErrorDetail>) -> ApiError {
     ApiError::forbidden(
-        "grant_crosses_closed_edge",
+        ErrorCode::GrantCrossesClosedEdge,
         "Only superadmins may grant access across an edge the organizations' access flags close.",
     )
     .with_details(details)

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{json, Map};
 use shared::authz::{holds, org_permit};
+use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::catalogue::{Perm, PermissionSet};
 use shared::model::group::GroupItem;
@@ -44,7 +45,7 @@ async fn load_group<N: Need>(
         return Err(group_not_found());
     }
     let (parent, permit) = org_permit(state, caller, held, &g.parent_organization_id).await.map_err(|e| {
-        if e.code == "rbac_read_only" {
+        if e.code == ErrorCode::RbacReadOnly {
             e
         } else {
             group_not_found()
@@ -208,7 +209,7 @@ pub async fn update(
     let read_version = g.version;
     if expected.is_some_and(|v| v != read_version) {
         return Err(ApiError::conflict(
-            "version_conflict",
+            ErrorCode::VersionConflict,
             "The user group was changed by another request; reload and retry.",
         ));
     }

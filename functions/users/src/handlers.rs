@@ -4,6 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::Serialize;
 use shared::edge::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
+use shared::error::ErrorCode;
 use shared::{ApiError, ApiResult, AppState, Caller, Envelope};
 
 use crate::filter;
@@ -129,7 +130,7 @@ pub async fn by_email(
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
 ) -> ApiResult<Envelope<UserResponse>> {
     let Path(email) =
-        path.map_err(|_| ApiError::bad_request("invalid_identifier", "The email in the path is not valid."))?;
+        path.map_err(|_| ApiError::bad_request(ErrorCode::InvalidIdentifier, "The email in the path is not valid."))?;
     Ok(Envelope::ok("User details.", service::get_by_email(&state, &caller, &email).await?))
 }
 

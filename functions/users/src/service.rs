@@ -6,6 +6,7 @@ use serde_json::{json, Map};
 use shared::authz::decide::{own_record, permit_at};
 use shared::authz::rules::{r6_may_create_with_role, r8_may_change_role, r9_may_delete_user};
 use shared::authz::{holds, org_permit};
+use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::keys::{self, USER_SK};
 use shared::model::now_ms;
@@ -110,7 +111,10 @@ pub async fn get(state: &AppState, caller: &Caller, user_id: &str) -> ApiResult<
 
 pub async fn get_by_email(state: &AppState, caller: &Caller, email: &str) -> ApiResult<UserResponse> {
     if !is_email(email) {
-        return Err(ApiError::bad_request("invalid_identifier", "The email in the path is not a valid email address."));
+        return Err(ApiError::bad_request(
+            ErrorCode::InvalidIdentifier,
+            "The email in the path is not a valid email address.",
+        ));
     }
     let id = state.store().user_id_by_email(email).await?.ok_or_else(user_not_found)?;
     get(state, caller, &id).await
@@ -139,7 +143,7 @@ pub async fn update(
         let read_version = user.version;
         if expected.is_some_and(|v| v != read_version) {
             return Err(ApiError::conflict(
-                "version_conflict",
+                ErrorCode::VersionConflict,
                 "The user was changed by another request; reload and retry.",
             ));
         }
@@ -182,11 +186,13 @@ pub async fn update(
         )?);
         match store.transact(actions).await {
             Ok(()) => return render_one(state, user).await,
-            Err(e) if e.code == "version_conflict" && expected.is_none() && attempt < UPDATE_ATTEMPTS => continue,
+            Err(e) if e.code == ErrorCode::VersionConflict && expected.is_none() && attempt < UPDATE_ATTEMPTS => {
+                continue
+            }
             Err(e) => return Err(e),
         }
     }
-    Err(ApiError::conflict("version_conflict", "The user was changed by another request; reload and retry."))
+    Err(ApiError::conflict(ErrorCode::VersionConflict, "The user was changed by another request; reload and retry."))
 }
 
 /// Puts of the groups `users` belong to, without them (one per group, in the deleting
@@ -247,7 +253,7 @@ pub async fn delete(state: &AppState, caller: &Caller, user_id: &str) -> ApiResu
     holds::<UsersDelete>(caller)?;
     path_identifier(user_id, "user id")?;
     if user_id == caller.user_id() {
-        return Err(ApiError::forbidden("cannot_delete_self", "Nobody can delete their own account."));
+        return Err(ApiError::forbidden(ErrorCode::CannotDeleteSelf, "Nobody can delete their own account."));
     }
     let user = state.store().get_user(user_id).await?.ok_or_else(user_not_found)?;
     let permit = user_permit::<UsersDelete>(state, caller, &user).await?;
@@ -302,14 +308,14 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
     }
     if !details.is_empty() {
         let status = first_status.unwrap_or(http_not_found());
-        let code = if status == http_not_found() { "user_not_found" } else { "forbidden" };
+        let code = if status == http_not_found() { ErrorCode::UserNotFound } else { ErrorCode::Forbidden };
         return Err(ApiError::new(status, code, "Some users cannot be deleted; none were.").with_details(details));
     }
     let deleted: Vec<&UserItem> = ids.iter().filter_map(|id| found.get(id)).collect();
     actions.extend(group_removals(state, &deleted, &permits).await?);
     if actions.len() > shared::store::MAX_TX_ACTIONS {
         return Err(ApiError::bad_request(
-            "bulk_delete_too_large",
+            ErrorCode::BulkDeleteTooLarge,
             "These users hold too many API tokens and group memberships to delete in one request; delete fewer users at once.",
         ));
     }

@@ -5,6 +5,7 @@
 //! other organizations is always computed from the caller's own organization: the context only
 //! says where the caller acts, it never widens what they can reach.
 
+use crate::error::ErrorCode;
 use axum::extract::FromRequestParts;
 use http::request::Parts;
 
@@ -283,7 +284,7 @@ pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> 
     if let Some(ctx) = identity.organization_id.filter(|c| *c != caller.user.organization_id) {
         let forbidden = || {
             ApiError::forbidden(
-                "organization_context_forbidden",
+                ErrorCode::OrganizationContextForbidden,
                 "The Organization-ID is not accessible to the caller.",
             )
         };

@@ -1,6 +1,7 @@
 //! Effective permissions and permits (R18): built-in role ∪ custom roles, narrowed by the RBAC
 //! template that governs the organization (`crate::authz::templates`).
 
+use crate::error::ErrorCode;
 use std::marker::PhantomData;
 
 use crate::authz::caller::Caller;
@@ -83,7 +84,7 @@ pub fn also_holds<N: Need>(caller: &Caller) -> ApiResult<Held<N>> {
     if caller.base_permissions().contains(N::PERM) {
         Ok(Held(PhantomData))
     } else {
-        Err(ApiError::forbidden("forbidden", format!("This needs the permission {}.", N::PERM)))
+        Err(ApiError::forbidden(ErrorCode::Forbidden, format!("This needs the permission {}.", N::PERM)))
     }
 }
 

@@ -7,6 +7,7 @@
 //! role creates `user`s only), with the seed's one exception of R6.
 
 use crate::authz::caller::Caller;
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::model::user::{Role, UserItem};
 use crate::policy::permit::{PlatformManage, UsersCreate, UsersDelete, UsersUpdate};
@@ -20,7 +21,7 @@ use super::decide::holds;
 pub fn r6_may_create_with_role(caller: &Caller, permit: &Permit<UsersCreate>, role: Role) -> ApiResult<()> {
     match (caller.role(), role) {
         (Role::Admin, Role::Superadmin) if permit.org_id() == caller.home_org() => Err(ApiError::forbidden(
-            "cannot_create_superadmin_here",
+            ErrorCode::CannotCreateSuperadminHere,
             "An admin cannot create a superadmin in their own organization.",
         )),
         (Role::Admin, Role::Superadmin) => Ok(()),
@@ -33,12 +34,13 @@ pub fn r6_may_create_with_role(caller: &Caller, permit: &Permit<UsersCreate>, ro
 /// own role, never with a permit for one's own record only, and never to or from a role above
 /// the caller's (an admin never assigns superadmin nor changes a superadmin's role).
 pub fn r8_may_change_role(caller: &Caller, permit: &Permit<UsersUpdate>, target: &UserItem, to: Role) -> ApiResult<()> {
-    let needs_update = || ApiError::forbidden("forbidden", "Changing roles needs the permission users:update.");
+    let needs_update =
+        || ApiError::forbidden(ErrorCode::Forbidden, "Changing roles needs the permission users:update.");
     if !caller.base_permissions().contains(<UsersUpdate as crate::policy::Need>::PERM) {
         return Err(needs_update());
     }
     if target.user_id == caller.user_id() {
-        return Err(ApiError::forbidden("cannot_change_own_role", "Nobody can change their own role."));
+        return Err(ApiError::forbidden(ErrorCode::CannotChangeOwnRole, "Nobody can change their own role."));
     }
     if permit.scope() != Scope::Organization {
         return Err(needs_update());
@@ -46,7 +48,7 @@ pub fn r8_may_change_role(caller: &Caller, permit: &Permit<UsersUpdate>, target:
     if target.role.max(to) > caller.role() {
         return Err(if caller.role() == Role::Admin {
             ApiError::forbidden(
-                "cannot_manage_superadmin",
+                ErrorCode::CannotManageSuperadmin,
                 "An admin can neither assign the superadmin role nor change a superadmin's role.",
             )
         } else {
@@ -66,14 +68,14 @@ pub fn r9_may_delete_user(caller: &Caller, _permit: &Permit<UsersDelete>, target
 /// refused user at once).
 pub fn r9_refusal(caller: &Caller, target: &UserItem) -> Option<ApiError> {
     if target.user_id == caller.user_id() {
-        return Some(ApiError::forbidden("cannot_delete_self", "Nobody can delete their own account."));
+        return Some(ApiError::forbidden(ErrorCode::CannotDeleteSelf, "Nobody can delete their own account."));
     }
     if target.role > caller.role() {
         return Some(if caller.role() == Role::Admin {
-            ApiError::forbidden("cannot_manage_superadmin", "An admin cannot delete a superadmin.")
+            ApiError::forbidden(ErrorCode::CannotManageSuperadmin, "An admin cannot delete a superadmin.")
         } else {
             ApiError::forbidden(
-                "cannot_manage_role",
+                ErrorCode::CannotManageRole,
                 format!("Only a {} or above can delete this user.", target.role.as_str()),
             )
         });
@@ -85,7 +87,7 @@ pub fn r9_refusal(caller: &Caller, target: &UserItem) -> Option<ApiError> {
 pub fn r5_may_delete_org(caller: &Caller, org_id: &str) -> ApiResult<()> {
     if caller.user.org_path.iter().any(|o| o == org_id) {
         return Err(ApiError::forbidden(
-            "cannot_delete_own_organization",
+            ErrorCode::CannotDeleteOwnOrganization,
             "Nobody can delete their own organization or one above it.",
         ));
     }
@@ -95,8 +97,9 @@ pub fn r5_may_delete_org(caller: &Caller, org_id: &str) -> ApiResult<()> {
 /// The platform's RBAC templates are managed by the root organization's own members holding
 /// `organizations:update` (its superadmins).
 pub fn platform(caller: &Caller) -> ApiResult<Permit<PlatformManage>> {
-    let refused =
-        || ApiError::forbidden("forbidden", "Only superadmins of the root organization manage RBAC templates.");
+    let refused = || {
+        ApiError::forbidden(ErrorCode::Forbidden, "Only superadmins of the root organization manage RBAC templates.")
+    };
     holds::<PlatformManage>(caller).map_err(|_| refused())?;
     if caller.user.org_path.len() != 1 {
         return Err(refused());
@@ -121,7 +124,7 @@ pub fn r26_sees_full_record(caller: &Caller, user: &UserItem) -> bool {
 
 fn cannot_grant(role: Role) -> ApiError {
     ApiError::forbidden(
-        "cannot_grant_role",
+        ErrorCode::CannotGrantRole,
         format!("Only a {} or above can grant the {} role.", role.as_str(), role.as_str()),
     )
 }

@@ -14,6 +14,7 @@
 //! missing from lists, exactly like unreachable ones; an organization hidden from its own members
 //! is 403 `rbac_no_access` (they know it exists).
 
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 
 use crate::authz::caller::Caller;
@@ -116,14 +117,14 @@ fn what(aspect: Aspect) -> &'static str {
 
 pub fn read_only_error(aspect: Aspect) -> ApiError {
     ApiError::forbidden(
-        "rbac_read_only",
+        ErrorCode::RbacReadOnly,
         format!("The organization's RBAC template makes its {} read-only for you.", what(aspect)),
     )
 }
 
 pub fn no_access_error(aspect: Aspect) -> ApiError {
     ApiError::forbidden(
-        "rbac_no_access",
+        ErrorCode::RbacNoAccess,
         format!("The organization's RBAC template gives you no access to its {}.", what(aspect)),
     )
 }
@@ -148,7 +149,7 @@ mod tests {
         assert!(allows(FullAccess, Intent::Write) && allows(FullAccess, Intent::Read));
         assert!(allows(ReadOnly, Intent::Read) && !allows(ReadOnly, Intent::Write));
         assert!(!allows(NoAccess, Intent::Read) && !allows(NoAccess, Intent::Write));
-        let hidden = ApiError::not_found("x_not_found", "gone");
+        let hidden = ApiError::not_found(ErrorCode::XNotFound, "gone");
         assert_eq!(check(ReadOnly, Intent::Write, Aspect::OrgData, None).unwrap_err().code, "rbac_read_only");
         assert_eq!(check(NoAccess, Intent::Read, Aspect::UserMgmt, None).unwrap_err().code, "rbac_no_access");
         assert_eq!(check(NoAccess, Intent::Read, Aspect::OrgData, Some(hidden)).unwrap_err().code, "x_not_found");

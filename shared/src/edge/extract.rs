@@ -1,6 +1,7 @@
 //! Request extractors that fail with an [`ApiError`] (never axum's plain-text rejections):
 //! JSON bodies with a size limit and content-type check, path identifiers, query strings.
 
+use crate::error::ErrorCode;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use bytes::Bytes;
 use http::request::Parts;
@@ -36,7 +37,7 @@ fn is_json(parts_ct: Option<&http::HeaderValue>) -> bool {
 /// Parses JSON, mapping syntax errors to `invalid_json` and shape errors to `validation_failed`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if std::str::from_utf8(bytes).is_err() {
-        return Err(ApiError::bad_request("invalid_json", "The request body is not valid UTF-8."));
+        return Err(ApiError::bad_request(ErrorCode::InvalidJson, "The request body is not valid UTF-8."));
     }
     // Every body of this API is an object. serde would also build a struct from an array
     // (`[]` as an empty PATCH), so anything else is refused before deserialising.
@@ -53,7 +54,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             let issue = msg.split(" at line ").next().unwrap_or(&msg).to_string();
             ApiError::validation(vec![ErrorDetail { field: None, issue }])
         }
-        _ => ApiError::bad_request("invalid_json", "The request body is not valid JSON."),
+        _ => ApiError::bad_request(ErrorCode::InvalidJson, "The request body is not valid JSON."),
     })
 }
 
@@ -69,7 +70,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         }
         let bytes = body_bytes(req, MAX_JSON_BODY).await?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(ApiError::bad_request("invalid_json", "The request body is empty."));
+            return Err(ApiError::bad_request(ErrorCode::InvalidJson, "The request body is empty."));
         }
         parse_json(&bytes).map(JsonBody)
     }
@@ -103,7 +104,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let axum::extract::Path(v) =
             axum::extract::Path::<String>::from_request_parts(parts, state).await.map_err(|_| {
-                ApiError::bad_request("invalid_identifier", "The path parameter is not a valid identifier.")
+                ApiError::bad_request(ErrorCode::InvalidIdentifier, "The path parameter is not a valid identifier.")
             })?;
         crate::validate::path_identifier(&v, "identifier")?;
         Ok(PathId(v))
@@ -120,7 +121,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| QueryParams(v))
-            .map_err(|e| ApiError::bad_request("invalid_query", format!("Invalid query string: {}", e.body_text())))
+            .map_err(|e| {
+                ApiError::bad_request(ErrorCode::InvalidQuery, format!("Invalid query string: {}", e.body_text()))
+            })
     }
 }
 
@@ -134,6 +137,6 @@ pub fn if_match(headers: &http::HeaderMap) -> Result<Option<u64>, ApiError> {
             .map(|s| s.trim().trim_matches('"'))
             .and_then(|s| s.parse::<u64>().ok())
             .map(Some)
-            .ok_or_else(|| ApiError::bad_request("invalid_if_match", "If-Match must be the version number.")),
+            .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidIfMatch, "If-Match must be the version number.")),
     }
 }

@@ -2,6 +2,7 @@
 //! `X-Request-ID` response header, idempotent POSTs keyed by the client's `X-Request-ID`
 //! ([`crate::edge::idempotency`]), and 404 / 405 answered in the error envelope.
 
+use crate::error::ErrorCode;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -14,12 +15,16 @@ use crate::error::ApiError;
 use crate::runtime::config::AppState;
 
 async fn not_found() -> Response {
-    ApiError::not_found("route_not_found", "No route matches this path.").into_response()
+    ApiError::not_found(ErrorCode::RouteNotFound, "No route matches this path.").into_response()
 }
 
 async fn method_not_allowed() -> Response {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "This method is not allowed on this path.")
-        .into_response()
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "This method is not allowed on this path.",
+    )
+    .into_response()
 }
 
 async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -2,6 +2,7 @@
 //! SVG (scriptable) is refused, as are oversize files and decompression bombs (headers that
 //! declare more pixels than any logo needs).
 
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 
 /// Largest logo file accepted.
@@ -39,7 +40,7 @@ fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
 /// Checks `bytes` and returns what they are, or a 4xx saying why not.
 pub fn inspect(bytes: &[u8]) -> ApiResult<LogoImage> {
     if bytes.is_empty() {
-        return Err(ApiError::bad_request("logo_empty", "The logo file is empty."));
+        return Err(ApiError::bad_request(ErrorCode::LogoEmpty, "The logo file is empty."));
     }
     if bytes.len() > MAX_LOGO_BYTES {
         return Err(ApiError::payload_too_large(MAX_LOGO_BYTES));
@@ -47,21 +48,21 @@ pub fn inspect(bytes: &[u8]) -> ApiResult<LogoImage> {
     let Some((content_type, extension)) = sniff(bytes) else {
         return Err(ApiError::new(
             http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "logo_unsupported_type",
+            ErrorCode::LogoUnsupportedType,
             "The logo must be a PNG, JPEG, GIF or WebP image (SVG is not accepted).",
         ));
     };
     let size = imagesize::blob_size(bytes)
-        .map_err(|_| ApiError::bad_request("logo_corrupt", "The logo image header could not be read."))?;
+        .map_err(|_| ApiError::bad_request(ErrorCode::LogoCorrupt, "The logo image header could not be read."))?;
     if size.width == 0 || size.height == 0 {
-        return Err(ApiError::bad_request("logo_corrupt", "The logo image has no pixels."));
+        return Err(ApiError::bad_request(ErrorCode::LogoCorrupt, "The logo image has no pixels."));
     }
     if size.width > MAX_LOGO_SIDE
         || size.height > MAX_LOGO_SIDE
         || size.width.saturating_mul(size.height) > MAX_LOGO_PIXELS
     {
         return Err(ApiError::bad_request(
-            "logo_too_many_pixels",
+            ErrorCode::LogoTooManyPixels,
             format!("The logo may be at most {MAX_LOGO_SIDE}x{MAX_LOGO_SIDE} pixels."),
         ));
     }

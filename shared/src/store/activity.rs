@@ -1,6 +1,7 @@
 //! Activity items: built from the caller and written inside the change's own transaction.
 
 use super::{tx, Store, TxAction};
+use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::model::activity::{ActivityItem, ActivityKind};
 use crate::model::keys;
@@ -45,7 +46,7 @@ impl Store<'_> {
         tx::put_new(
             self.table,
             &activity_item(permit.actor(), change),
-            ApiError::conflict("activity_exists", "Retry the request."),
+            ApiError::conflict(ErrorCode::ActivityExists, "Retry the request."),
         )
     }
 }

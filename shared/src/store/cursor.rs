@@ -1,5 +1,6 @@
 //! Opaque page cursors: base64url of the last sort key of the page, bound to one partition's prefix.
 
+use crate::error::ErrorCode;
 use base64::Engine;
 
 use crate::error::{ApiError, ApiResult};
@@ -10,7 +11,7 @@ pub fn encode(sk: &str) -> String {
 
 /// Decodes a cursor that must point into `prefix`; anything else is a 400.
 pub fn decode(cursor: &str, prefix: &str) -> ApiResult<String> {
-    let bad = || ApiError::bad_request("invalid_cursor", "The cursor is not one this list returned.");
+    let bad = || ApiError::bad_request(ErrorCode::InvalidCursor, "The cursor is not one this list returned.");
     if cursor.len() > 512 {
         return Err(bad());
     }

@@ -10,6 +10,7 @@
 //! organization on its path is in the set. DynamoDB serialises that check against the marking
 //! transaction, so nothing can be created or changed inside a subtree once its deletion started.
 
+use crate::error::ErrorCode;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem, Update};
 
 use super::{key, Item, TxAction};
@@ -17,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::keys;
 
 pub fn being_deleted() -> ApiError {
-    ApiError::conflict("organization_being_deleted", "The organization is being deleted.")
+    ApiError::conflict(ErrorCode::OrganizationBeingDeleted, "The organization is being deleted.")
 }
 
 /// The roots in a registry shard item.

@@ -1,6 +1,7 @@
 //! User group items, their entry in the parent organization (for purges) and one grant entry in
 //! each granted organization (so a purge finds the groups granting into a subtree).
 
+use crate::error::ErrorCode;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
@@ -22,11 +23,11 @@ pub struct GroupRefEntry {
 }
 
 pub fn group_not_found() -> ApiError {
-    ApiError::not_found("user_group_not_found", "No accessible user group has that id.")
+    ApiError::not_found(ErrorCode::UserGroupNotFound, "No accessible user group has that id.")
 }
 
 fn changed() -> ApiError {
-    ApiError::conflict("version_conflict", "The user group was changed by another request; reload and retry.")
+    ApiError::conflict(ErrorCode::VersionConflict, "The user group was changed by another request; reload and retry.")
 }
 
 impl Store<'_> {
@@ -50,7 +51,7 @@ impl Store<'_> {
         g: &GroupItem,
     ) -> ApiResult<Vec<TxAction>> {
         permit.ensure_covers(&g.parent_organization_id)?;
-        let exists = || ApiError::conflict("user_group_exists", "Retry the request.");
+        let exists = || ApiError::conflict(ErrorCode::UserGroupExists, "Retry the request.");
         let mut actions = vec![
             tx::put_new(self.table, g, exists())?,
             tx::put_new(

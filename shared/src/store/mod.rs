@@ -18,6 +18,7 @@ pub mod users;
 /// Builders of transaction actions: private to the store, whose write functions take permits.
 pub(crate) mod tx;
 
+use crate::error::ErrorCode;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -306,7 +307,7 @@ impl<'a> Store<'a> {
                     match r.code.as_deref() {
                         Some("ConditionalCheckFailed") => {
                             return Err(errors.get(i).cloned().unwrap_or_else(|| {
-                                ApiError::conflict("conflict", "The request conflicts with the current state.")
+                                ApiError::conflict(ErrorCode::Conflict, "The request conflicts with the current state.")
                             }))
                         }
                         Some("ThrottlingError") | Some("ProvisionedThroughputExceeded") => {
@@ -316,7 +317,7 @@ impl<'a> Store<'a> {
                     }
                 }
                 Err(ApiError::conflict(
-                    "concurrent_modification",
+                    ErrorCode::ConcurrentModification,
                     "Another request changed the same data at the same time; retry.",
                 ))
             }

@@ -1,5 +1,6 @@
 //! Organization items, their code guards and closure edges.
 
+use crate::error::ErrorCode;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
@@ -50,14 +51,14 @@ pub struct DomainGuard {
 }
 
 fn domain_taken() -> ApiError {
-    ApiError::conflict("domain_taken", "Another organization already owns one of these domains.")
+    ApiError::conflict(ErrorCode::DomainTaken, "Another organization already owns one of these domains.")
 }
 
 /// Deepest tree allowed: a create writes one edge per ancestor in one transaction.
 pub const MAX_DEPTH: usize = 40;
 
 pub fn org_not_found() -> ApiError {
-    ApiError::not_found("organization_not_found", "No accessible organization has that identifier.")
+    ApiError::not_found(ErrorCode::OrganizationNotFound, "No accessible organization has that identifier.")
 }
 
 impl Store<'_> {
@@ -97,7 +98,10 @@ impl Store<'_> {
                 GUARD_SK,
                 "organization_id = :me",
                 tx::s_value(":me", org_id),
-                ApiError::conflict("concurrent_modification", "The organization's domains changed meanwhile; retry."),
+                ApiError::conflict(
+                    ErrorCode::ConcurrentModification,
+                    "The organization's domains changed meanwhile; retry.",
+                ),
             )?);
         }
         for d in new.iter().filter(|d| !old.contains(d)) {
@@ -162,7 +166,7 @@ impl Store<'_> {
         actions.push(tx::put_new(
             t,
             org,
-            ApiError::conflict("organization_exists", "The organization already exists."),
+            ApiError::conflict(ErrorCode::OrganizationExists, "The organization already exists."),
         )?);
         if let Some(code) = &org.code {
             let guard = CodeGuard {
@@ -173,7 +177,7 @@ impl Store<'_> {
             actions.push(tx::put_new(
                 t,
                 &guard,
-                ApiError::conflict("organization_code_taken", "Another organization already has that code."),
+                ApiError::conflict(ErrorCode::OrganizationCodeTaken, "Another organization already has that code."),
             )?);
         }
         actions.extend(self.domain_actions(&org.organization_id, &[], &org.domains)?);
@@ -191,7 +195,7 @@ impl Store<'_> {
             actions.push(tx::put_new(
                 t,
                 &edge,
-                ApiError::conflict("organization_exists", "The organization already exists."),
+                ApiError::conflict(ErrorCode::OrganizationExists, "The organization already exists."),
             )?);
         }
         actions.push(super::deletions::not_deleting_check(t, &org.path())?);
@@ -203,7 +207,7 @@ impl Store<'_> {
                 "attribute_exists(PK) AND can_have_child_organizations = :t",
                 Some([(":t".to_string(), AttributeValue::Bool(true))].into()),
                 ApiError::conflict(
-                    "parent_cannot_have_children",
+                    ErrorCode::ParentCannotHaveChildren,
                     "The parent organization cannot have child organizations.",
                 ),
             )?);
@@ -242,7 +246,7 @@ impl Store<'_> {
                     "SET template_id = :t",
                     "attribute_exists(PK)",
                     tx::s_value(":t", template_id),
-                    ApiError::conflict("concurrent_modification", "The organization changed meanwhile; retry."),
+                    ApiError::conflict(ErrorCode::ConcurrentModification, "The organization changed meanwhile; retry."),
                 )
             })
             .collect()
@@ -275,7 +279,7 @@ impl Store<'_> {
             Some("attribute_exists(PK) AND version = :v AND attribute_not_exists(deleting)"),
             Some([(":v".to_string(), AttributeValue::N(expected_version.to_string()))].into()),
             ApiError::conflict(
-                "version_conflict",
+                ErrorCode::VersionConflict,
                 "The organization was changed by another request; reload and retry.",
             ),
         )

@@ -1,5 +1,6 @@
 //! RBAC template items and their reference counts.
 
+use crate::error::ErrorCode;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use crate::policy::permit::PlatformManage;
 use crate::policy::Permit;
 
 pub fn template_not_found() -> ApiError {
-    ApiError::not_found("rbac_template_not_found", "No RBAC template has that id.")
+    ApiError::not_found(ErrorCode::RbacTemplateNotFound, "No RBAC template has that id.")
 }
 
 fn no_such_template() -> ApiError {
@@ -40,7 +41,7 @@ impl Store<'_> {
 
     /// The action creating template `t` (its id must be free).
     pub fn create_template_action(&self, _permit: &Permit<PlatformManage>, t: &TemplateItem) -> ApiResult<TxAction> {
-        tx::put_new(self.table, t, ApiError::conflict("rbac_template_exists", "A template with that id exists."))
+        tx::put_new(self.table, t, ApiError::conflict(ErrorCode::RbacTemplateExists, "A template with that id exists."))
     }
 
     /// The action replacing template `t`'s own fields (never its reference count) if it is still
@@ -72,7 +73,7 @@ impl Store<'_> {
             "SET display_name = :n, parent_visibility = :p, child_visibility = :c, org_visibility = :o, allowlist = :a, version = :next",
             "version = :v",
             Some(values),
-            ApiError::conflict("version_conflict", "The template was changed by another request; retry."),
+            ApiError::conflict(ErrorCode::VersionConflict, "The template was changed by another request; retry."),
         )
     }
 
@@ -84,7 +85,7 @@ impl Store<'_> {
             &t.sk,
             "attribute_not_exists(refs) OR refs <= :zero",
             Some([(":zero".to_string(), AttributeValue::N("0".into()))].into()),
-            ApiError::conflict("rbac_template_in_use", "Organizations use this template; move them first."),
+            ApiError::conflict(ErrorCode::RbacTemplateInUse, "Organizations use this template; move them first."),
         )
     }
 

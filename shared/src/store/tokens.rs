@@ -1,6 +1,7 @@
 //! API token items: the token under its creator (`PK = USER#<user>`, `SK = TOKEN#<token_id>`)
 //! and its lookup item by hash (`PK = TOKENHASH#<sha256>`, `SK = TOKEN`).
 
+use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use super::{from_item, tx, Store, TxAction};
@@ -39,7 +40,7 @@ pub struct TokenHashItem {
 }
 
 pub fn token_not_found() -> ApiError {
-    ApiError::not_found("token_not_found", "The caller has no token with that id.")
+    ApiError::not_found(ErrorCode::TokenNotFound, "The caller has no token with that id.")
 }
 
 impl Store<'_> {
@@ -67,7 +68,7 @@ impl Store<'_> {
         if !permit.may_act_for(&token.user_id) {
             return Err(ApiError::internal("a token can only be created by its owner"));
         }
-        let exists = || ApiError::conflict("token_exists", "Retry the request.");
+        let exists = || ApiError::conflict(ErrorCode::TokenExists, "Retry the request.");
         Ok(vec![
             tx::put_new(self.table, token, exists())?,
             tx::put_new(

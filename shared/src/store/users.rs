@@ -1,5 +1,6 @@
 //! User items and their email guards.
 
+use crate::error::ErrorCode;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +33,7 @@ pub struct EmailGuard {
 }
 
 pub fn user_not_found() -> ApiError {
-    ApiError::not_found("user_not_found", "No accessible user has that identifier.")
+    ApiError::not_found(ErrorCode::UserNotFound, "No accessible user has that identifier.")
 }
 
 impl Store<'_> {
@@ -59,13 +60,13 @@ impl Store<'_> {
                     sk: keys::org_user_sk(&user.user_id),
                     user_id: user.user_id.clone(),
                 },
-                ApiError::conflict("user_exists", "The user already exists."),
+                ApiError::conflict(ErrorCode::UserExists, "The user already exists."),
             )?,
-            tx::put_new(t, user, ApiError::conflict("user_exists", "The user already exists."))?,
+            tx::put_new(t, user, ApiError::conflict(ErrorCode::UserExists, "The user already exists."))?,
             tx::put_new(
                 t,
                 &EmailGuard { pk: keys::email_pk(&user.email), sk: GUARD_SK.into(), user_id: user.user_id.clone() },
-                ApiError::conflict("email_taken", "A user with that email already exists."),
+                ApiError::conflict(ErrorCode::EmailTaken, "A user with that email already exists."),
             )?,
         ])
     }
@@ -73,8 +74,9 @@ impl Store<'_> {
     /// Actions that delete `user` as read at its version, with its email guard and entry.
     pub fn delete_user_actions(&self, permit: &impl Allows<UsersDelete>, user: &UserItem) -> ApiResult<Vec<TxAction>> {
         permit.ensure_covers_user(&user.organization_id, &user.user_id)?;
-        let changed =
-            || ApiError::conflict("version_conflict", "The user was changed by another request; reload and retry.");
+        let changed = || {
+            ApiError::conflict(ErrorCode::VersionConflict, "The user was changed by another request; reload and retry.")
+        };
         Ok(vec![
             tx::delete_if(
                 self.table,
@@ -136,7 +138,10 @@ impl Store<'_> {
             user,
             Some("attribute_exists(PK) AND version = :v"),
             Some([(":v".to_string(), AttributeValue::N(expected_version.to_string()))].into()),
-            ApiError::conflict("version_conflict", "The user was changed by another request; reload and retry."),
+            ApiError::conflict(
+                ErrorCode::VersionConflict,
+                "The user was changed by another request; reload and retry.",
+            ),
         )
     }
 

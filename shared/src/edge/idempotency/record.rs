@@ -1,6 +1,7 @@
 //! The idempotency record in the table: claim a key, store the response, release it, answer
 //! a request that found a record (see the module above for the flow).
 
+use crate::error::ErrorCode;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
@@ -104,7 +105,10 @@ impl Ctx<'_> {
                             .await
                             .map_err(map_sdk_error)?;
                         got.item.map(Claim::Existing).ok_or_else(|| {
-                            ApiError::conflict("request_in_progress", "A request with this X-Request-ID is running.")
+                            ApiError::conflict(
+                                ErrorCode::RequestInProgress,
+                                "A request with this X-Request-ID is running.",
+                            )
                         })
                     }
                 }
@@ -176,14 +180,14 @@ impl Ctx<'_> {
         let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).map(String::as_str);
         if text("fingerprint") != Some(self.fingerprint.as_str()) {
             return ApiError::conflict(
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "This X-Request-ID was already used for a different request; send a new X-Request-ID.",
             )
             .into_response();
         }
         if text("state") != Some("done") {
             let mut r = ApiError::conflict(
-                "request_in_progress",
+                ErrorCode::RequestInProgress,
                 "A request with this X-Request-ID is still running; retry shortly.",
             )
             .into_response();
@@ -205,7 +209,7 @@ impl Ctx<'_> {
         };
         let Some(body) = body else {
             return ApiError::conflict(
-                "request_already_processed",
+                ErrorCode::RequestAlreadyProcessed,
                 format!(
                     "A request with this X-Request-ID already completed with status {}; its response cannot be replayed.",
                     status.as_u16()

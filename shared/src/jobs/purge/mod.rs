@@ -16,6 +16,7 @@
 //! Runs take a lease on the job (so two drivers do not duplicate work) and a [`Budget`] of time
 //! and write calls; tests use the write budget to stop a run at any write, as a crash would.
 
+use crate::error::ErrorCode;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -195,7 +196,8 @@ pub fn mark_deletion_actions(
         lease_until: 0,
         expires_at: None,
     };
-    let in_progress = || ApiError::conflict("deletion_in_progress", "The organization is already being deleted.");
+    let in_progress =
+        || ApiError::conflict(ErrorCode::DeletionInProgress, "The organization is already being deleted.");
     let mut actions =
         vec![tx::put_new(store.table, &job, in_progress())?, mark_org_action(store, org, now, in_progress())?];
     actions.extend(mark_actions(store.table, &org.organization_id)?);

@@ -1,6 +1,7 @@
 //! One run of the purge: per descendant, the deletions of each kind of item (users, partition,
 //! edges, guards, activity log, logos), the anchor last (see the module above).
 
+use crate::error::ErrorCode;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
@@ -183,7 +184,7 @@ impl Run<'_> {
                         &g,
                         Some("attribute_exists(PK) AND version = :v"),
                         Some([(":v".to_string(), AttributeValue::N(v.to_string()))].into()),
-                        ApiError::conflict("version_conflict", "retry"),
+                        ApiError::conflict(ErrorCode::VersionConflict, "retry"),
                     )?;
                     self.store.transact(vec![put]).await?;
                 }
@@ -265,13 +266,13 @@ impl Run<'_> {
                 &org.sk,
                 "attribute_exists(PK)",
                 None,
-                ApiError::conflict("gone", "gone"),
+                ApiError::conflict(ErrorCode::Gone, "gone"),
             )?;
             let unref = crate::store::templates::template_ref_action(self.store.table, &org.rbac_template_id, -1)?;
             match self.store.transact(vec![gone, unref]).await {
                 Ok(()) => self.items += 1,
                 // Already gone (a run that died after this step), or the template was removed.
-                Err(e) if e.code == "gone" || e.code == "validation_failed" => {
+                Err(e) if e.code == ErrorCode::Gone || e.code == ErrorCode::ValidationFailed => {
                     self.delete_keys(vec![(org.pk.clone(), org.sk.clone())]).await?
                 }
                 Err(e) => return Err(Stop::Failed(e)),
