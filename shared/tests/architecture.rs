@@ -14,10 +14,7 @@ use std::path::{Path, PathBuf};
 const MAX_LINES: usize = 400;
 
 /// Files allowed over [`MAX_LINES`] for now, each with the reason (workspace-relative paths).
-const LONG_FILE_EXCEPTIONS: &[(&str, &str)] = &[(
-    "functions/organizations/src/multipart.rs",
-    "temporary: another issue deletes it (replaced by the `multer` crate)",
-)];
+const LONG_FILE_EXCEPTIONS: &[(&str, &str)] = &[];
 
 /// Role-related lines allowed in function crates: (file, exact code on the line, reason).
 const ROLE_EXCEPTIONS: &[(&str, &str, &str)] = &[
