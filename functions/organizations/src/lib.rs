@@ -110,10 +110,12 @@ pub mod openapi {
     /// `multipart/form-data` body of the logo upload.
     #[derive(Serialize, ToSchema)]
     pub struct LogoUploadForm {
-        /// The image (PNG, JPEG, GIF, WebP or SVG).
+        /// The image (PNG, JPEG, GIF or WebP; SVG is refused).
         #[schema(value_type = String, format = Binary)]
         pub logo: Vec<u8>,
-        pub usage_type: LogoUsage,
+        /// Where the logo is used; `login` when absent (seed 000).
+        #[schema(nullable = false)]
+        pub usage_type: Option<LogoUsage>,
     }
 
     #[derive(Serialize, ToSchema)]

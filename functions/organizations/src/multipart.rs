@@ -95,10 +95,8 @@ pub async fn read_logo_upload(req: Request) -> ApiResult<LogoUpload> {
             details.push(ErrorDetail::field("usage_type", "must be one of: login, darryl"));
             None
         }
-        None => {
-            details.push(ErrorDetail::field("usage_type", "is required"));
-            None
-        }
+        // Seed 000 marks only `logo` required: without `usage_type` it is the login logo.
+        None => Some(UsageType::Login),
     };
     match (logo, usage_type) {
         (Some(logo), Some(usage_type)) if details.is_empty() => Ok(LogoUpload { logo, usage_type }),
@@ -151,9 +149,11 @@ mod tests {
         // an unknown field: 400 naming it
         let e = upload(ct, format!("{}x\r\n--b--", cd("colour")).as_bytes()).unwrap_err();
         assert_eq!((e.code.as_str(), e.details[0].field.as_deref()), ("validation_failed", Some("colour")));
-        // missing fields
+        // a missing logo; a missing usage_type is the login logo (seed 000)
         let e = upload(ct, b"--b--\r\n").unwrap_err();
-        assert_eq!(e.details.len(), 2);
+        assert_eq!(e.details[0].field.as_deref(), Some("logo"));
+        let u = upload(ct, format!("{}x\r\n--b--", cd("logo")).as_bytes()).unwrap();
+        assert_eq!(u.usage_type, UsageType::Login);
         // a field twice
         let twice = format!("{}login\r\n{}login\r\n--b--", cd("usage_type"), cd("usage_type"));
         assert_eq!(code(upload(ct, twice.as_bytes())), (400, "invalid_multipart".into()));

@@ -30,6 +30,13 @@ async fn png_is_stored_content_addressed_and_linked() {
     assert_eq!(g.data()["configuration"]["darryl_configuration"]["logo_url"], r.data()["logo_url"]);
     assert_eq!(g.data()["logo_url"], url.as_str(), "login logo unchanged");
     assert_eq!(api.activities(&org).await.last().unwrap()["type"], "organization.logo_uploaded");
+    // Seed 000: `usage_type` is optional; without it the logo is the login logo.
+    let other = png_header(64, 64);
+    let (body, ct) = multipart(&[], &[("logo", "l.png", &other)]);
+    let r = api.req("POST", &format!("/organizations/{org}/logo")).raw(body, &ct).send().await;
+    r.expect(200);
+    assert!(r.data()["logo_url"].as_str().unwrap().contains(&format!("logos/{org}/login/")));
+    assert_eq!(api.get("/organizations/logo-org").send().await.data()["logo_url"], r.data()["logo_url"]);
 }
 
 #[tokio::test]
@@ -48,7 +55,6 @@ async fn bad_logos_are_refused_and_nothing_written() {
         (vec![("usage_type", "login")], vec![("logo", "x.png", &big)], 413, "payload_too_large"),
         (vec![("usage_type", "login")], vec![("logo", "x.png", &bomb)], 400, "logo_too_many_pixels"),
         (vec![("usage_type", "banner")], vec![("logo", "x.png", &tiny)], 400, "validation_failed"),
-        (vec![], vec![("logo", "x.png", &tiny)], 400, "validation_failed"),
         (vec![("usage_type", "login")], vec![], 400, "validation_failed"),
         (vec![("usage_type", "login"), ("extra", "1")], vec![("logo", "x.png", &tiny)], 400, "validation_failed"),
     ];
