@@ -16,7 +16,7 @@
 //! - [`store`]: every DynamoDB operation; its writes take permits.
 //! - [`policy`]: the vocabulary of authorization, without I/O: permits, built-in role grants,
 //!   the access model ([`policy::reach`], R2/R15) and what each route needs ([`policy::route`]).
-//! - [`model`]: the stored items and API shapes, every key format ([`model::keys`]) and the
+//! - [`model`]: the stored items and API shapes, every key format ([`store::keys`]) and the
 //!   permissions catalogue ([`model::catalogue`]).
 //! - Leaves: [`token`] and [`password`] (cryptography), [`validate`] (value checks into clear
 //!   4xx errors), [`error`] (the one error type and its HTTP mapping) and [`envelope`] (the

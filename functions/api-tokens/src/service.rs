@@ -12,7 +12,7 @@ use shared::policy::permit::{ApiTokensCreate, ApiTokensDelete, ApiTokensRead};
 use shared::store::activity::Change;
 use shared::store::tokens::{token_not_found, TokenItem};
 use shared::validate::{path_identifier, Validator};
-use shared::{model::keys, token, ApiError, ApiResult, AppState, Caller};
+use shared::{store::keys, token, ApiError, ApiResult, AppState, Caller};
 
 /// Most tokens one user may hold.
 pub const MAX_TOKENS_PER_USER: usize = 20;

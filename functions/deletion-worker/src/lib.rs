@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use shared::jobs::purge::{resume_all, run_job, Budget};
-use shared::{model::keys, ApiResult, AppState};
+use shared::{store::keys, ApiResult, AppState};
 
 /// The roots named by job items in a DynamoDB Streams event.
 pub fn roots_in_stream_event(event: &Value) -> Vec<String> {

@@ -4,11 +4,11 @@
 use shared::authz::templates::{Aspect, TemplateBook};
 use shared::authz::{holds, org_permit};
 use shared::model::catalogue::{self, Perm, PermissionSet};
-use shared::model::keys::{self, ORG_SK};
 use shared::model::org::{OrgFilterRequest, OrgItem};
 use shared::model::template::Visibility;
 use shared::policy::reach::Reach;
 use shared::store::from_item;
+use shared::store::keys::{self, ORG_SK};
 use shared::views::org_view::{render_entries, OrgEntry};
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 

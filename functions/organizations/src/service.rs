@@ -4,12 +4,12 @@ use serde_json::{json, Map, Value};
 use shared::authz::decide::Held;
 use shared::authz::{holds, org_permit};
 use shared::model::activity::ActivityKind;
-use shared::model::keys::{self, ORG_SK};
 use shared::model::now_ms;
 use shared::model::org::{CreateOrgRequest, DarrylConfiguration, OrgItem, OrgResponse, UpdateOrgRequest};
 use shared::policy::permit::{OrganizationsCreate, OrganizationsUpdate};
 use shared::policy::reach::Reach;
 use shared::store::activity::Change;
+use shared::store::keys::{self, ORG_SK};
 use shared::store::orgs::MAX_DEPTH;
 use shared::{ApiError, ApiResult, AppState, Caller};
 

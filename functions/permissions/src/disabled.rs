@@ -22,11 +22,11 @@ use serde_json::{json, Value};
 use shared::authz::effective;
 use shared::authz::templates::TemplateBook;
 use shared::model::catalogue::{Perm, ACCESS_TYPES, FEATURES};
-use shared::model::keys;
 use shared::model::org::OrgItem;
 use shared::model::template::{Visibility, VisibilitySet};
 use shared::policy::grants::{governing_level, level_allows};
 use shared::policy::reach::Reach;
+use shared::store::keys;
 use shared::{ApiResult, AppState, Caller};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

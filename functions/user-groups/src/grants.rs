@@ -6,10 +6,10 @@
 use std::collections::HashMap;
 
 use shared::model::group::Grant;
-use shared::model::keys::{self, ORG_SK};
 use shared::model::org::OrgItem;
 use shared::policy::reach::Reach;
 use shared::store::from_item;
+use shared::store::keys::{self, ORG_SK};
 use shared::store::orgs::EdgeItem;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use shared::model::group::GroupItem;
-use shared::model::keys::{self, USER_SK};
 use shared::model::org::ParentSummary;
 use shared::model::user::UserItem;
 use shared::store::from_item;
+use shared::store::keys::{self, USER_SK};
 use shared::views::org_summary::{summary, OrgBook};
 use shared::{ApiResult, AppState};
 

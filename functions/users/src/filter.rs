@@ -13,10 +13,10 @@ use shared::edge::paging::sorted_page;
 use std::collections::HashSet;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use shared::model::keys;
 use shared::model::user::UserItem;
 use shared::policy::reach::Reach;
 use shared::store::from_item;
+use shared::store::keys;
 use shared::store::orgs::EdgeItem;
 use shared::{ApiResult, AppState, Caller};
 

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use shared::authz::also_holds;
 use shared::authz::templates::{Aspect, TemplateBook};
-use shared::model::keys::{self, USER_SK};
 use shared::model::org::OrgItem;
 use shared::model::template::Visibility;
 use shared::model::user::UserItem;
 use shared::policy::permit::{OrganizationsRead, UsersRead};
 use shared::policy::reach::Reach;
 use shared::store::from_item;
+use shared::store::keys::{self, USER_SK};
 use shared::store::users::EmailGuard;
 use shared::validate::Validator;
 use shared::views::org_view::render as render_orgs;

@@ -8,7 +8,7 @@ use shared::model::org::ParentSummary;
 use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
 use shared::store::from_item;
 use shared::views::org_summary::{summary, OrgBook};
-use shared::{model::keys, ApiResult, AppState};
+use shared::{store::keys, ApiResult, AppState};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -86,8 +86,8 @@ impl TemplateItem {
         now: i64,
     ) -> Self {
         TemplateItem {
-            pk: crate::model::keys::template_pk(id),
-            sk: crate::model::keys::TEMPLATE_SK.to_string(),
+            pk: crate::store::keys::template_pk(id),
+            sk: crate::store::keys::TEMPLATE_SK.to_string(),
             gsi1pk: TEMPLATES_GSI_PK.to_string(),
             gsi1sk: id.to_string(),
             template_id: id.to_string(),

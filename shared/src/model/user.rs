@@ -104,9 +104,9 @@ impl UserItem {
     ) -> Self {
         let organization_id = org_path.last().cloned().unwrap_or_default();
         Self {
-            pk: crate::model::keys::user_pk(user_id),
-            sk: crate::model::keys::USER_SK.to_string(),
-            gsi1pk: crate::model::keys::org_users_gsi_pk(&organization_id),
+            pk: crate::store::keys::user_pk(user_id),
+            sk: crate::store::keys::USER_SK.to_string(),
+            gsi1pk: crate::store::keys::org_users_gsi_pk(&organization_id),
             gsi1sk: user_id.to_string(),
             user_id: user_id.to_string(),
             organization_id,

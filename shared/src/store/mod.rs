@@ -10,6 +10,7 @@ pub mod decode;
 pub mod deletions;
 pub mod groups;
 pub mod idempotency;
+pub mod keys;
 pub mod orgs;
 pub mod templates;
 pub mod tokens;
@@ -27,7 +28,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys::{PK, SK};
+use crate::store::keys::{PK, SK};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -223,9 +224,9 @@ impl<'a> Store<'a> {
                 .client
                 .query()
                 .table_name(self.table)
-                .index_name(crate::model::keys::GSI1)
+                .index_name(crate::store::keys::GSI1)
                 .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", crate::model::keys::GSI1PK)
+                .expression_attribute_names("#pk", crate::store::keys::GSI1PK)
                 .expression_attribute_values(":pk", AttributeValue::S(gsi1pk.to_string()))
                 .set_exclusive_start_key(start)
                 .send()

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 
 use super::{key, to_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult, ErrorDetail};
-use crate::model::keys;
 use crate::model::template::{TemplateItem, TEMPLATES_GSI_PK};
 use crate::policy::permit::PlatformManage;
 use crate::policy::Permit;
+use crate::store::keys;
 
 pub fn template_not_found() -> ApiError {
     ApiError::not_found("rbac_template_not_found", "No RBAC template has that id.")

@@ -5,10 +5,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys::{self, GUARD_SK, USER_SK};
 use crate::model::user::UserItem;
 use crate::policy::permit::{UsersCreate, UsersDelete, UsersUpdate};
 use crate::policy::{Allows, RewritesMemberships};
+use crate::store::keys::{self, GUARD_SK, USER_SK};
 
 /// A user's entry in its organization's partition (`PK = ORG#<org>`, `SK = USER#<id>`): lets a
 /// purge enumerate an organization's users with a strongly consistent Query.
