@@ -12,6 +12,7 @@ pub mod groups;
 pub mod idempotency;
 pub mod keys;
 pub mod orgs;
+pub mod reads;
 pub mod templates;
 pub mod tokens;
 pub mod users;
