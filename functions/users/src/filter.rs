@@ -50,16 +50,16 @@ async fn candidate_orgs(state: &AppState, caller: &Caller, f: &ListUserFilter) -
         // ancestor of it that fully reaches it.
         let targets: Vec<String> = targets.iter().filter(|t| accessible_set.contains(t)).cloned().collect();
         let target_items = store.orgs(&targets, false).await?;
-        let mut edge_keys = Vec::new();
+        let mut edge_pairs = Vec::new();
         let mut can_access: HashSet<String> = targets.iter().cloned().collect();
         for t in target_items.values() {
             for a in &t.ancestors {
                 if accessible_set.contains(&a.organization_id) {
-                    edge_keys.push((a.organization_id.as_str(), t.organization_id.as_str()));
+                    edge_pairs.push((a.organization_id.as_str(), t.organization_id.as_str()));
                 }
             }
         }
-        for e in store.edges_between(edge_keys, false).await? {
+        for e in store.edges_between(edge_pairs, false).await? {
             if e.reach == Reach::Full {
                 can_access.insert(e.ancestor_id);
             }

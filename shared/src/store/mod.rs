@@ -3,6 +3,10 @@
 //! Every request path uses only these calls (never Scan). SDK failures are mapped here, once:
 //! throttling and service faults become a retryable 503, a failed condition in a transaction
 //! becomes the error its action was labelled with, anything else is a logged 500.
+//!
+//! Every key string of the table is built here: the formats are in [`keys`], and function crates
+//! read items by id ([`reads`]: users, groups, organizations, edges, guards) and get new items'
+//! keys filled by the store ([`reads::fill_org_keys`] and the like), so they never see a key.
 
 pub mod activity;
 pub mod cursor;
