@@ -69,7 +69,7 @@ fn puts(actions: Vec<shared::store::TxAction>) -> Vec<Item> {
 fn child_of(template: &OrgItem, parent: &OrgItem, n: usize) -> OrgItem {
     let mut o = template.clone();
     let id = uuid::Uuid::new_v4().to_string();
-    o.pk = shared::model::keys::org_pk(&id);
+    o.pk = shared::store::keys::org_pk(&id);
     o.organization_id = id;
     o.name = format!("Scale org {n}");
     o.code = None;

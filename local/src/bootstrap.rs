@@ -6,13 +6,13 @@ use serde::{Deserialize, Serialize};
 use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::activity::ActorType;
-use shared::model::keys::{self, BOOTSTRAP_KEY, ORG_SK};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::template::{builtin_templates, DEFAULT_TEMPLATE_ID};
 use shared::model::user::{Role, UserItem};
 use shared::policy::{SystemJob, SystemPermit};
 use shared::store::activity::{Actor, Change};
+use shared::store::keys::{self, BOOTSTRAP_KEY, ORG_SK};
 use shared::store::Store;
 use shared::{ApiError, ApiResult};
 

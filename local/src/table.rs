@@ -148,6 +148,6 @@ mod tests {
     fn template_defines_the_keys_the_store_uses() {
         let p = table_properties().unwrap();
         let keys: Vec<_> = p.key_schema.iter().map(|k| (k.attribute_name.as_str(), k.key_type.as_str())).collect();
-        assert_eq!(keys, vec![(shared::model::keys::PK, "HASH"), (shared::model::keys::SK, "RANGE")]);
+        assert_eq!(keys, vec![(shared::store::keys::PK, "HASH"), (shared::store::keys::SK, "RANGE")]);
     }
 }

@@ -13,11 +13,13 @@
 //!   it may use `authz` and the store. [`jobs`] runs background work (the deletion
 //!   [`jobs::purge`]) over the store with system permits.
 //! - [`runtime`]: settings, [`AppState`] and the SDK clients, built once per cold start.
-//! - [`store`]: every DynamoDB operation; its writes take permits.
+//! - [`store`]: every DynamoDB operation and every key format ([`store::keys`]): function crates
+//!   name items by id through its typed reads ([`store::reads`]) and never build a key. Its
+//!   writes take permits.
 //! - [`policy`]: the vocabulary of authorization, without I/O: permits, built-in role grants,
 //!   the access model ([`policy::reach`], R2/R15) and what each route needs ([`policy::route`]).
-//! - [`model`]: the stored items and API shapes, every key format ([`model::keys`]) and the
-//!   permissions catalogue ([`model::catalogue`]).
+//! - [`model`]: the stored items and API shapes and the permissions catalogue
+//!   ([`model::catalogue`]); their keys are the store's.
 //! - Leaves: [`token`] and [`password`] (cryptography), [`validate`] (value checks into clear
 //!   4xx errors), [`error`] (the one error type and its HTTP mapping) and [`envelope`] (the
 //!   success body).

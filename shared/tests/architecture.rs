@@ -6,6 +6,8 @@
 //! 3. Function crates do not compare built-in roles: that is `shared::authz`'s job.
 //! 4. Permits are issued only by `shared::authz` (and defined in `shared::policy::permit`);
 //!    no function crate runs as a system job.
+//! 5. Function crates never see a key: no `keys::`, `model::keys` or `store::keys` under
+//!    `functions/*/src` (the store builds every key string; `shared/src/store/keys.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -298,4 +300,33 @@ fn permits_are_issued_only_by_authz() {
         }
     }
     assert!(bad.is_empty(), "permits issued where they must not be:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn function_crates_do_not_build_keys() {
+    const KEY_PATHS: &[&str] = &["keys::", "model::keys", "store::keys"];
+    let mut files = Vec::new();
+    rs_files(&root().join("functions"), &mut files);
+    let mut bad = Vec::new();
+    for f in files {
+        let r = rel(&f);
+        if !r.contains("/src/") {
+            continue;
+        }
+        let text = fs::read_to_string(&f).expect("readable");
+        // `use shared::store::{keys, ..}` names the module without a `keys::` path.
+        let grouped = |l: &str| l.contains("store::{") && l.split(['{', ',', '}']).any(|w| w.trim() == "keys");
+        for (i, line) in text.lines().enumerate() {
+            if let Some(p) = KEY_PATHS.iter().find(|p| line.contains(**p)) {
+                bad.push(format!("  {r}:{}: `{p}` in `{}`", i + 1, line.trim()));
+            } else if grouped(line) {
+                bad.push(format!("  {r}:{}: `keys` imported in `{}`", i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "function crates build or name keys (use the store's typed reads and constructors instead):\n{}",
+        bad.join("\n")
+    );
 }

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 
 use orgs_local::bootstrap::{bootstrap, BootstrapOptions};
 use serde_json::{json, Value};
-use shared::model::keys;
 use shared::model::now_ms;
 use shared::model::user::{Role, UserItem};
 use shared::runtime::config::{AppState, Config};
+use shared::store::keys;
 
 pub const BUCKET: &str = "orgs-test-logos";
 

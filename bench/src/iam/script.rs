@@ -221,9 +221,9 @@ impl Script<'_> {
         self.send_on(&deferred, api.req("DELETE", &format!("/organizations/{root}")), "left to the worker")
             .await
             .expect(202);
-        let job_pk = shared::model::keys::deletion_job_pk(&root);
+        let job_pk = shared::store::keys::deletion_job_pk(&root);
         let stream = json!({"Records": [{"eventName": "INSERT", "eventSource": "aws:dynamodb",
-            "dynamodb": {"Keys": {"PK": {"S": job_pk}, "SK": {"S": shared::model::keys::JOB_SK}},
+            "dynamodb": {"Keys": {"PK": {"S": job_pk}, "SK": {"S": shared::store::keys::JOB_SK}},
                          "NewImage": {"status": {"S": "running"}}}}]});
         self.rec.step(DELETION_WORKER, "stream: job inserted");
         deletion_worker::handle(&api.state, &stream, Duration::from_millis(1)).await.expect("stream run");

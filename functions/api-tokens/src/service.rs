@@ -13,7 +13,7 @@ use shared::policy::permit::{ApiTokensCreate, ApiTokensDelete, ApiTokensRead};
 use shared::store::activity::Change;
 use shared::store::tokens::{token_not_found, TokenItem};
 use shared::validate::{path_identifier, Validator};
-use shared::{model::keys, token, ApiError, ApiResult, AppState, Caller};
+use shared::{token, ApiError, ApiResult, AppState, Caller};
 
 /// Most tokens one user may hold.
 pub const MAX_TOKENS_PER_USER: usize = 20;
@@ -92,9 +92,9 @@ pub async fn create(
     let secret = token::generate().map_err(ApiError::internal)?;
     let id = uuid::Uuid::new_v4().to_string();
     let now = now_ms();
-    let item = TokenItem {
-        pk: keys::user_pk(caller.user_id()),
-        sk: keys::token_sk(&id),
+    let mut item = TokenItem {
+        pk: String::new(),
+        sk: String::new(),
         token_id: id.clone(),
         name: name.clone(),
         user_id: caller.user_id().to_string(),
@@ -103,6 +103,7 @@ pub async fn create(
         secret_sha256: token::hash(&secret),
         secret_sealed: state.config.token_sealer.as_ref().and_then(|s| s.seal(&id, &secret)),
     };
+    shared::store::reads::fill_token_keys(&mut item);
     let mut actions = store.create_token_actions(&permit, &item)?;
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"to": name}));

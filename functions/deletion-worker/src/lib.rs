@@ -9,18 +9,18 @@ use std::time::Duration;
 
 use serde_json::Value;
 use shared::jobs::purge::{resume_all, run_job, Budget};
-use shared::{model::keys, ApiResult, AppState};
+use shared::store::reads::deletion_job_root;
+use shared::{ApiResult, AppState};
 
 /// The roots named by job items in a DynamoDB Streams event.
 pub fn roots_in_stream_event(event: &Value) -> Vec<String> {
-    let prefix = keys::deletion_job_pk("");
     let mut roots: Vec<String> = event
         .get("Records")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(|r| r.pointer("/dynamodb/Keys/PK/S").and_then(Value::as_str))
-        .filter_map(|pk| pk.strip_prefix(&prefix))
+        .filter_map(deletion_job_root)
         .map(str::to_string)
         .collect();
     roots.sort();

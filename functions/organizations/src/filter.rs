@@ -4,11 +4,9 @@
 use shared::authz::templates::{Aspect, TemplateBook};
 use shared::authz::{holds, org_permit};
 use shared::model::catalogue::{self, Perm, PermissionSet};
-use shared::model::keys::{self, ORG_SK};
 use shared::model::org::{OrgFilterRequest, OrgItem};
 use shared::model::template::Visibility;
 use shared::policy::reach::Reach;
-use shared::store::from_item;
 use shared::views::org_view::{render_entries, OrgEntry};
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
@@ -82,16 +80,8 @@ impl Keep<'_> {
         if candidates.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<(String, String)> =
-            candidates.iter().map(|(id, _)| (keys::org_pk(id), ORG_SK.to_string())).collect();
-        let mut items: std::collections::HashMap<String, OrgItem> = state
-            .store()
-            .batch_get_raw(keys, false)
-            .await?
-            .into_iter()
-            .map(from_item::<OrgItem>)
-            .map(|r| r.map(|o| (o.organization_id.clone(), o)))
-            .collect::<ApiResult<_>>()?;
+        let mut items: std::collections::HashMap<String, OrgItem> =
+            state.store().orgs(candidates.iter().map(|(id, _)| id), false).await?;
         // Organization data the templates hide from the caller is not listed (crate::visibility).
         let templates = TemplateBook::load(state, items.values().map(|o| o.rbac_template_id.as_str())).await?;
         let seen = |o: &OrgItem| templates.level_at(self.caller, o, Aspect::OrgData) != Visibility::NoAccess;
@@ -189,8 +179,7 @@ async fn page_with_grants(
             state.store().all_edges(&r.organization_id).await?.into_iter().map(|e| e.descendant_id).collect();
         accessible.retain(|id, _| *id != r.organization_id && below.contains(id));
     }
-    let after = keep.f.cursor.as_deref().map(|c| shared::store::cursor::decode(c, keys::DESC_PREFIX)).transpose()?;
-    let after_id = after.as_deref().map(|s| s.trim_start_matches(keys::DESC_PREFIX).to_string());
+    let after_id = keep.f.cursor.as_deref().map(shared::store::reads::org_list_after).transpose()?;
     let rest: Vec<(String, Reach)> = accessible
         .into_iter()
         .filter(|(id, _)| after_id.as_ref().is_none_or(|a| id > a))
@@ -217,7 +206,7 @@ async fn page_with_grants(
     }
     // More remain when the last id looked at is not the last candidate.
     let cursor = match &last_consumed {
-        Some(l) if rest.last().is_some_and(|(id, _)| id != l) => Some(shared::store::cursor::encode(&keys::edge_sk(l))),
+        Some(l) if rest.last().is_some_and(|(id, _)| id != l) => Some(shared::store::reads::org_list_cursor(l)),
         _ => None,
     };
     Ok((out, cursor))

@@ -5,7 +5,6 @@ use shared::authz::decide::Held;
 use shared::authz::{holds, org_permit};
 use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
-use shared::model::keys::{self, ORG_SK};
 use shared::model::now_ms;
 use shared::model::org::{CreateOrgRequest, DarrylConfiguration, OrgItem, OrgResponse, UpdateOrgRequest};
 use shared::policy::permit::{OrganizationsCreate, OrganizationsUpdate};
@@ -64,9 +63,9 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
     let id = uuid::Uuid::new_v4().to_string();
     let mut ancestors = parent.ancestors.clone();
     ancestors.push(parent.as_ancestor());
-    let org = OrgItem {
-        pk: keys::org_pk(&id),
-        sk: ORG_SK.to_string(),
+    let mut org = OrgItem {
+        pk: String::new(),
+        sk: String::new(),
         organization_id: id.clone(),
         name: body.name.unwrap_or_default().trim().to_string(),
         code: body.code,
@@ -100,6 +99,7 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
         version: 1,
         deleting: None,
     };
+    shared::store::reads::fill_org_keys(&mut org);
     let store = state.store();
     let mut actions = store.create_org_actions(&permit, &org, Some(&parent))?;
     let mut changes = Map::new();

@@ -22,8 +22,6 @@ use serde_json::{json, Value};
 use shared::authz::effective;
 use shared::authz::templates::TemplateBook;
 use shared::model::catalogue::{Perm, ACCESS_TYPES, FEATURES};
-use shared::model::keys;
-use shared::model::org::OrgItem;
 use shared::model::template::{Visibility, VisibilitySet};
 use shared::policy::grants::{governing_level, level_allows};
 use shared::policy::reach::Reach;
@@ -92,15 +90,9 @@ async fn hierarchy(state: &AppState, caller: &Caller) -> ApiResult<Vec<(&'static
         let h = if org == caller.home_org() { "current_org" } else { "child_orgs" };
         out.push((h, org, access.template_id.unwrap_or_default()));
     }
-    let above: Vec<(String, String)> = caller
-        .user
-        .org_path
-        .iter()
-        .filter(|o| *o != caller.home_org())
-        .map(|o| (keys::org_pk(o), keys::ORG_SK.to_string()))
-        .collect();
+    let above: Vec<&String> = caller.user.org_path.iter().filter(|o| *o != caller.home_org()).collect();
     if !above.is_empty() {
-        for (_, o) in state.store().batch_get::<OrgItem>(above, false).await? {
+        for o in state.store().orgs(above, false).await?.into_values() {
             out.push(("parent_orgs", o.organization_id, o.rbac_template_id));
         }
     }

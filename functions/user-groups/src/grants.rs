@@ -7,11 +7,8 @@ use std::collections::HashMap;
 
 use shared::error::ErrorCode;
 use shared::model::group::Grant;
-use shared::model::keys::{self, ORG_SK};
 use shared::model::org::OrgItem;
 use shared::policy::reach::Reach;
-use shared::store::from_item;
-use shared::store::orgs::EdgeItem;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 /// Who may write a grant that crosses a closed edge, or add members to a group holding one (R25).
@@ -44,27 +41,14 @@ impl GrantReach {
     /// `with_orgs`, the items of those granted with `select_all_child_orgs` (for their flag).
     async fn read(state: &AppState, parent: &OrgItem, grants: &[Grant], with_orgs: bool) -> ApiResult<Self> {
         let mut reach = GrantReach { edges: HashMap::new(), closes_descendants: HashMap::new() };
-        let mut wanted: Vec<(String, String)> = Vec::new();
-        for g in grants {
-            let edge = (keys::org_pk(&parent.organization_id), keys::edge_sk(&g.organization_id));
-            let org = (keys::org_pk(&g.organization_id), ORG_SK.to_string());
-            for key in std::iter::once(edge).chain((with_orgs && g.select_all_child_orgs).then_some(org)) {
-                if !wanted.contains(&key) {
-                    wanted.push(key);
-                }
-            }
+        let edges = grants.iter().map(|g| (parent.organization_id.as_str(), g.organization_id.as_str()));
+        let orgs = grants.iter().filter(|g| with_orgs && g.select_all_child_orgs).map(|g| &g.organization_id);
+        let (edges, orgs) = state.store().edges_and_orgs(edges, orgs, true).await?;
+        for o in orgs.into_values() {
+            reach.closes_descendants.insert(o.organization_id, !o.parent_has_access_to_descendants);
         }
-        if wanted.is_empty() {
-            return Ok(reach);
-        }
-        for item in state.store().batch_get_raw(wanted, true).await? {
-            if item.get(keys::SK).and_then(|v| v.as_s().ok()).is_some_and(|s| s == ORG_SK) {
-                let o: OrgItem = from_item(item)?;
-                reach.closes_descendants.insert(o.organization_id, !o.parent_has_access_to_descendants);
-            } else {
-                let e: EdgeItem = from_item(item)?;
-                reach.edges.insert(e.descendant_id, e.reach);
-            }
+        for e in edges {
+            reach.edges.insert(e.descendant_id, e.reach);
         }
         Ok(reach)
     }

@@ -11,7 +11,6 @@ use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
 use shared::model::catalogue::{Perm, PermissionSet};
 use shared::model::group::GroupItem;
-use shared::model::keys::{self, USER_SK};
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::user::UserItem;
@@ -64,9 +63,7 @@ async fn members_of(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let keys = ids.iter().map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
-    let found: HashMap<String, UserItem> =
-        state.store().batch_get::<UserItem>(keys, true).await?.into_values().map(|u| (u.user_id.clone(), u)).collect();
+    let found: HashMap<String, UserItem> = state.store().users(ids, true).await?;
     let bad: Vec<ErrorDetail> = ids
         .iter()
         .enumerate()
@@ -152,10 +149,10 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
     crate::grants::check_create(state, caller, &parent, &grants).await?;
     let now = now_ms();
     let id = uuid::Uuid::new_v4().to_string();
-    let g = GroupItem {
-        pk: keys::group_pk(&id),
-        sk: keys::GROUP_SK.to_string(),
-        gsi1pk: keys::org_groups_gsi_pk(&parent.organization_id),
+    let mut g = GroupItem {
+        pk: String::new(),
+        sk: String::new(),
+        gsi1pk: String::new(),
         gsi1sk: id.clone(),
         user_group_id: id.clone(),
         name: b.name.unwrap_or_default().trim().to_string(),
@@ -172,6 +169,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
         modified_at: now,
         version: 1,
     };
+    shared::store::reads::fill_group_keys(&mut g);
     let store = state.store();
     let mut actions = store.create_group_actions(&permit, &g)?;
     actions.extend(member_actions(
@@ -263,9 +261,7 @@ pub async fn update(
         }
         if !added.is_empty() || !removed.is_empty() {
             let added_users = members_of(state, caller, &parent, &added).await?;
-            let keys = removed.iter().map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
-            let removed_users: Vec<UserItem> =
-                state.store().batch_get::<UserItem>(keys, true).await?.into_values().collect();
+            let removed_users: Vec<UserItem> = state.store().users(&removed, true).await?.into_values().collect();
             member_changes = member_actions(state, &permit, id, added_users.into_values(), removed_users.into_iter())?;
             changes.insert("user_ids".into(), json!({"from": g.user_ids, "to": ids}));
             g.user_ids = ids.clone();
@@ -288,8 +284,7 @@ pub async fn update(
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
     let (g, _, permit) = load_group::<UserGroupsDelete>(state, caller, id).await?;
     let store = state.store();
-    let keys = g.user_ids.iter().map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
-    let members: Vec<UserItem> = store.batch_get::<UserItem>(keys, true).await?.into_values().collect();
+    let members: Vec<UserItem> = store.users(&g.user_ids, true).await?.into_values().collect();
     let mut actions = store.delete_group_actions(&permit, &g)?;
     actions.extend(member_actions(state, &permit, id, std::iter::empty(), members.into_iter())?);
     let mut changes = Map::new();

@@ -5,10 +5,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use shared::model::group::GroupItem;
-use shared::model::keys::{self, USER_SK};
 use shared::model::org::ParentSummary;
 use shared::model::user::UserItem;
-use shared::store::from_item;
 use shared::views::org_summary::{summary, OrgBook};
 use shared::{ApiResult, AppState};
 
@@ -53,15 +51,7 @@ pub struct GroupResponse {
 /// Renders groups: one BatchGetItem per 100 members, one per 100 organizations and ancestors.
 pub async fn render(state: &AppState, groups: Vec<GroupItem>) -> ApiResult<Vec<GroupResponse>> {
     let store = state.store();
-    let member_keys: Vec<(String, String)> =
-        groups.iter().flat_map(|g| g.user_ids.iter()).map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
-    let mut members: HashMap<String, UserItem> = HashMap::new();
-    if !member_keys.is_empty() {
-        for item in store.batch_get_raw(member_keys, false).await? {
-            let u: UserItem = from_item(item)?;
-            members.insert(u.user_id.clone(), u);
-        }
-    }
+    let members: HashMap<String, UserItem> = store.users(groups.iter().flat_map(|g| g.user_ids.iter()), false).await?;
     let mut book = OrgBook::default();
     let mut orgs: Vec<String> = groups.iter().flat_map(|g| g.parent_path.iter().cloned()).collect();
     orgs.extend(groups.iter().flat_map(|g| g.accessible_organizations.iter().map(|a| a.organization_id.clone())));

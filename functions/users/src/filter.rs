@@ -13,11 +13,8 @@ use shared::edge::paging::sorted_page;
 use std::collections::HashSet;
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use shared::model::keys;
 use shared::model::user::UserItem;
 use shared::policy::reach::Reach;
-use shared::store::from_item;
-use shared::store::orgs::EdgeItem;
 use shared::{ApiResult, AppState, Caller};
 
 use crate::input::{self, ListUserFilter, PageQuery, SortField};
@@ -52,23 +49,17 @@ async fn candidate_orgs(state: &AppState, caller: &Caller, f: &ListUserFilter) -
         // Users who can access the targets: users of each target, and of each accessible
         // ancestor of it that fully reaches it.
         let targets: Vec<String> = targets.iter().filter(|t| accessible_set.contains(t)).cloned().collect();
-        let target_items = store
-            .batch_get::<shared::model::org::OrgItem>(
-                targets.iter().map(|t| (keys::org_pk(t), keys::ORG_SK.to_string())).collect(),
-                false,
-            )
-            .await?;
-        let mut edge_keys = Vec::new();
+        let target_items = store.orgs(&targets, false).await?;
+        let mut edge_pairs = Vec::new();
         let mut can_access: HashSet<String> = targets.iter().cloned().collect();
         for t in target_items.values() {
             for a in &t.ancestors {
                 if accessible_set.contains(&a.organization_id) {
-                    edge_keys.push((keys::org_pk(&a.organization_id), keys::edge_sk(&t.organization_id)));
+                    edge_pairs.push((a.organization_id.as_str(), t.organization_id.as_str()));
                 }
             }
         }
-        for item in store.batch_get_raw(edge_keys, false).await? {
-            let e: EdgeItem = from_item(item)?;
+        for e in store.edges_between(edge_pairs, false).await? {
             if e.reach == Reach::Full {
                 can_access.insert(e.ancestor_id);
             }

@@ -8,7 +8,6 @@ use shared::authz::rules::{r6_may_create_with_role, r8_may_change_role, r9_may_d
 use shared::authz::{holds, org_permit};
 use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
-use shared::model::keys::{self, USER_SK};
 use shared::model::now_ms;
 use shared::model::template::Visibility;
 use shared::model::user::{Role, UserItem};
@@ -208,10 +207,9 @@ async fn group_removals(
         return Ok(Vec::new());
     }
     let store = state.store();
-    let keys = ids.iter().map(|g| (keys::group_pk(g), keys::GROUP_SK.to_string())).collect();
     let gone: HashSet<&String> = users.iter().map(|u| &u.user_id).collect();
     let mut actions = Vec::new();
-    for mut g in store.batch_get::<shared::model::group::GroupItem>(keys, true).await?.into_values() {
+    for mut g in store.groups(&ids, true).await?.into_values() {
         let permit = permits
             .get(&g.parent_organization_id)
             .ok_or_else(|| ApiError::internal("a deleted user's group is outside the deletion's organizations"))?;
@@ -269,9 +267,7 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
     let held = holds::<UsersDelete>(caller)?;
     let ids = input::check_id_list("user_id_list", &ids, MAX_BULK_DELETE)?;
     let store = state.store();
-    let keys: Vec<(String, String)> = ids.iter().map(|id| (keys::user_pk(id), USER_SK.to_string())).collect();
-    let found: HashMap<String, UserItem> =
-        store.batch_get::<UserItem>(keys, true).await?.into_values().map(|u| (u.user_id.clone(), u)).collect();
+    let found: HashMap<String, UserItem> = store.users(&ids, true).await?;
     let orgs: Vec<String> =
         found.values().map(|u| u.organization_id.clone()).collect::<HashSet<_>>().into_iter().collect();
     let levels = caller.user_mgmt(state, &orgs).await?;

@@ -5,14 +5,11 @@ use std::collections::HashMap;
 
 use shared::authz::also_holds;
 use shared::authz::templates::{Aspect, TemplateBook};
-use shared::model::keys::{self, USER_SK};
 use shared::model::org::OrgItem;
 use shared::model::template::Visibility;
 use shared::model::user::UserItem;
 use shared::policy::permit::{OrganizationsRead, UsersRead};
 use shared::policy::reach::Reach;
-use shared::store::from_item;
-use shared::store::users::EmailGuard;
 use shared::validate::Validator;
 use shared::views::org_view::render as render_orgs;
 use shared::{ApiResult, AppState, Caller};
@@ -49,37 +46,11 @@ pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String
     let norm: Vec<String> = emails.iter().map(|e| e.trim().to_lowercase()).collect();
     let domains: Vec<String> = norm.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d.to_string())).collect();
     // One BatchGet for every email guard and domain guard.
-    let mut wanted: Vec<(String, String)> =
-        norm.iter().map(|e| (keys::email_pk(e), keys::GUARD_SK.to_string())).collect();
-    wanted.extend(domains.iter().map(|d| (keys::domain_pk(d), keys::GUARD_SK.to_string())));
-    let mut user_of_email: HashMap<String, String> = HashMap::new();
-    let mut org_of_domain: HashMap<String, String> = HashMap::new();
-    for item in store.batch_get_raw(wanted, false).await? {
-        let pk = item.get(keys::PK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        if pk.starts_with("EMAIL#") {
-            let g: EmailGuard = from_item(item)?;
-            user_of_email.insert(pk.trim_start_matches("EMAIL#").to_string(), g.user_id);
-        } else {
-            let g: shared::store::orgs::DomainGuard = from_item(item)?;
-            org_of_domain.insert(pk.trim_start_matches("DOMAIN#").to_string(), g.organization_id);
-        }
-    }
+    let (user_of_email, org_of_domain): (HashMap<String, String>, HashMap<String, String>) =
+        store.owners_of_emails_and_domains(&norm, &domains).await?;
     // Users and organizations, then what the caller reaches of them.
-    let mut wanted: Vec<(String, String)> =
-        user_of_email.values().map(|u| (keys::user_pk(u), USER_SK.to_string())).collect();
-    wanted.extend(org_of_domain.values().map(|o| (keys::org_pk(o), keys::ORG_SK.to_string())));
-    let mut users: HashMap<String, UserItem> = HashMap::new();
-    let mut orgs: HashMap<String, OrgItem> = HashMap::new();
-    for item in store.batch_get_raw(wanted, true).await? {
-        let sk = item.get(keys::SK).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
-        if sk == USER_SK {
-            let u: UserItem = from_item(item)?;
-            users.insert(u.user_id.clone(), u);
-        } else {
-            let o: OrgItem = from_item(item)?;
-            orgs.insert(o.organization_id.clone(), o);
-        }
-    }
+    let (users, orgs): (HashMap<String, UserItem>, HashMap<String, OrgItem>) =
+        store.users_and_orgs(user_of_email.values(), org_of_domain.values(), true).await?;
     let mut org_ids: Vec<String> = users.values().map(|u| u.organization_id.clone()).collect();
     org_ids.extend(orgs.keys().cloned());
     org_ids.sort();

@@ -3,12 +3,10 @@
 
 use serde::Serialize;
 use shared::model::catalogue::{all_features, FeatureList, PermissionSet};
-use shared::model::group::GroupItem;
 use shared::model::org::ParentSummary;
 use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
-use shared::store::from_item;
 use shared::views::org_summary::{summary, OrgBook};
-use shared::{model::keys, ApiResult, AppState};
+use shared::{ApiResult, AppState};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,20 +72,12 @@ pub async fn render(state: &AppState, users: Vec<UserItem>) -> ApiResult<Vec<Use
     // The path holds the organization and its ancestors: one pass reads them all.
     let orgs: Vec<String> = users.iter().flat_map(|u| u.org_path.iter().cloned()).collect();
     book.load(&store, &orgs, &[]).await?;
-    let group_keys: Vec<(String, String)> = users
-        .iter()
-        .flat_map(|u| u.group_ids.iter())
-        .map(|g| (keys::group_pk(g), keys::GROUP_SK.to_string()))
-        .collect();
     let mut groups = HashMap::new();
-    if !group_keys.is_empty() {
-        for item in store.batch_get_raw(group_keys, false).await? {
-            let g: GroupItem = from_item(item)?;
-            groups.insert(
-                g.user_group_id.clone(),
-                UserGroupRef { user_group_id: g.user_group_id, name: g.name, kind: g.kind },
-            );
-        }
+    for g in store.groups(users.iter().flat_map(|u| u.group_ids.iter()), false).await?.into_values() {
+        groups.insert(
+            g.user_group_id.clone(),
+            UserGroupRef { user_group_id: g.user_group_id, name: g.name, kind: g.kind },
+        );
     }
     Ok(users.into_iter().map(|u| user_response(&book, &groups, u)).collect())
 }

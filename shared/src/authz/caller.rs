@@ -18,11 +18,11 @@ use std::collections::{BTreeMap, HashMap};
 use crate::authz::templates::{level, Aspect, TemplateBook};
 use crate::model::activity::ActorType;
 use crate::model::group::{Grant, GroupItem};
-use crate::model::keys;
 use crate::model::template::Visibility;
 use crate::model::user::{Role, UserItem, UserStatus};
 use crate::store::deletions::{path_deleting, roots_in};
 use crate::store::from_item;
+use crate::store::keys;
 use crate::store::orgs::EdgeItem;
 use crate::validate::is_identifier;
 

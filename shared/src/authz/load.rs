@@ -3,11 +3,11 @@
 use crate::authz::caller::Caller;
 use crate::authz::templates::{check, Aspect, Intent, TemplateBook};
 use crate::error::ApiResult;
-use crate::model::keys::{self, ORG_SK};
 use crate::model::org::OrgItem;
 use crate::policy::reach::Reach;
 use crate::runtime::config::AppState;
 use crate::store::from_item;
+use crate::store::keys::{self, ORG_SK};
 use crate::store::orgs::{org_not_found, EdgeItem};
 use crate::validate::path_identifier;
 

@@ -19,11 +19,11 @@ use std::collections::HashMap;
 
 use crate::authz::caller::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys;
 use crate::model::org::OrgItem;
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
 use crate::runtime::config::AppState;
 use crate::store::from_item;
+use crate::store::keys;
 
 pub use crate::policy::Aspect;
 

@@ -3,7 +3,6 @@
 pub mod activity;
 pub mod catalogue;
 pub mod group;
-pub mod keys;
 pub mod org;
 pub mod template;
 pub mod user;

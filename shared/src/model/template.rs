@@ -76,32 +76,6 @@ pub struct TemplateItem {
 pub const TEMPLATES_GSI_PK: &str = "RBACTEMPLATES";
 
 impl TemplateItem {
-    pub fn new(
-        id: &str,
-        name: &str,
-        parent: ParentVisibility,
-        child: OrgDataVisibility,
-        org: OrgDataVisibility,
-        allowlist: Vec<String>,
-        now: i64,
-    ) -> Self {
-        TemplateItem {
-            pk: crate::model::keys::template_pk(id),
-            sk: crate::model::keys::TEMPLATE_SK.to_string(),
-            gsi1pk: TEMPLATES_GSI_PK.to_string(),
-            gsi1sk: id.to_string(),
-            template_id: id.to_string(),
-            display_name: name.to_string(),
-            parent_visibility: parent,
-            child_visibility: child,
-            org_visibility: org,
-            allowlist,
-            created_at: now,
-            version: 1,
-            refs: 0,
-        }
-    }
-
     pub fn visibility(&self) -> VisibilitySet {
         VisibilitySet {
             parent_visibility: self.parent_visibility.clone(),

@@ -4,9 +4,9 @@ use super::{tx, Store, TxAction};
 use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
 use crate::model::activity::{ActivityItem, ActivityKind};
-use crate::model::keys;
 use crate::model::now_ms;
 use crate::policy::Authorizes;
+use crate::store::keys;
 
 /// What changed, for one activity item.
 pub struct Change<'a> {

@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem,
 
 use super::{key, Item, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys;
+use crate::store::keys;
 
 pub fn being_deleted() -> ApiError {
     ApiError::conflict(ErrorCode::OrganizationBeingDeleted, "The organization is being deleted.")

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
 use crate::model::group::GroupItem;
-use crate::model::keys;
 use crate::policy::permit::{UserGroupsCreate, UserGroupsDelete};
 use crate::policy::{Allows, RewritesMemberships};
+use crate::store::keys;
 
 /// `PK = ORG#<org>`, `SK = GROUP#<id>` (in the parent) or `GRANT#<id>` (in a granted org).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

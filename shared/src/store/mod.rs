@@ -3,6 +3,10 @@
 //! Every request path uses only these calls (never Scan). SDK failures are mapped here, once:
 //! throttling and service faults become a retryable 503, a failed condition in a transaction
 //! becomes the error its action was labelled with, anything else is a logged 500.
+//!
+//! Every key string of the table is built here: the formats are in [`keys`], and function crates
+//! read items by id ([`reads`]: users, groups, organizations, edges, guards) and get new items'
+//! keys filled by the store ([`reads::fill_org_keys`] and the like), so they never see a key.
 
 pub mod activity;
 pub mod cursor;
@@ -10,7 +14,9 @@ pub mod decode;
 pub mod deletions;
 pub mod groups;
 pub mod idempotency;
+pub mod keys;
 pub mod orgs;
+pub mod reads;
 pub mod templates;
 pub mod tokens;
 pub mod users;
@@ -28,7 +34,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys::{PK, SK};
+use crate::store::keys::{PK, SK};
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -224,9 +230,9 @@ impl<'a> Store<'a> {
                 .client
                 .query()
                 .table_name(self.table)
-                .index_name(crate::model::keys::GSI1)
+                .index_name(crate::store::keys::GSI1)
                 .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", crate::model::keys::GSI1PK)
+                .expression_attribute_names("#pk", crate::store::keys::GSI1PK)
                 .expression_attribute_values(":pk", AttributeValue::S(gsi1pk.to_string()))
                 .set_exclusive_start_key(start)
                 .send()

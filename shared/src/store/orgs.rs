@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{cursor, from_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
 use crate::model::org::{AncestorRef, OrgItem};
 use crate::policy::permit::{OrganizationsCreate, OrganizationsUpdate};
 use crate::policy::reach::{edges_for_new_org, Reach};
 use crate::policy::Allows;
+use crate::store::keys::{self, DESC_PREFIX, GUARD_SK, ORG_SK};
 
 /// A closure edge: `ancestor_id` is `descendant_id` or above it (`PK = ORG#<ancestor>`,
 /// `SK = DESC#<descendant>`). `reach` is the access verdict of R2 (see [`crate::policy::reach`]).

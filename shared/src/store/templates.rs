@@ -7,10 +7,10 @@ use std::collections::HashMap;
 
 use super::{key, to_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult, ErrorDetail};
-use crate::model::keys;
-use crate::model::template::{TemplateItem, TEMPLATES_GSI_PK};
+use crate::model::template::{OrgDataVisibility, ParentVisibility, TemplateItem, TEMPLATES_GSI_PK};
 use crate::policy::permit::PlatformManage;
 use crate::policy::Permit;
+use crate::store::keys;
 
 pub fn template_not_found() -> ApiError {
     ApiError::not_found(ErrorCode::RbacTemplateNotFound, "No RBAC template has that id.")
@@ -92,5 +92,34 @@ impl Store<'_> {
     /// Every template (one GSI1 partition).
     pub async fn all_templates(&self) -> ApiResult<Vec<TemplateItem>> {
         self.gsi1_all(TEMPLATES_GSI_PK).await
+    }
+}
+
+/// The template constructor lives in the store: it fills the keys.
+impl TemplateItem {
+    pub fn new(
+        id: &str,
+        name: &str,
+        parent: ParentVisibility,
+        child: OrgDataVisibility,
+        org: OrgDataVisibility,
+        allowlist: Vec<String>,
+        now: i64,
+    ) -> Self {
+        TemplateItem {
+            pk: keys::template_pk(id),
+            sk: keys::TEMPLATE_SK.to_string(),
+            gsi1pk: TEMPLATES_GSI_PK.to_string(),
+            gsi1sk: id.to_string(),
+            template_id: id.to_string(),
+            display_name: name.to_string(),
+            parent_visibility: parent,
+            child_visibility: child,
+            org_visibility: org,
+            allowlist,
+            created_at: now,
+            version: 1,
+            refs: 0,
+        }
     }
 }

@@ -6,9 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_item, tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys;
 use crate::policy::permit::ApiTokensCreate;
 use crate::policy::{Allows, DeletesTokens};
+use crate::store::keys;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenItem {

@@ -6,10 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{tx, Store, TxAction};
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys::{self, GUARD_SK, USER_SK};
-use crate::model::user::UserItem;
+use crate::model::user::{Role, UserItem, UserStatus};
 use crate::policy::permit::{UsersCreate, UsersDelete, UsersUpdate};
 use crate::policy::{Allows, RewritesMemberships};
+use crate::store::keys::{self, GUARD_SK, USER_SK};
 
 /// A user's entry in its organization's partition (`PK = ORG#<org>`, `SK = USER#<id>`): lets a
 /// purge enumerate an organization's users with a strongly consistent Query.
@@ -154,5 +154,44 @@ impl Store<'_> {
     /// the stored `last_login` is older than `min_interval_ms`, so busy callers cost no writes.
     pub async fn record_login(&self, user_id: &str, now: i64, min_interval_ms: i64) -> ApiResult<()> {
         self.set_time_if_older(&keys::user_pk(user_id), USER_SK, "last_login", now, min_interval_ms).await
+    }
+}
+
+/// The user constructor lives in the store: it fills the keys.
+impl UserItem {
+    /// A new active user with no names, password or groups yet, in the last organization of
+    /// `org_path` (root first).
+    pub fn new(
+        user_id: &str,
+        org_path: Vec<String>,
+        email: &str,
+        role: Role,
+        now: i64,
+        created_by: Option<String>,
+    ) -> Self {
+        let organization_id = org_path.last().cloned().unwrap_or_default();
+        Self {
+            pk: keys::user_pk(user_id),
+            sk: keys::USER_SK.to_string(),
+            gsi1pk: keys::org_users_gsi_pk(&organization_id),
+            gsi1sk: user_id.to_string(),
+            user_id: user_id.to_string(),
+            organization_id,
+            org_path,
+            email: email.to_string(),
+            first_name: None,
+            last_name: None,
+            preferred_name: None,
+            role,
+            status: UserStatus::Active,
+            password_hash: None,
+            is_internal: false,
+            last_login: None,
+            group_ids: Vec::new(),
+            created_at: now,
+            created_by,
+            modified_at: now,
+            version: 1,
+        }
     }
 }

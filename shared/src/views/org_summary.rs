@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use crate::error::ApiResult;
-use crate::model::keys::{self, ORG_SK, TEMPLATE_SK};
 use crate::model::org::{ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration};
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
+use crate::store::keys::{self, ORG_SK, TEMPLATE_SK};
 use crate::store::{from_item, Store};
 
 /// The nearest ancestor of `org` that `has` its own configuration, if its RBAC template shares

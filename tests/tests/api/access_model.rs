@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::stream::{self, StreamExt};
 use orgs_tests::TestApi;
 use serde_json::{json, Value};
-use shared::model::keys;
 use shared::model::org::OrgItem;
 use shared::model::user::Role;
+use shared::store::keys;
 
 /// xorshift64*: small, deterministic, good enough to pick shapes.
 struct Rng(u64);

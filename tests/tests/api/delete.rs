@@ -71,7 +71,7 @@ async fn outside(api: &TestApi, subs: &[&Sub]) -> BTreeMap<String, String> {
     items(api)
         .await
         .into_iter()
-        .filter(|i| pk_of(i) != shared::model::keys::DELETIONS_PK)
+        .filter(|i| pk_of(i) != shared::store::keys::DELETIONS_PK)
         .map(|mut i| {
             if pk_of(&i).starts_with("RBAC#") {
                 i.as_object_mut().map(|o| o.remove("refs"));
@@ -93,7 +93,7 @@ async fn assert_gone(api: &TestApi, sub: &Sub) {
                 continue;
             }
             // Deletion job records (this one, or of a part deleted concurrently) expire by TTL.
-            let job = pk_of(&item).starts_with(&shared::model::keys::deletion_job_pk(""));
+            let job = pk_of(&item).starts_with(&shared::store::keys::deletion_job_pk(""));
             let audit = item["type"] == "organization.deleted" && item["target_id"] == sub.root.as_str();
             assert!(job || audit, "orphan of {id}: {text}");
         }
@@ -244,7 +244,7 @@ async fn nothing_happens_inside_a_subtree_being_deleted() {
     let c1_item = store.get_org(&c1, true).await.unwrap().unwrap();
     let mut late = c1_item.clone();
     late.organization_id = uuid::Uuid::new_v4().to_string();
-    late.pk = shared::model::keys::org_pk(&late.organization_id);
+    late.pk = shared::store::keys::org_pk(&late.organization_id);
     late.code = None;
     late.domains.clear();
     late.ancestors.push(c1_item.as_ancestor());

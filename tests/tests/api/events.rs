@@ -7,7 +7,7 @@ use lambda_http::aws_lambda_events::apigw::ApiGatewayV2CustomAuthorizerV2Request
 use orgs_local::bootstrap::BootstrapOptions;
 use orgs_tests::TestApi;
 use shared::store::tokens::TokenItem;
-use shared::{model::keys, token};
+use shared::{store::keys, token};
 
 pub const EVENT_ORG_ID: &str = "00000000-0000-4000-8000-000000000001";
 pub const EVENT_USER_ID: &str = "00000000-0000-4000-8000-000000000002";

@@ -197,8 +197,8 @@ async fn a_stale_claim_is_taken_over_and_a_live_one_is_409() {
         shared::edge::idempotency::fingerprint("POST", "/organizations", &api.root_org, "application/json", &bytes);
     let put = |key: &str, lease_until: i64| {
         let item = std::collections::HashMap::from([
-            ("PK".to_string(), AttributeValue::S(shared::model::keys::idempotency_pk(&api.superadmin, key))),
-            ("SK".to_string(), AttributeValue::S(shared::model::keys::IDEMPOTENCY_SK.into())),
+            ("PK".to_string(), AttributeValue::S(shared::store::keys::idempotency_pk(&api.superadmin, key))),
+            ("SK".to_string(), AttributeValue::S(shared::store::keys::IDEMPOTENCY_SK.into())),
             ("fingerprint".to_string(), AttributeValue::S(fp.clone())),
             ("state".to_string(), AttributeValue::S("pending".into())),
             ("owner".to_string(), AttributeValue::S("crashed-attempt".into())),

@@ -173,7 +173,7 @@ async fn stored_org(
     api: &TestApi,
     org: &str,
 ) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
-    let key = shared::store::key(shared::model::keys::org_pk(org), shared::model::keys::ORG_SK);
+    let key = shared::store::key(shared::store::keys::org_pk(org), shared::store::keys::ORG_SK);
     let got = api.state.dynamo.get_item().table_name(&api.state.config.table_name).set_key(Some(key)).send().await;
     got.expect("get_item").item.expect("stored organization")
 }

@@ -9,7 +9,7 @@
 //! `…/filter` and `/users/verify`) are not recorded. Everything else costs nothing: no DynamoDB
 //! call is added to a request without a client `X-Request-ID`.
 //!
-//! **Record.** `IDEMP#<user_id>#<request_id>` / `IDEMP` (see [`crate::model::keys`]): the fingerprint
+//! **Record.** `IDEMP#<user_id>#<request_id>` / `IDEMP` (see [`crate::store::keys`]): the fingerprint
 //! (SHA-256 of method, path and query, `Organization-ID`, `Content-Type` and body), a state
 //! (`pending` with an owner and a lease, then `done` with status, content type and body), and
 //! `expires_at` (the table's TTL, 24 h). Keyed by the user id, so another user's identical
@@ -48,9 +48,9 @@ use bytes::Bytes;
 
 use crate::authz::identity::Identity;
 use crate::error::ApiError;
-use crate::model::keys;
 use crate::runtime::config::AppState;
 use crate::store::idempotency::in_tx_scope;
+use crate::store::keys;
 
 mod record;
 use record::{Claim, Ctx};

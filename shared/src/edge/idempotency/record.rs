@@ -9,9 +9,9 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::model::keys;
 use crate::model::now_ms;
 use crate::runtime::config::AppState;
+use crate::store::keys;
 use crate::store::{key, map_sdk_error, Item};
 
 use super::{LEASE, MAX_STORED_RESPONSE, REPLAYED_HEADER, RETENTION};

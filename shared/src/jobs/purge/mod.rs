@@ -23,12 +23,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys::{self, ORG_SK};
 use crate::model::now_ms;
 use crate::model::org::OrgItem;
 use crate::policy::permit::OrganizationsDelete;
 use crate::policy::{Authorizes, Permit};
 use crate::store::deletions::{mark_actions, roots_in, unmark_actions};
+use crate::store::keys::{self, ORG_SK};
 use crate::store::{key, map_sdk_error, tx, Item, Store, TxAction};
 use crate::AppState;
 

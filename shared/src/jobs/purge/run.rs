@@ -7,8 +7,8 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::keys::{self, DESC_PREFIX, GUARD_SK};
 use crate::model::now_ms;
+use crate::store::keys::{self, DESC_PREFIX, GUARD_SK};
 use crate::store::orgs::EdgeItem;
 use crate::store::{from_item, key, map_sdk_error, tx, Item, Store};
 use crate::AppState;
