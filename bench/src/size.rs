@@ -1,13 +1,12 @@
 //! `size`: the stripped release binary of every function against the SDK hello (lambda_http +
-//! aws-config + aws-sdk-dynamodb + aws-sdk-s3, same profile).
+//! aws-config + aws-sdk-dynamodb + aws-sdk-s3, same profile). Reported, not budgeted (issue 23:
+//! users feel cold start and latency, which the init and overhead benches budget).
 
 use std::path::Path;
 
-use orgs_bench::report::{Budget, Section};
+use orgs_bench::report::Section;
 
 use crate::FUNCTIONS;
-
-const BUDGET: f64 = 1.15;
 
 /// Whether an ELF file still has a symbol table (section name `.symtab`).
 fn has_symtab(bytes: &[u8]) -> bool {
@@ -36,7 +35,6 @@ pub fn run(dir: &Path) -> Section {
     let mut md = String::from("| binary | stripped size | ÷ sdk-hello |\n|---|---:|---:|\n");
     md.push_str(&format!("| hello (lambda_http only) | {} | {:.2}× |\n", mb(hello), hello as f64 / sdk as f64));
     md.push_str(&format!("| sdk-hello (yardstick) | {} | 1.00× |\n", mb(sdk)));
-    let mut over = Vec::new();
     let mut worst = (0.0f64, "");
     for f in FUNCTIONS {
         let n = read(f);
@@ -44,25 +42,8 @@ pub fn run(dir: &Path) -> Section {
         if r > worst.0 {
             worst = (r, f);
         }
-        if r > BUDGET {
-            over.push(format!("{f} {r:.2}×"));
-        }
         md.push_str(&format!("| {f} | {} | {r:.2}× |\n", mb(n)));
     }
-    md.push_str(&format!(
-        "\nMB = 10⁶ bytes. Budget: ≤ {BUDGET}× sdk-hello = {} per function.\n",
-        mb((sdk as f64 * BUDGET) as u64)
-    ));
-    Section {
-        markdown: md,
-        budgets: vec![Budget::new(
-            "Size: stripped binary ≤ 1.15× SDK hello",
-            over.is_empty(),
-            if over.is_empty() {
-                format!("worst {} at {:.2}×", worst.1, worst.0)
-            } else {
-                format!("over: {}", over.join(", "))
-            },
-        )],
-    }
+    md.push_str(&format!("\nMB = 10⁶ bytes. Reported, not budgeted; the largest is {} at {:.2}×.\n", worst.1, worst.0));
+    Section { markdown: md, budgets: Vec::new() }
 }
