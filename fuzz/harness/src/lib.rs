@@ -222,7 +222,7 @@ pub fn gateway_could_send(event: &serde_json::Value) -> bool {
 }
 
 fn check_identity(parts: &http::request::Parts) -> shared::authz::identity::Identity {
-    let id = shared::authz::identity::identity_from_parts(parts);
+    let id = shared::authz::identity::identity_from_parts(parts, true);
     let rid = &id.meta.request_id;
     assert!(!rid.is_empty() && rid.len() <= 128 && rid.bytes().all(|b| b.is_ascii_graphic()), "request id {rid:?}");
     if let Some(client) = shared::authz::identity::client_request_id(parts) {
