@@ -4,6 +4,7 @@
 //! does. Endpoints come from the environment `scripts/test` sets.
 
 pub mod metabase_stub;
+pub mod oidc;
 
 use std::collections::HashMap;
 

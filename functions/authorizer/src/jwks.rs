@@ -101,7 +101,7 @@ pub async fn key_for(issuer: &OidcIssuer, kid: Option<&str>, alg: Algorithm) -> 
     // An unknown `kid` may mean the issuer rotated its keys: refetch, unless just done or done
     // for another unknown `kid` less than a minute ago.
     let refreshed_recently = since(keys.refreshed_at).is_some_and(|d| d < REFRESH_ON_UNKNOWN_KID);
-    if fetched_now || kid.is_none() || refreshed_recently || !may_retry {
+    if fetched_now || kid.is_none() || refreshed_recently {
         return Err("jwt: unknown signing key");
     }
     keys.refreshed_at = Some(now);
