@@ -210,6 +210,7 @@ pub async fn run(sizes: &[usize]) -> Section {
                 user_id: Some(admin.clone()),
                 organization_id: Some(leaf.clone()),
                 from_authorizer: false,
+                actor_type: shared::model::activity::ActorType::User,
                 meta: RequestMeta::default(),
             };
             shared::authz::caller::resolve(&api.state, identity).await.expect("access check allows");

@@ -140,6 +140,11 @@ pub async fn handle(state: AppState, mode: HeaderIdentity, addr: SocketAddr, req
     if req.method() == http::Method::GET && req.uri().path() == "/openapi.json" {
         return ([(http::header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response();
     }
+    // The development OIDC issuer of `orgs-local serve`, when installed (crate::dev_oidc).
+    let req = match crate::dev_oidc::answer(req).await {
+        Ok(resp) => return resp,
+        Err(req) => req,
+    };
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_REQUEST).await {
         Ok(b) => b,

@@ -4,6 +4,7 @@
 //! does. Endpoints come from the environment `scripts/test` sets.
 
 pub mod metabase_stub;
+pub mod oidc;
 
 use std::collections::HashMap;
 
@@ -290,6 +291,9 @@ impl TestApi {
             token_sealer: shared::token::Sealer::from_base64("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="),
             delete_inline_budget: std::time::Duration::from_secs(10),
             metabase: None,
+            // A local run (R29): requests without an authorizer context name their caller in headers.
+            local_identity_headers: true,
+            oidc: Vec::new(),
         };
         let calls = CallCounter::default();
         let faults = Faults::default();

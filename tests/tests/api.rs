@@ -16,6 +16,7 @@ mod api {
     pub mod logo;
     pub mod matrix;
     pub mod metabase;
+    pub mod oidc;
     pub mod openapi;
     pub mod races;
     pub mod read;

@@ -1,8 +1,12 @@
-//! The Lambda authorizer: `Authorization: Bearer <token>` → allow with context
-//! `{user_id, organization_id, token_id}`, or deny. Every denial looks the same to the client;
-//! the reason is only logged (never the token).
+//! The Lambda authorizer: `Authorization: Bearer <credential>` → allow with context
+//! `{user_id, organization_id, actor_type, token_id?}`, or deny. Every denial looks the same to
+//! the client; the reason is only logged (never the credential).
 //!
-//! Checks, cheapest first: header shape and token checksum (no read), the token's hash item
+//! Two credentials (docs/SECURITY.md): an API token (the project's format,
+//! [`shared::token::well_formed`]; `actor_type` `api`, with its `token_id`), or an OIDC JWT
+//! from a configured issuer (anything with two dots; R31, [`oidc`]; `actor_type` `user`).
+//!
+//! Token checks, cheapest first: header shape and token checksum (no read), the token's hash item
 //! (one GetItem), the creator with the deletions registry (one consistent BatchGetItem: deleted,
 //! deactivated, or being-deleted users are denied).
 //! An allowed request records `last_used_at` on the token and `last_login` on the user, each at
@@ -10,9 +14,13 @@
 //! in the item just read (consistently), so a recent one is not even attempted: a conditional
 //! write whose condition fails is still billed a write unit.
 
+pub mod jwks;
+pub mod oidc;
+
 use serde::Serialize;
+use shared::model::activity::ActorType;
 use shared::model::now_ms;
-use shared::model::user::UserStatus;
+use shared::model::user::{UserItem, UserStatus};
 use shared::store::deletions::path_deleting;
 use shared::{token, AppState};
 
@@ -24,7 +32,11 @@ pub const TOUCH_INTERVAL_MS: i64 = 5 * 60 * 1000;
 pub struct AuthContext {
     pub user_id: String,
     pub organization_id: String,
-    pub token_id: String,
+    /// `api` for an API token, `user` for a JWT (`shared::authz::identity` reads it).
+    pub actor_type: ActorType,
+    /// The token's id (API tokens only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
 }
 
 /// Allow with a context, or deny with a reason for the logs.
@@ -34,8 +46,17 @@ pub enum Decision {
     Deny(&'static str),
 }
 
-/// The token of an `Authorization: Bearer <token>` header value, if well formed.
-pub fn bearer(header: Option<&str>) -> Result<&str, &'static str> {
+/// What an `Authorization: Bearer <credential>` header carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential<'a> {
+    /// An API token (well formed: the project's prefix and checksum).
+    Token(&'a str),
+    /// Three dot-separated parts: tried as an OIDC JWT.
+    Jwt(&'a str),
+}
+
+/// The credential of an `Authorization: Bearer <credential>` header value, if well formed.
+pub fn bearer(header: Option<&str>) -> Result<Credential<'_>, &'static str> {
     let value = header.ok_or("missing authorization header")?.trim();
     let (scheme, rest) = value.split_once(' ').ok_or("not a bearer credential")?;
     if !scheme.eq_ignore_ascii_case("bearer") {
@@ -43,7 +64,9 @@ pub fn bearer(header: Option<&str>) -> Result<&str, &'static str> {
     }
     let t = rest.trim();
     if token::well_formed(t) {
-        Ok(t)
+        Ok(Credential::Token(t))
+    } else if t.bytes().filter(|b| *b == b'.').count() == 2 && t.len() <= oidc::MAX_JWT_LEN {
+        Ok(Credential::Jwt(t))
     } else {
         Err("malformed token")
     }
@@ -51,7 +74,8 @@ pub fn bearer(header: Option<&str>) -> Result<&str, &'static str> {
 
 pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decision {
     let secret = match bearer(authorization) {
-        Ok(t) => t,
+        Ok(Credential::Token(t)) => t,
+        Ok(Credential::Jwt(jwt)) => return oidc::authorize_jwt(state, jwt).await,
         Err(reason) => return Decision::Deny(reason),
     };
     let store = state.store();
@@ -80,8 +104,29 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
     Decision::Allow(AuthContext {
         user_id: user.user_id,
         organization_id: user.organization_id,
-        token_id: found.token_id,
+        actor_type: ActorType::Api,
+        token_id: Some(found.token_id),
     })
+}
+
+/// The user named by a verified credential, if they may sign in: present, active, and not in a
+/// subtree being deleted (one consistent BatchGetItem).
+pub(crate) async fn active_user(state: &AppState, user_id: &str) -> Result<UserItem, &'static str> {
+    match shared::authz::caller::user_and_registry(state, user_id).await {
+        Ok((Some(u), deleting)) if u.status == UserStatus::Active && !path_deleting(&u.org_path, &deleting) => Ok(u),
+        Ok(_) => Err("user deleted, inactive or being deleted"),
+        Err(_) => Err("store unavailable"),
+    }
+}
+
+/// Records a sign-in on the user at most once per [`TOUCH_INTERVAL_MS`] (best effort).
+pub(crate) async fn record_login(state: &AppState, user: &UserItem) {
+    let now = now_ms();
+    if login_due(user.last_login, now)
+        && state.store().record_login(&user.user_id, now, TOUCH_INTERVAL_MS).await.is_err()
+    {
+        tracing::warn!("could not record login");
+    }
 }
 
 /// Whether `last_login` (as read) is old enough to record again; the conditional write still
@@ -104,8 +149,11 @@ mod tests {
     #[test]
     fn bearer_parsing() {
         let t = token::generate().unwrap();
-        assert_eq!(bearer(Some(&format!("Bearer {t}"))), Ok(t.as_str()));
-        assert_eq!(bearer(Some(&format!("bearer  {t} "))), Ok(t.as_str()));
+        assert_eq!(bearer(Some(&format!("Bearer {t}"))), Ok(Credential::Token(t.as_str())));
+        assert_eq!(bearer(Some(&format!("bearer  {t} "))), Ok(Credential::Token(t.as_str())));
+        assert_eq!(bearer(Some("Bearer eyJh.eyJz.c2ln")), Ok(Credential::Jwt("eyJh.eyJz.c2ln")));
+        assert_eq!(bearer(Some("Bearer a.b.c.d")), Err("malformed token"));
+        assert_eq!(bearer(Some("Bearer a.b")), Err("malformed token"));
         assert_eq!(bearer(None), Err("missing authorization header"));
         assert_eq!(bearer(Some(&format!("Basic {t}"))), Err("not a bearer credential"));
         assert_eq!(bearer(Some("Bearer orgs_nope")), Err("malformed token"));

@@ -137,8 +137,12 @@ pub fn api_token(data: &[u8]) {
         assert!(text.starts_with(shared::token::PREFIX));
     }
     for header in [format!("Bearer {text}"), format!("bearer  {text} "), text.to_string()] {
-        if let Ok(t) = authorizer::bearer(Some(&header)) {
-            assert!(shared::token::well_formed(t));
+        match authorizer::bearer(Some(&header)) {
+            Ok(authorizer::Credential::Token(t)) => assert!(shared::token::well_formed(t)),
+            Ok(authorizer::Credential::Jwt(t)) => {
+                assert!(!shared::token::well_formed(t) && t.bytes().filter(|b| *b == b'.').count() == 2)
+            }
+            Err(_) => {}
         }
     }
     // a real token with one byte changed (chosen by the input) is always refused
@@ -222,7 +226,7 @@ pub fn gateway_could_send(event: &serde_json::Value) -> bool {
 }
 
 fn check_identity(parts: &http::request::Parts) -> shared::authz::identity::Identity {
-    let id = shared::authz::identity::identity_from_parts(parts);
+    let id = shared::authz::identity::identity_from_parts(parts, true);
     let rid = &id.meta.request_id;
     assert!(!rid.is_empty() && rid.len() <= 128 && rid.bytes().all(|b| b.is_ascii_graphic()), "request id {rid:?}");
     if let Some(client) = shared::authz::identity::client_request_id(parts) {

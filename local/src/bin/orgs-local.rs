@@ -2,7 +2,9 @@
 //!
 //! - `orgs-local setup`: create the table (from infra/template.yaml) and the logo bucket if absent,
 //!   then bootstrap; prints the root organization id and superadmin user id as JSON.
-//! - `orgs-local serve [--port N]`: serve every function at http://127.0.0.1:N with the real paths.
+//! - `orgs-local serve [--port N]`: serve every function at http://127.0.0.1:N with the real paths,
+//!   and a development OIDC issuer at http://127.0.0.1:N/dev/oidc (`POST /dev/oidc/token
+//!   {"email": "..."}` answers a JWT the authorizer accepts; orgs_local::dev_oidc).
 //!
 //! Uses the standard AWS environment (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, ...)
 //! plus `TABLE_NAME` and `LOGO_BUCKET`; bootstrap ids may be fixed with `BOOTSTRAP_ORG_ID`,
@@ -44,6 +46,24 @@ async fn main() {
                     " only"
                 }
             );
+            // R29: a local run accepts identity headers (unless LOCAL_AUTH=token); R31: the
+            // development issuer, added to any configured with OIDC_ISSUER.
+            let issuer = orgs_local::dev_oidc::DevIssuer::new(&format!("http://{addr}{}", orgs_local::dev_oidc::PATH));
+            let mut config = state.config.clone();
+            config.local_identity_headers = mode == orgs_local::gateway::HeaderIdentity::Allowed;
+            config.oidc.push(shared::runtime::config::OidcIssuer {
+                issuer: issuer.issuer().to_string(),
+                audience: orgs_local::dev_oidc::AUDIENCE.to_string(),
+                user_claim: "email".to_string(),
+                auto_provision: false,
+            });
+            eprintln!(
+                "development OIDC issuer: {} (POST {}/token {{\"email\": \"...\"}})",
+                issuer.issuer(),
+                issuer.issuer()
+            );
+            orgs_local::dev_oidc::install(issuer);
+            let state = state.with_config(config);
             // Deployed, a stream-fed worker finishes deletions; locally this loop does.
             let sweeper = state.clone();
             tokio::spawn(async move {

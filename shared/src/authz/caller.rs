@@ -270,7 +270,9 @@ pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> 
         return Err(ApiError::unauthenticated());
     }
     let grants = load_grants(state, &user, &deleting).await?;
-    let actor_type = if identity.from_authorizer { ActorType::Api } else { ActorType::User };
+    // `Api` only for an API token (R28 withholds token secrets from it); a JWT or the headers of
+    // a local run are `User`.
+    let actor_type = identity.actor_type;
     let mut caller = Caller {
         org_context: user.organization_id.clone(),
         user,
@@ -307,7 +309,7 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let identity = identity_from_parts(parts);
+        let identity = identity_from_parts(parts, state.config.local_identity_headers);
         let mut caller = resolve(state, identity).await?;
         let matched = parts.extensions.get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
         if let (Some(table), Some(path)) = (parts.extensions.get::<crate::policy::route::RouteTable>(), matched) {

@@ -31,7 +31,7 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
     let (mut parts, body) = req.into_parts();
     let id = request_id(&parts);
     // Decided before the header is overwritten: only an id the client sent counts.
-    let identity = identity_from_parts(&parts);
+    let identity = identity_from_parts(&parts, state.config.local_identity_headers);
     let idempotent = crate::edge::idempotency::applies(
         &parts.method,
         parts.uri.path(),

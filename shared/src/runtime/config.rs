@@ -23,6 +23,45 @@ pub struct Config {
     /// Metabase, for `GET /metabase/session` and `POST /organizations/{id}/metabase/recreate`
     /// (`METABASE_SITE_URL` and the rest; `None` when unset: those routes answer 503).
     pub metabase: Option<MetabaseSettings>,
+    /// R29: whether a request without an authorizer context may claim its identity with the
+    /// `User-ID` / `Organization-ID` headers (`ORGS_LOCAL_IDENTITY_HEADERS=true`). Only local
+    /// runs set it (`orgs-local serve`, the test harness, `cargo lambda` sample runs); deployed,
+    /// such a request is 401.
+    pub local_identity_headers: bool,
+    /// R31: the OIDC issuers whose JWTs the authorizer accepts (`OIDC_ISSUER`, `OIDC_AUDIENCE`,
+    /// `OIDC_USER_CLAIM`, `OIDC_AUTO_PROVISION`); empty when `OIDC_ISSUER` is unset.
+    pub oidc: Vec<OidcIssuer>,
+}
+
+/// One trusted OIDC issuer (a deployment parameter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcIssuer {
+    /// The issuer URL, exactly as in the tokens' `iss` (and the discovery document's `issuer`).
+    pub issuer: String,
+    /// The audience the tokens must carry in `aud` (the client id, or an API identifier).
+    pub audience: String,
+    /// The claim naming the user (default `email`), matched against an existing user.
+    pub user_claim: String,
+    /// Create unknown users on first sign-in (`OIDC_AUTO_PROVISION=true`). Not implemented: when
+    /// set, the authorizer still refuses unknown users, and says so in its logs.
+    pub auto_provision: bool,
+}
+
+impl OidcIssuer {
+    pub fn from_env() -> Option<Self> {
+        let var = |k: &str| std::env::var(k).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let issuer = var("OIDC_ISSUER")?;
+        let Some(audience) = var("OIDC_AUDIENCE") else {
+            tracing::error!("OIDC_ISSUER is set without OIDC_AUDIENCE: OIDC sign-in is disabled");
+            return None;
+        };
+        Some(OidcIssuer {
+            issuer,
+            audience,
+            user_claim: var("OIDC_USER_CLAIM").unwrap_or_else(|| "email".to_string()),
+            auto_provision: var("OIDC_AUTO_PROVISION").is_some_and(|v| v == "true"),
+        })
+    }
 }
 
 /// How to reach Metabase and sign its embedding tokens.
@@ -105,6 +144,8 @@ impl Config {
             token_sealer,
             delete_inline_budget,
             metabase: MetabaseSettings::from_env(),
+            local_identity_headers: std::env::var("ORGS_LOCAL_IDENTITY_HEADERS").is_ok_and(|v| v.trim() == "true"),
+            oidc: OidcIssuer::from_env().into_iter().collect(),
         }
     }
 }
