@@ -22,14 +22,15 @@ pub struct CreateQuery {
 #[cfg_attr(
     feature = "openapi",
     derive(utoipa::ToSchema),
-    schema(example = json!({"name": "ci", "expires_at": "2027-01-01T00:00:00Z"}))
+    // No `expires_at` in the example: any fixed date would fall out of the allowed window.
+    schema(example = json!({"name": "ci"}))
 )]
 pub struct CreateTokenRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub name: Option<String>,
     /// When the token stops working: an ISO-8601 date-time with a time zone, in the future and at
     /// most the deployment's longest lifetime away (default 365 days); absent: that longest
-    /// lifetime (R28). Checked by the service, so a wrong type is a 400 naming `expires_at`.
+    /// lifetime (R28). E.g. `2027-01-01T00:00:00Z`. Checked by the service, so a wrong type is a 400 naming `expires_at`.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub expires_at: Option<serde_json::Value>,
 }
