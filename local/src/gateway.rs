@@ -135,8 +135,59 @@ pub async fn invoke_event(state: &AppState, event: &Value) -> Result<Response, S
 /// The committed OpenAPI document (a test keeps it current), served at `GET /openapi.json`.
 pub const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
 
+/// Where `orgs-local serve` listens: loopback only, unless `API_BIND` names another address to
+/// bind (an IP such as `0.0.0.0`, for a container): an explicit choice, never a default.
+pub fn bind_addr(api_bind: Option<&str>, port: u16) -> Result<SocketAddr, String> {
+    match api_bind.map(str::trim).filter(|b| !b.is_empty()) {
+        None => Ok(SocketAddr::from(([127, 0, 0, 1], port))),
+        Some(b) => b
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .map(|ip| SocketAddr::new(ip, port))
+            .map_err(|_| format!("API_BIND must be an IP address, not {b:?}")),
+    }
+}
+
+/// Is the `Host` header one of this machine's loopback names (`127.0.0.1`, `localhost`, `[::1]`,
+/// any port)? A page on another site that rebinds its DNS name to 127.0.0.1 still sends its own
+/// name, so the local gateway (which trusts identity headers) refuses it.
+pub fn host_is_local(host: Option<&str>) -> bool {
+    let Some(host) = host.map(str::trim) else {
+        return false;
+    };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(valid_port) => {
+                return ip == "::1"
+            }
+            _ => return false,
+        }
+    } else {
+        match host.split_once(':') {
+            Some((name, port)) if valid_port(port) => name,
+            Some(_) => return false,
+            None => host,
+        }
+    };
+    name == "127.0.0.1" || name.eq_ignore_ascii_case("localhost")
+}
+
+fn valid_port(p: &str) -> bool {
+    p.parse::<u16>().is_ok() && p.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The gateway's one handler.
 pub async fn handle(state: AppState, mode: HeaderIdentity, addr: SocketAddr, req: Request) -> Response {
+    let host = req.headers().get(http::header::HOST).and_then(|h| h.to_str().ok());
+    if !host_is_local(host) {
+        return shared::ApiError::forbidden(
+            ErrorCode::Forbidden,
+            "This local gateway only answers requests for a local host.",
+        )
+        .with_details(vec![shared::ErrorDetail::field("Host", "must be 127.0.0.1, localhost or [::1], with any port")])
+        .into_response();
+    }
     if req.method() == http::Method::GET && req.uri().path() == "/openapi.json" {
         return ([(http::header::CONTENT_TYPE, "application/json")], OPENAPI_JSON).into_response();
     }

@@ -96,6 +96,38 @@ impl Validator {
     }
 }
 
+/// Organization codes no one may take (R29), compared case-insensitively: each organization
+/// lives at `https://<code>.<domain>`, so these would shadow the service's own hosts or look
+/// like them. The one list (docs/DECISIONS.md "Reserved organization codes" repeats it).
+pub const RESERVED_CODES: &[&str] = &[
+    "www",
+    "admin",
+    "api",
+    "root",
+    "app",
+    "auth",
+    "login",
+    "logout",
+    "static",
+    "assets",
+    "cdn",
+    "mail",
+    "status",
+    "support",
+    "help",
+    "docs",
+    "console",
+    "dashboard",
+    "internal",
+    "system",
+    "localhost",
+];
+
+/// Is `code` reserved ([`RESERVED_CODES`]), whatever its case?
+pub fn is_reserved_code(code: &str) -> bool {
+    RESERVED_CODES.iter().any(|r| r.eq_ignore_ascii_case(code.trim()))
+}
+
 /// `[A-Za-z0-9_-]{1,64}`: every id and code this service accepts.
 pub fn is_identifier(v: &str) -> bool {
     !v.is_empty() && v.len() <= MAX_ID_LEN && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')

@@ -23,6 +23,7 @@ mod api {
     pub mod rules;
     pub mod templates;
     pub mod tokens;
+    pub mod tokens_r28;
     pub mod update;
     pub mod users;
     pub mod users_filter;

@@ -5,7 +5,9 @@ use serde::Deserialize;
 use shared::edge::extract::{JsonBody, PathId, QueryParams};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
-use crate::service::{self, TokenSummary, TokenWithSecret};
+#[cfg(feature = "openapi")]
+use crate::service::TokenWithSecret;
+use crate::service::{self, TokenResponse, TokenSummary};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -17,10 +19,20 @@ pub struct CreateQuery {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "ci"})))]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    // No `expires_at` in the example: any fixed date would fall out of the allowed window.
+    schema(example = json!({"name": "ci"}))
+)]
 pub struct CreateTokenRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
     pub name: Option<String>,
+    /// When the token stops working: an ISO-8601 date-time with a time zone, in the future and at
+    /// most the deployment's longest lifetime away (default 365 days); absent: that longest
+    /// lifetime (R28). E.g. `2027-01-01T00:00:00Z`. Checked by the service, so a wrong type is a 400 naming `expires_at`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub expires_at: Option<serde_json::Value>,
 }
 
 #[cfg_attr(
@@ -31,7 +43,7 @@ pub struct CreateTokenRequest {
         request_body = CreateTokenRequest,
         responses(
             (status = 201, description = "Token created; `token` is shown only now (R13).", body = Envelope<TokenWithSecret>),
-            (status = 200, description = "The caller's active token (`return_active_token_if_exists=true`).", body = Envelope<TokenWithSecret>)
+            (status = 200, description = "The caller's active token of that name (`return_active_token_if_exists=true`): with its secret to a caller signed in interactively, its metadata without `token` to a caller authenticated by an API token (R28).", body = Envelope<TokenResponse>)
         )
     )
 )]
@@ -40,12 +52,16 @@ pub async fn create(
     caller: Caller,
     QueryParams(q): QueryParams<CreateQuery>,
     JsonBody(body): JsonBody<CreateTokenRequest>,
-) -> ApiResult<Envelope<TokenWithSecret>> {
-    let (token, created) = service::create(&state, &caller, body.name, q.return_active_token_if_exists).await?;
-    Ok(if created {
-        Envelope::created("API token created. Store the token now: it is not shown again.", token)
-    } else {
-        Envelope::ok("Existing active API token returned.", token)
+) -> ApiResult<Envelope<TokenResponse>> {
+    let (token, created) =
+        service::create(&state, &caller, body.name, body.expires_at, q.return_active_token_if_exists).await?;
+    Ok(match (&token, created) {
+        (_, true) => Envelope::created("API token created. Store the token now: it is not shown again.", token),
+        (TokenResponse::WithSecret(_), false) => Envelope::ok("Existing active API token returned.", token),
+        (TokenResponse::Metadata(_), false) => Envelope::ok(
+            "Existing active API token found; its secret is not shown to a caller authenticated by an API token.",
+            token,
+        ),
     })
 }
 

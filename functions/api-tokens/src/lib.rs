@@ -1,5 +1,6 @@
 //! User-level API tokens (seed 000, R13): thin [`handlers`] over the [`service`].
 
+pub mod expiry;
 pub mod handlers;
 pub mod service;
 
@@ -20,7 +21,14 @@ pub fn router(state: AppState) -> Router {
     let r = Router::new()
         .route("/api-tokens", post(handlers::create).get(handlers::list))
         .route("/api-tokens/{token_id}", delete(handlers::delete));
-    shared::edge::http_layer::finish(r, state, ROUTES)
+    // Outermost, so every answer (errors, idempotent replays included) carries it (R28).
+    shared::edge::http_layer::finish(r, state, ROUTES).layer(axum::middleware::map_response(no_store))
+}
+
+/// Token responses are never cached, by browsers or proxies (R28).
+async fn no_store(mut resp: axum::response::Response) -> axum::response::Response {
+    resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    resp
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

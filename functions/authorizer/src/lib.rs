@@ -24,6 +24,8 @@ use shared::model::user::{UserItem, UserStatus};
 use shared::store::deletions::path_deleting;
 use shared::{token, AppState};
 
+pub mod token_policy;
+
 /// How often `last_used_at` / `last_login` may be written per token / user.
 pub const TOUCH_INTERVAL_MS: i64 = 5 * 60 * 1000;
 
@@ -90,6 +92,9 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
         Err(_) => return Decision::Deny("store unavailable"),
     };
     let now = now_ms();
+    if let Err(reason) = token_policy::token_usable(&found, &user, now) {
+        return Decision::Deny(reason);
+    }
     let login_due = login_due(user.last_login, now);
     let (a, b) = tokio::join!(store.touch_token(&user.user_id, &found.token_id, now, TOUCH_INTERVAL_MS), async {
         if login_due {

@@ -12,7 +12,7 @@ pub const MAX_METADATA_VALUE: usize = 1024;
 pub const MAX_CERTIFICATE: usize = 16 * 1024;
 
 /// Codes: 2..=64 of `[A-Za-z0-9_-]`, starting with a letter or digit, and not UUID-shaped (a
-/// path identifier that parses as a UUID is always taken as an id).
+/// path identifier that parses as a UUID is always taken as an id), and not reserved (R29).
 pub fn check_code(v: &mut Validator, code: &str) {
     let ok = (2..=64).contains(&code.len())
         && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -20,6 +20,8 @@ pub fn check_code(v: &mut Validator, code: &str) {
         && uuid::Uuid::try_parse(code).is_err();
     if !ok {
         v.add("code", "must be 2 to 64 letters, digits, '-' or '_', start with a letter or digit, and not be a UUID");
+    } else if shared::validate::is_reserved_code(code) {
+        v.add("code", "is reserved");
     }
 }
 
@@ -232,6 +234,12 @@ mod tests {
             ("-x", false),
             ("a b", false),
             ("00000000-0000-0000-0000-000000000000", false),
+            ("www", false),
+            ("WWW", false),
+            ("Admin", false),
+            ("localhost", false),
+            ("www2", true),
+            ("apis", true),
         ] {
             let mut v = Validator::new();
             check_code(&mut v, code);

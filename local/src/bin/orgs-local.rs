@@ -2,8 +2,9 @@
 //!
 //! - `orgs-local setup`: create the table (from infra/template.yaml) and the logo bucket if absent,
 //!   then bootstrap; prints the root organization id and superadmin user id as JSON.
-//! - `orgs-local serve [--port N]`: serve every function at http://127.0.0.1:N with the real paths,
-//!   and a development OIDC issuer at http://127.0.0.1:N/dev/oidc (`POST /dev/oidc/token
+//! - `orgs-local serve [--port N]`: serve every function at http://127.0.0.1:N with the real paths
+//!   (`API_BIND=<ip>` binds elsewhere; only requests for a loopback `Host` are answered), and a
+//!   development OIDC issuer at http://127.0.0.1:N/dev/oidc (`POST /dev/oidc/token
 //!   {"email": "..."}` answers a JWT the authorizer accepts; orgs_local::dev_oidc).
 //!
 //! Uses the standard AWS environment (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, ...)
@@ -31,7 +32,13 @@ async fn main() {
                 None => 3000,
                 _ => usage(),
             };
-            let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            let addr = match orgs_local::gateway::bind_addr(std::env::var("API_BIND").ok().as_deref(), port) {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("orgs-local: {e}");
+                    std::process::exit(2)
+                }
+            };
             eprintln!("serving the API on http://{addr}");
             // LOCAL_AUTH=token refuses requests without a token, as the deployed API does.
             let mode = match std::env::var("LOCAL_AUTH").as_deref() {

@@ -27,6 +27,16 @@ pub struct TokenItem {
     /// The secret sealed under `TOKEN_ENCRYPTION_KEY` (absent when no key was configured).
     #[serde(default)]
     pub secret_sealed: Option<String>,
+    /// When the token stops working (epoch ms, R28); absent on tokens made before expiry existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl TokenItem {
+    /// Is the token past its expiry at `now`?
+    pub fn expired(&self, now: i64) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +47,9 @@ pub struct TokenHashItem {
     pub sk: String,
     pub token_id: String,
     pub user_id: String,
+    /// A copy of the token's `expires_at`, so that the authorizer needs no second read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
 }
 
 pub fn token_not_found() -> ApiError {
@@ -78,6 +91,7 @@ impl Store<'_> {
                     sk: keys::TOKEN_SK.into(),
                     token_id: token.token_id.clone(),
                     user_id: token.user_id.clone(),
+                    expires_at: token.expires_at,
                 },
                 exists(),
             )?,

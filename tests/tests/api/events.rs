@@ -33,6 +33,7 @@ async fn seed_sample_token(api: &TestApi) {
         last_used_at: None,
         secret_sha256: token::hash(SAMPLE_TOKEN),
         secret_sealed: None,
+        expires_at: None,
     };
     let store = api.state.store();
     store.transact(store.create_token_actions(&orgs_tests::system_permit(), &t).unwrap()).await.unwrap();
