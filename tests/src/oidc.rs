@@ -27,7 +27,6 @@ impl TestApi {
             issuer: issuer.issuer().to_string(),
             audience: AUDIENCE.to_string(),
             user_claim: "email".to_string(),
-            auto_provision: false,
         }];
         self.state = self.state.with_config(config);
         self

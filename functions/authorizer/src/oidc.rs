@@ -9,8 +9,8 @@
 //!
 //! The claim's value is matched against users' emails (case-insensitively, like every email
 //! here), so any claim holding the user's email address can be configured. With the `email`
-//! claim, `email_verified: false` is refused. Unknown users are refused: auto-provisioning is
-//! a parameter (`OIDC_AUTO_PROVISION`) that is not implemented, so it refuses too, saying so.
+//! claim, `email_verified: false` is refused. Unknown users are refused: there is no
+//! auto-provisioning; users are created through the API (R6), by people who may create them.
 
 use jsonwebtoken::{Algorithm, Validation};
 use serde_json::Value;
@@ -61,7 +61,6 @@ async fn verify_and_map(state: &AppState, jwt: &str) -> Result<AuthContext, &'st
     let email = user_claim(&claims, issuer)?;
     let user_id = match state.store().user_id_by_email(&email).await {
         Ok(Some(id)) => id,
-        Ok(None) if issuer.auto_provision => return Err("jwt: unknown user (auto-provisioning is not implemented)"),
         Ok(None) => return Err("jwt: no user for the claim"),
         Err(_) => return Err("store unavailable"),
     };
@@ -125,12 +124,7 @@ mod tests {
     use serde_json::json;
 
     fn issuer() -> OidcIssuer {
-        OidcIssuer {
-            issuer: "https://idp.example".into(),
-            audience: "orgs".into(),
-            user_claim: "email".into(),
-            auto_provision: false,
-        }
+        OidcIssuer { issuer: "https://idp.example".into(), audience: "orgs".into(), user_claim: "email".into() }
     }
 
     #[test]

@@ -62,7 +62,6 @@ async fn main() {
                 issuer: issuer.issuer().to_string(),
                 audience: orgs_local::dev_oidc::AUDIENCE.to_string(),
                 user_claim: "email".to_string(),
-                auto_provision: false,
             });
             eprintln!(
                 "development OIDC issuer: {} (POST {}/token {{\"email\": \"...\"}})",

@@ -29,7 +29,7 @@ pub struct Config {
     /// such a request is 401.
     pub local_identity_headers: bool,
     /// R31: the OIDC issuers whose JWTs the authorizer accepts (`OIDC_ISSUER`, `OIDC_AUDIENCE`,
-    /// `OIDC_USER_CLAIM`, `OIDC_AUTO_PROVISION`); empty when `OIDC_ISSUER` is unset.
+    /// `OIDC_USER_CLAIM`); empty when `OIDC_ISSUER` is unset.
     pub oidc: Vec<OidcIssuer>,
 }
 
@@ -42,9 +42,6 @@ pub struct OidcIssuer {
     pub audience: String,
     /// The claim naming the user (default `email`), matched against an existing user.
     pub user_claim: String,
-    /// Create unknown users on first sign-in (`OIDC_AUTO_PROVISION=true`). Not implemented: when
-    /// set, the authorizer still refuses unknown users, and says so in its logs.
-    pub auto_provision: bool,
 }
 
 impl OidcIssuer {
@@ -55,12 +52,7 @@ impl OidcIssuer {
             tracing::error!("OIDC_ISSUER is set without OIDC_AUDIENCE: OIDC sign-in is disabled");
             return None;
         };
-        Some(OidcIssuer {
-            issuer,
-            audience,
-            user_claim: var("OIDC_USER_CLAIM").unwrap_or_else(|| "email".to_string()),
-            auto_provision: var("OIDC_AUTO_PROVISION").is_some_and(|v| v == "true"),
-        })
+        Some(OidcIssuer { issuer, audience, user_claim: var("OIDC_USER_CLAIM").unwrap_or_else(|| "email".to_string()) })
     }
 }
 
