@@ -126,6 +126,15 @@ pub async fn create(
             return Ok((t, false));
         }
     }
+    // R28: a stolen token never yields another. Minting a token is an interactive act (an OIDC
+    // sign-in, or a local run's identity headers), as GitHub and Auth0 make it: a new token
+    // minted with a token would outlive the revocation of the one it was minted with.
+    if caller.actor_type != ActorType::User {
+        return Err(ApiError::forbidden(
+            ErrorCode::InteractiveSignInRequired,
+            "Creating an API token needs an interactive sign-in (an OIDC JWT), not an API token.",
+        ));
+    }
     if count >= MAX_TOKENS_PER_USER {
         return Err(ApiError::conflict(
             ErrorCode::TokenLimitReached,

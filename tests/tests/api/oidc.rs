@@ -161,11 +161,20 @@ async fn rs256_and_es256_sign_in_with_the_users_own_rights() {
     let created = acts.iter().rev().find(|a| a["type"] == "api_token.created").expect("activity");
     assert_eq!(created["actor_type"], "user", "{created}");
     assert_eq!(created["user_id"].as_str().or(created["actor_id"].as_str()), Some(admin.as_str()), "{created}");
-    // the token it made acts as `api`
+    // the token it made acts as `api`; it cannot mint another token (R28), and what it does is
+    // recorded as `api`
     let token = r.data()["token"].as_str().unwrap().to_string();
-    api.post("/api-tokens", json!({"name": "from-token"})).bearer(&token).send().await.expect(201);
+    let token_id = r.data()["token_id"].as_str().unwrap().to_string();
+    let before = api.item_count().await;
+    api.post("/api-tokens", json!({"name": "from-token"}))
+        .bearer(&token)
+        .send()
+        .await
+        .expect_error(403, "interactive_sign_in_required");
+    assert_eq!(api.item_count().await, before, "a token mints no token");
+    api.req("DELETE", &format!("/api-tokens/{token_id}")).bearer(&token).send().await.expect(200);
     let acts = api.activities(&api.root_org).await;
-    let last = acts.iter().rev().find(|a| a["type"] == "api_token.created").unwrap();
+    let last = acts.iter().rev().find(|a| a["type"] == "api_token.deleted").unwrap();
     assert_eq!(last["actor_type"], "api", "{last}");
 
     // RS256 for a plain user: signed in, but with a plain user's rights only
