@@ -81,7 +81,6 @@ pub enum ErrorCode {
     UserNotFound,
     ValidationFailed,
     VersionConflict,
-    XNotFound,
 }
 
 impl ErrorCode {
@@ -158,7 +157,6 @@ impl ErrorCode {
             ErrorCode::UserNotFound => "user_not_found",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::VersionConflict => "version_conflict",
-            ErrorCode::XNotFound => "x_not_found",
         }
     }
 }

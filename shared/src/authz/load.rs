@@ -1,7 +1,6 @@
 //! Loading an organization the caller reaches, for every function that acts on one.
 
 use crate::authz::caller::Caller;
-use crate::authz::templates::{check, Aspect, Intent, TemplateBook};
 use crate::error::ApiResult;
 use crate::model::org::OrgItem;
 use crate::policy::reach::Reach;
@@ -35,35 +34,4 @@ pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str
         (Some(o), Reach::Full) if !caller.hides(&o.path()) => Ok(o),
         _ => Err(org_not_found()),
     }
-}
-
-/// [`load_accessible`], then what the organization's RBAC template allows the caller to do with
-/// its `aspect` (crate::authz::templates): organization data a parent may not see is 404 like an
-/// unreachable organization; other refusals are 403 `rbac_read_only` / `rbac_no_access`.
-/// Calls: those of [`load_accessible`], +1 GetItem when the template is not built in.
-pub async fn load_org(
-    state: &AppState,
-    caller: &Caller,
-    identifier: &str,
-    aspect: Aspect,
-    intent: Intent,
-) -> ApiResult<OrgItem> {
-    let org = load_accessible(state, caller, identifier).await?;
-    check_org(state, caller, &org, aspect, intent).await?;
-    Ok(org)
-}
-
-/// The template check of [`load_org`] on an organization already loaded.
-pub async fn check_org(
-    state: &AppState,
-    caller: &Caller,
-    org: &OrgItem,
-    aspect: Aspect,
-    intent: Intent,
-) -> ApiResult<()> {
-    let book = TemplateBook::load(state, [org.rbac_template_id.as_str()]).await?;
-    let lvl = book.level_at(caller, org, aspect);
-    let from_above = org.organization_id != caller.home_org();
-    let hidden = (from_above && aspect == Aspect::OrgData).then(org_not_found);
-    check(lvl, intent, aspect, hidden)
 }

@@ -228,6 +228,26 @@ mod tests {
         assert!(r9_refusal(&u, &user("x", Role::User, "home")).is_none());
     }
 
+    /// `permit_at` at each template level: what the routes answer (crate::authz::templates).
+    #[test]
+    fn template_levels_decide_permits() {
+        use crate::authz::decide::permit_at;
+        use crate::model::template::Visibility::*;
+        use crate::policy::permit::{OrganizationsRead, OrganizationsUpdate};
+        let sa = caller("s", Role::Superadmin, &["root", "home"]);
+        let write = || crate::authz::holds::<OrganizationsUpdate>(&sa).unwrap();
+        let read = || crate::authz::holds::<OrganizationsRead>(&sa).unwrap();
+        assert!(permit_at(&sa, write(), "child", FullAccess, None).is_ok());
+        assert!(permit_at(&sa, read(), "child", ReadOnly, None).is_ok());
+        assert_eq!(permit_at(&sa, write(), "child", ReadOnly, None).unwrap_err().code, "rbac_read_only");
+        assert_eq!(permit_at(&sa, read(), "child", NoAccess, None).unwrap_err().code, "rbac_no_access");
+        let hidden = crate::store::orgs::org_not_found();
+        assert_eq!(permit_at(&sa, read(), "child", NoAccess, Some(hidden)).unwrap_err().code, "organization_not_found");
+        // API tokens are the caller's own: no template narrows them.
+        let tokens = crate::authz::holds::<crate::policy::permit::ApiTokensCreate>(&sa).unwrap();
+        assert!(permit_at(&sa, tokens, "home", NoAccess, None).is_ok());
+    }
+
     #[test]
     fn r5_never_own_or_above() {
         let sa = caller("s", Role::Superadmin, &["root", "mid", "home"]);

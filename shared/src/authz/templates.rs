@@ -27,13 +27,6 @@ use crate::store::keys;
 
 pub use crate::policy::Aspect;
 
-/// What a request wants to do with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Intent {
-    Read,
-    Write,
-}
-
 /// The visibility values of the templates a request needs, by template id. Built-in templates
 /// cost nothing; the others are read in one consistent BatchGetItem.
 #[derive(Debug, Default, Clone)]
@@ -99,15 +92,6 @@ pub fn level(caller: &Caller, org_id: &str, set: &VisibilitySet, aspect: Aspect)
     }
 }
 
-/// May `intent` go ahead at `level`?
-pub fn allows(level: Visibility, intent: Intent) -> bool {
-    match level {
-        Visibility::FullAccess => true,
-        Visibility::ReadOnly => intent == Intent::Read,
-        Visibility::NoAccess => false,
-    }
-}
-
 fn what(aspect: Aspect) -> &'static str {
     match aspect {
         Aspect::OrgData => "organization data",
@@ -129,32 +113,10 @@ pub fn no_access_error(aspect: Aspect) -> ApiError {
     )
 }
 
-/// Checks `intent` at `level`. `hidden` is the error for a level of `no_access` when the thing
-/// must look as if it did not exist (a parent's view); `None` means 403 `rbac_no_access`.
-pub fn check(level: Visibility, intent: Intent, aspect: Aspect, hidden: Option<ApiError>) -> ApiResult<()> {
-    match level {
-        _ if allows(level, intent) => Ok(()),
-        Visibility::ReadOnly => Err(read_only_error(aspect)),
-        _ => Err(hidden.unwrap_or_else(|| no_access_error(aspect))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use Visibility::*;
-
-    #[test]
-    fn values_mean_what_they_say() {
-        assert!(allows(FullAccess, Intent::Write) && allows(FullAccess, Intent::Read));
-        assert!(allows(ReadOnly, Intent::Read) && !allows(ReadOnly, Intent::Write));
-        assert!(!allows(NoAccess, Intent::Read) && !allows(NoAccess, Intent::Write));
-        let hidden = ApiError::not_found(ErrorCode::XNotFound, "gone");
-        assert_eq!(check(ReadOnly, Intent::Write, Aspect::OrgData, None).unwrap_err().code, "rbac_read_only");
-        assert_eq!(check(NoAccess, Intent::Read, Aspect::UserMgmt, None).unwrap_err().code, "rbac_no_access");
-        assert_eq!(check(NoAccess, Intent::Read, Aspect::OrgData, Some(hidden)).unwrap_err().code, "x_not_found");
-        assert!(check(ReadOnly, Intent::Read, Aspect::OrgData, None).is_ok());
-    }
 
     #[test]
     fn builtins_need_no_read() {

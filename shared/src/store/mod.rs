@@ -168,24 +168,6 @@ impl<'a> Store<'a> {
         Ok(out)
     }
 
-    /// BatchGetItem decoded to `T`, keyed by `(PK, SK)`.
-    pub async fn batch_get<T: DeserializeOwned>(
-        &self,
-        keys: Vec<(String, String)>,
-        consistent: bool,
-    ) -> ApiResult<HashMap<(String, String), T>> {
-        let raw = self.batch_get_raw(keys, consistent).await?;
-        let mut out = HashMap::with_capacity(raw.len());
-        for item in raw {
-            let k = (
-                str_attr(&item, PK).unwrap_or_default().to_string(),
-                str_attr(&item, SK).unwrap_or_default().to_string(),
-            );
-            out.insert(k, from_item(item)?);
-        }
-        Ok(out)
-    }
-
     /// One Query page of partition `pk` over sort keys starting with `prefix` (all if empty),
     /// after `after_sk`.
     /// Returns the items and the last sort key when more may follow.
