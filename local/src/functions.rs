@@ -17,6 +17,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function { name: "user-groups", routes: user_groups::ROUTES, router: user_groups::router },
     Function { name: "permissions", routes: permissions::ROUTES, router: permissions::router },
     Function { name: "rbac-templates", routes: rbac_templates::ROUTES, router: rbac_templates::router },
+    Function { name: "roles", routes: roles::ROUTES, router: roles::router },
 ];
 
 /// Does `path` match the route pattern `pattern` (`{param}` matches one non-empty segment)?

@@ -81,6 +81,7 @@ pub fn document() -> OpenApi {
     doc.merge(api_tokens::OpenApiDoc::openapi());
     doc.merge(permissions::OpenApiDoc::openapi());
     doc.merge(rbac_templates::OpenApiDoc::openapi());
+    doc.merge(roles::OpenApiDoc::openapi());
 
     doc.info = InfoBuilder::new()
         .title("orgs")

@@ -257,6 +257,7 @@ pub async fn delete(state: &AppState, caller: &Caller, user_id: &str) -> ApiResu
     let permit = user_permit::<UsersDelete>(state, caller, &user).await?;
     r9_may_delete_user(caller, &permit, &user)?;
     let mut actions = delete_actions(state, &permit, &user).await?;
+    actions.extend(state.store().drop_assignments_actions(&permit, &[&user])?);
     let org = user.organization_id.clone();
     actions.extend(group_removals(state, &[&user], &HashMap::from([(org, permit)])).await?);
     state.store().transact(actions).await
@@ -309,10 +310,15 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
     }
     let deleted: Vec<&UserItem> = ids.iter().filter_map(|id| found.get(id)).collect();
     actions.extend(group_removals(state, &deleted, &permits).await?);
+    // Their role assignments (R19), per organization under its permit.
+    for (org, permit) in &permits {
+        let of_org: Vec<&UserItem> = deleted.iter().copied().filter(|u| u.organization_id == *org).collect();
+        actions.extend(store.drop_assignments_actions(permit, &of_org)?);
+    }
     if actions.len() > shared::store::MAX_TX_ACTIONS {
         return Err(ApiError::bad_request(
             ErrorCode::BulkDeleteTooLarge,
-            "These users hold too many API tokens and group memberships to delete in one request; delete fewer users at once.",
+            "These users hold too many API tokens, group memberships and roles to delete in one request; delete fewer users at once.",
         ));
     }
     store.transact(actions).await?;

@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::authz::templates::{level, Aspect, TemplateBook};
 use crate::model::activity::ActorType;
+use crate::model::catalogue::PermissionSet;
 use crate::model::group::{Grant, GroupItem};
 use crate::model::template::Visibility;
 use crate::model::user::{Role, UserItem, UserStatus};
@@ -24,6 +25,7 @@ use crate::store::deletions::{path_deleting, roots_in};
 use crate::store::from_item;
 use crate::store::keys;
 use crate::store::orgs::EdgeItem;
+use crate::store::roles::{grants_in, is_roles_item, roles_key};
 use crate::validate::is_identifier;
 
 /// The caller's reach over an organization and the template deciding what it may do there
@@ -46,9 +48,9 @@ pub struct Caller {
     pub deleting: Vec<String>,
     /// What the caller's groups grant (R12), read with every request.
     pub grants: Vec<Grant>,
-    /// The permissions of the caller's custom roles (R18), which apply wherever their built-in
-    /// role does; empty until custom roles are assigned (`Caller::base_permissions`).
-    pub custom_permissions: crate::model::catalogue::PermissionSet,
+    /// What the caller's custom roles grant (R18), which applies wherever their built-in role
+    /// does (`Caller::base_permissions`).
+    pub custom_permissions: PermissionSet,
     /// What the matched route declares it needs (`crate::policy::route`); `None` outside a router.
     pub declared: Option<crate::policy::route::Needs>,
 }
@@ -227,20 +229,64 @@ impl Caller {
 
 /// The user and the deletions registry, in one consistent BatchGetItem.
 pub async fn user_and_registry(state: &AppState, user_id: &str) -> ApiResult<(Option<UserItem>, Vec<String>)> {
-    let keys = vec![
+    let read = identity_read(state, user_id, None).await?;
+    Ok((read.user, read.deleting))
+}
+
+/// What one identity read returns.
+struct IdentityRead {
+    user: Option<UserItem>,
+    deleting: Vec<String>,
+    /// The `ROLES` item of the organization asked for (empty when it has none).
+    roles: Option<(String, HashMap<String, PermissionSet>)>,
+}
+
+/// The user, the deletions registry and, when `roles_org` is given, what that organization's
+/// custom roles grant: one consistent BatchGetItem. The organization is the one the caller
+/// claims (deployed, the authorizer's: their own), read before the user says where they belong,
+/// so custom roles cost no round trip of their own (R18).
+async fn identity_read(state: &AppState, user_id: &str, roles_org: Option<&str>) -> ApiResult<IdentityRead> {
+    let mut keys = vec![
         (keys::user_pk(user_id), keys::USER_SK.to_string()),
         (keys::DELETIONS_PK.to_string(), keys::deletion_shard_for(user_id)),
     ];
-    let mut user = None;
-    let mut deleting = Vec::new();
+    keys.extend(roles_org.map(roles_key));
+    let mut read =
+        IdentityRead { user: None, deleting: Vec::new(), roles: roles_org.map(|o| (o.to_string(), HashMap::new())) };
     for item in state.store().batch_get_raw(keys, true).await? {
         if item.get(keys::PK).and_then(|v| v.as_s().ok()).is_some_and(|pk| pk == keys::DELETIONS_PK) {
-            deleting = roots_in(&item);
+            read.deleting = roots_in(&item);
+        } else if is_roles_item(&item) {
+            if let Some((_, grants)) = read.roles.as_mut() {
+                *grants = grants_in(&item);
+            }
         } else {
-            user = Some(from_item::<UserItem>(item)?);
+            read.user = Some(from_item::<UserItem>(item)?);
         }
     }
-    Ok((user, deleting))
+    Ok(read)
+}
+
+/// What the user's custom roles grant (R18): nothing for a user with none, else from the
+/// `ROLES` item of their organization, read with the identity when the claim named it (+1
+/// GetItem otherwise). Roles deleted or DISABLED grant nothing.
+async fn custom_permissions(
+    state: &AppState,
+    user: &UserItem,
+    roles: Option<(String, HashMap<String, PermissionSet>)>,
+) -> ApiResult<PermissionSet> {
+    if user.role_ids.is_empty() {
+        return Ok(PermissionSet::EMPTY);
+    }
+    let grants = match roles {
+        Some((org, grants)) if org == user.organization_id => grants,
+        _ => {
+            let (pk, sk) = roles_key(&user.organization_id);
+            let item = state.store().batch_get_raw(vec![(pk, sk)], true).await?.pop();
+            item.as_ref().map(grants_in).unwrap_or_default()
+        }
+    };
+    Ok(user.role_ids.iter().filter_map(|r| grants.get(r)).fold(PermissionSet::EMPTY, |a, b| a.union(*b)))
 }
 
 /// What the user's groups grant (one consistent BatchGetItem; none for users in no group).
@@ -263,13 +309,15 @@ async fn load_grants(state: &AppState, user: &UserItem, deleting: &[String]) -> 
 /// groups when they have any, +1 for the context when it is not the caller's own organization.
 pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> {
     let user_id = identity.user_id.filter(|u| is_identifier(u)).ok_or_else(ApiError::unauthenticated)?;
-    let (user, deleting) = user_and_registry(state, &user_id).await?;
-    let user = user.ok_or_else(ApiError::unauthenticated)?;
+    let claimed_org = identity.organization_id.as_deref().filter(|o| is_identifier(o));
+    let read = identity_read(state, &user_id, claimed_org).await?;
+    let (user, deleting) = (read.user.ok_or_else(ApiError::unauthenticated)?, read.deleting);
     // Users of a subtree being deleted are gone from the moment the deletion starts.
     if user.status != UserStatus::Active || path_deleting(&user.org_path, &deleting) {
         return Err(ApiError::unauthenticated());
     }
-    let grants = load_grants(state, &user, &deleting).await?;
+    let (grants, custom_permissions) =
+        tokio::try_join!(load_grants(state, &user, &deleting), custom_permissions(state, &user, read.roles))?;
     // `Api` only for an API token (R28 withholds token secrets from it); a JWT or the headers of
     // a local run are `User`.
     let actor_type = identity.actor_type;
@@ -280,7 +328,7 @@ pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> 
         actor_type,
         deleting,
         grants,
-        custom_permissions: Default::default(),
+        custom_permissions,
         declared: None,
     };
     if let Some(ctx) = identity.organization_id.filter(|c| *c != caller.user.organization_id) {

@@ -146,6 +146,22 @@ pub async fn org_permit<N: Need>(
     Ok((org, permit))
 }
 
+/// [`org_permit`], with the caller's effective permissions in the organization (what R19
+/// compares a role against).
+pub async fn org_permit_effective<N: Need>(
+    state: &AppState,
+    caller: &Caller,
+    held: Held<N>,
+    identifier: &str,
+) -> ApiResult<(OrgItem, Permit<N>, PermissionSet)> {
+    let org = load_accessible(state, caller, identifier).await?;
+    let book = TemplateBook::load(state, [org.rbac_template_id.as_str()]).await?;
+    let set = book.get(&org.rbac_template_id);
+    let permit = permit_with(caller, held, &org, &set)?;
+    let effective = effective(caller, &org.organization_id, &set);
+    Ok((org, permit, effective))
+}
+
 /// The permit for changes to the caller's own record (R8: anyone may change their own names),
 /// which needs no permission beyond being signed in. Its scope is [`Scope::OwnRecord`].
 pub fn own_record<N: SelfService>(caller: &Caller) -> Permit<N> {

@@ -18,4 +18,4 @@ pub mod load;
 pub mod rules;
 pub mod templates;
 
-pub use decide::{also_holds, effective, holds, org_permit, permit_as_ancestor, permit_in, Held};
+pub use decide::{also_holds, effective, holds, org_permit, org_permit_effective, permit_as_ancestor, permit_in, Held};

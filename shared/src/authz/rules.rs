@@ -9,11 +9,26 @@
 use crate::authz::caller::Caller;
 use crate::error::ErrorCode;
 use crate::error::{ApiError, ApiResult};
+use crate::model::catalogue::PermissionSet;
 use crate::model::user::{Role, UserItem};
 use crate::policy::permit::{PlatformManage, UsersCreate, UsersDelete, UsersUpdate};
 use crate::policy::{Permit, Scope};
 
 use super::decide::holds;
+
+/// R19: a caller writes a role, or assigns or removes one, only if they hold every permission
+/// it holds, where it applies (`effective`: their effective permissions in its organization).
+pub fn r19_holds_all(effective: PermissionSet, role: PermissionSet) -> ApiResult<()> {
+    let missing: Vec<&str> = role.perms().filter(|p| !effective.contains(*p)).map(|p| p.id()).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            ErrorCode::PermissionNotHeld,
+            format!("The role holds permissions the caller does not hold here: {}.", missing.join(", ")),
+        ))
+    }
+}
 
 /// R6: creating a user with built-in `role` under `permit`. An admin may create superadmins,
 /// but not in their own organization (the seed's words); otherwise nobody grants a role above

@@ -29,6 +29,11 @@ pub enum ActivityKind {
     RbacTemplateCreated,
     RbacTemplateUpdated,
     RbacTemplateDeleted,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
+    RoleMemberAdded,
+    RoleMemberRemoved,
 }
 
 impl ActivityKind {
@@ -51,6 +56,11 @@ impl ActivityKind {
             ActivityKind::RbacTemplateCreated => "rbac_template.created",
             ActivityKind::RbacTemplateUpdated => "rbac_template.updated",
             ActivityKind::RbacTemplateDeleted => "rbac_template.deleted",
+            ActivityKind::RoleCreated => "role.created",
+            ActivityKind::RoleUpdated => "role.updated",
+            ActivityKind::RoleDeleted => "role.deleted",
+            ActivityKind::RoleMemberAdded => "role.member_added",
+            ActivityKind::RoleMemberRemoved => "role.member_removed",
         }
     }
 }

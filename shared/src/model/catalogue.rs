@@ -194,6 +194,17 @@ impl PermissionSet {
         PermissionSet::of(features.iter().flat_map(|&f| accesses.iter().map(move |&a| Perm::new(f, a))))
     }
 
+    /// The set as stored (bit `i` = `PERMISSIONS[i]`; the catalogue only ever appends, so a
+    /// stored set keeps its meaning).
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+
+    /// A stored set; bits the catalogue does not know are dropped.
+    pub fn from_bits(bits: u64) -> PermissionSet {
+        PermissionSet(bits & PermissionSet::ALL.0)
+    }
+
     pub fn contains(self, p: Perm) -> bool {
         self.0 & (1 << p.index()) != 0
     }

@@ -84,6 +84,10 @@ pub struct UserItem {
     /// The groups the user belongs to (kept in the same transaction as each group change).
     #[serde(default)]
     pub group_ids: Vec<String>,
+    /// The custom roles of its organization the user holds (R18; kept in the same transaction
+    /// as each assignment item).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_ids: Vec<String>,
     pub created_at: i64,
     #[serde(default)]
     pub created_by: Option<String>,

@@ -12,5 +12,6 @@ pub mod route;
 
 pub use grants::{builtin, narrow, Aspect};
 pub use permit::{
-    Actor, Allows, Authorizes, DeletesTokens, Need, Permit, RewritesMemberships, Scope, SystemJob, SystemPermit,
+    Actor, Allows, Authorizes, DeletesTokens, Need, Permit, RewritesMemberships, RewritesRoleMembers, Scope, SystemJob,
+    SystemPermit,
 };

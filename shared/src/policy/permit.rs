@@ -53,6 +53,11 @@ needs! {
     ApiTokensRead = ApiTokens Read;
     ApiTokensDelete = ApiTokens Delete;
     DashboardsRead = Dashboards Read;
+    RolesCreate = Roles Create;
+    RolesRead = Roles Read;
+    /// Also what assigning and removing a role's members needs (seed 001: `org.user.roles.update`).
+    RolesUpdate = Roles Update;
+    RolesDelete = Roles Delete;
     /// Managing the platform's RBAC templates: `organizations:update` held in the root
     /// organization by one of its own members (`crate::authz::rules::platform`).
     PlatformManage = Organizations Update;
@@ -224,6 +229,15 @@ impl RewritesMemberships for Permit<UserGroupsUpdate> {}
 impl RewritesMemberships for Permit<UserGroupsDelete> {}
 impl RewritesMemberships for Permit<UsersDelete> {}
 impl RewritesMemberships for SystemPermit {}
+
+/// Authorizes adding or removing role members (the assignment item and the user's `role_ids`):
+/// changing a role's members, deleting the role, or deleting the user who holds it.
+pub trait RewritesRoleMembers: Authorizes {}
+
+impl RewritesRoleMembers for Permit<RolesUpdate> {}
+impl RewritesRoleMembers for Permit<RolesDelete> {}
+impl RewritesRoleMembers for Permit<UsersDelete> {}
+impl RewritesRoleMembers for SystemPermit {}
 
 /// Authorizes deleting API tokens: their owner's own deletion (R13), or deleting the user who
 /// owns them (whose deletion checks the user's organization).

@@ -20,6 +20,13 @@
 //! | deletions registry shard  | `DELETIONS`             | `SHARD#<n>`          |
 //! | deletion job              | `DELETION#<org_id>`     | `JOB`                |
 //! | idempotency record        | `IDEMP#<user_id>#<x-request-id>` | `IDEMP`     |
+//! | custom role               | `ORG#<org_id>`          | `ROLE#<role_id>`     |
+//! | role name guard           | `ORG#<org_id>`          | `ROLENAME#<name lower>` |
+//! | role member (assignment)  | `ORG#<org_id>`          | `ROLEMEM#<role_id>#<user_id>` |
+//! | what each role grants     | `ORG#<org_id>`          | `ROLES`              |
+//!
+//! Everything of custom roles lives in its organization's partition under sort keys starting
+//! with `ROLE`, so the purge of an organization takes it with one prefix.
 //!
 //! Activity ids are UUID v7, so an organization's activity partition sorts by time.
 //!
@@ -144,6 +151,35 @@ pub fn idempotency_pk(user_id: &str, request_id: &str) -> String {
     format!("IDEMP#{user_id}#{request_id}")
 }
 
+/// Every sort key of custom roles in an organization's partition starts with this.
+pub const ROLE_ITEMS_PREFIX: &str = "ROLE";
+pub const ROLE_PREFIX: &str = "ROLE#";
+/// The item saying what each role of the organization grants (read with every caller).
+pub const ROLES_SK: &str = "ROLES";
+
+pub fn role_sk(role_id: &str) -> String {
+    format!("{ROLE_PREFIX}{role_id}")
+}
+
+/// Role names are unique per organization case-insensitively.
+pub fn role_name_sk(name: &str) -> String {
+    format!("ROLENAME#{}", name.to_lowercase())
+}
+
+/// The members of one role (role ids never contain `#`).
+pub fn role_members_prefix(role_id: &str) -> String {
+    format!("ROLEMEM#{role_id}#")
+}
+
+pub fn role_member_sk(role_id: &str, user_id: &str) -> String {
+    format!("ROLEMEM#{role_id}#{user_id}")
+}
+
+/// The attribute of the `ROLES` item holding what role `role_id` grants.
+pub fn role_grant_attr(role_id: &str) -> String {
+    format!("R#{role_id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +204,12 @@ mod tests {
         assert!(deletion_shard_for("x").starts_with("SHARD#"));
         assert_eq!(token_hash_pk("ab"), "TOKENHASH#ab");
         assert_eq!(idempotency_pk("u1", "req-1"), "IDEMP#u1#req-1");
+        assert_eq!(role_sk("r1"), "ROLE#r1");
+        assert_eq!(role_name_sk("Viewer"), "ROLENAME#viewer");
+        assert_eq!(role_member_sk("r1", "u1"), "ROLEMEM#r1#u1");
+        assert!(role_member_sk("r1", "u1").starts_with(&role_members_prefix("r1")));
+        for sk in [role_sk("r"), role_name_sk("n"), role_member_sk("r", "u"), ROLES_SK.to_string()] {
+            assert!(sk.starts_with(ROLE_ITEMS_PREFIX), "{sk}");
+        }
     }
 }

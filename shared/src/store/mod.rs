@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod keys;
 pub mod orgs;
 pub mod reads;
+pub mod roles;
 pub mod templates;
 pub mod tokens;
 pub mod users;

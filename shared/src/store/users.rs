@@ -132,7 +132,7 @@ impl Store<'_> {
         self.put_user_action(user, expected_version)
     }
 
-    fn put_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
+    pub(super) fn put_user_action(&self, user: &UserItem, expected_version: u64) -> ApiResult<TxAction> {
         tx::put_if(
             self.table,
             user,
@@ -188,6 +188,7 @@ impl UserItem {
             is_internal: false,
             last_login: None,
             group_ids: Vec::new(),
+            role_ids: Vec::new(),
             created_at: now,
             created_by,
             modified_at: now,

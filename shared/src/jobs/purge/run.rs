@@ -235,6 +235,9 @@ impl Run<'_> {
                 self.purge_user(sk.trim_start_matches(keys::USER_PREFIX), d).await?;
             }
             self.purge_groups(d).await?;
+            // Its custom roles, their name guards, members and grants (R19: nothing dangling).
+            let roles = self.partition_keys(&keys::org_pk(d), keys::ROLE_ITEMS_PREFIX).await?;
+            self.delete_keys(roles).await?;
             // d's own partition: its descendant edges (the root's are the anchors: kept).
             if !is_root {
                 let own = self.partition_keys(&keys::org_pk(d), DESC_PREFIX).await?;

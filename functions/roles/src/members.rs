@@ -1,0 +1,427 @@
+//! Who holds which role (seed 001's assignments, seed 002's members; R19). An assignment is an
+//! item listing the role's members and the role id on the user's item (read with every request
+//! the user makes, R18), written together with the role's member count and an activity item.
+//! Adding is idempotent: a user who holds the role already is left as is.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Map};
+use shared::authz::rules::r19_holds_all;
+use shared::error::ErrorCode;
+use shared::model::activity::ActivityKind;
+use shared::model::catalogue::PermissionSet;
+use shared::model::now_ms;
+use shared::model::org::OrgItem;
+use shared::model::role::RoleItem;
+use shared::model::user::UserItem;
+use shared::policy::permit::{RolesDelete, RolesRead, RolesUpdate};
+use shared::policy::{Permit, RewritesRoleMembers};
+use shared::store::roles::{new_assignment, role_not_found};
+use shared::store::users::user_not_found;
+use shared::store::TxAction;
+use shared::validate::path_identifier;
+use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
+
+use crate::input::{self, ListQuery, MAX_ROLES_PER_USER};
+use crate::service::{activity, in_org, load_role};
+use crate::view::{self, AssignmentResponse, MemberResponse, RoleResponse};
+
+/// Actions per transaction, under DynamoDB's 100.
+const MAX_ACTIONS: usize = 96;
+/// Members removed with their role in its own transaction; a role with more is marked, then
+/// emptied in steps, then deleted (a retried DELETE resumes it).
+const DIRECT_DELETE_MEMBERS: usize = 30;
+
+/// The users `ids` (consistent), each required to be a user of `org` (R19); `field[i]` names
+/// those that are not.
+async fn users_of(
+    state: &AppState,
+    caller: &Caller,
+    org: &OrgItem,
+    ids: &[String],
+    field: &str,
+) -> ApiResult<HashMap<String, UserItem>> {
+    let found = state.store().users(ids, true).await?;
+    let bad: Vec<ErrorDetail> = ids
+        .iter()
+        .enumerate()
+        .filter(|(_, u)| {
+            found.get(*u).is_none_or(|u| u.organization_id != org.organization_id || caller.hides(&u.org_path))
+        })
+        .map(|(i, _)| ErrorDetail::field(format!("{field}[{i}]"), "must be a user of the role's organization"))
+        .collect();
+    if bad.is_empty() {
+        Ok(found)
+    } else {
+        Err(ApiError::validation(bad))
+    }
+}
+
+/// Adds (`adding`) or removes each `(role, user)` of `pairs`, in as few transactions as fit:
+/// per pair the assignment item, per user their item, per role its count and an activity item.
+/// Returns how many pairs changed.
+async fn write_pairs(
+    state: &AppState,
+    permit: &impl RewritesRoleMembers,
+    roles: &HashMap<String, RoleItem>,
+    mut users: HashMap<String, UserItem>,
+    pairs: &[(String, String)],
+    adding: bool,
+) -> ApiResult<usize> {
+    let store = state.store();
+    let now = now_ms();
+    // Only pairs that change anything (adding twice is one assignment).
+    let todo: Vec<&(String, String)> =
+        pairs.iter().filter(|(r, u)| users.get(u).is_some_and(|u| u.role_ids.contains(r) != adding)).collect();
+    if adding {
+        for u in users.values() {
+            let n = u.role_ids.len() + todo.iter().filter(|(_, x)| *x == u.user_id).count();
+            if n > MAX_ROLES_PER_USER {
+                return Err(ApiError::validation(vec![ErrorDetail::field(
+                    "members",
+                    format!("a user may hold at most {MAX_ROLES_PER_USER} custom roles"),
+                )]));
+            }
+        }
+    }
+    let mut start = 0;
+    while start < todo.len() {
+        // Pack pairs while the actions fit.
+        let (mut n_users, mut n_roles, mut end) = (Vec::new(), Vec::new(), start);
+        while end < todo.len() {
+            let (r, u) = todo[end];
+            let cost = 1 + usize::from(!n_users.contains(u)) + 2 * usize::from(!n_roles.contains(r));
+            if n_users.len() + 2 * n_roles.len() + (end - start) + cost > MAX_ACTIONS {
+                break;
+            }
+            if !n_users.contains(u) {
+                n_users.push(u.clone());
+            }
+            if !n_roles.contains(r) {
+                n_roles.push(r.clone());
+            }
+            end += 1;
+        }
+        let chunk = &todo[start..end];
+        let mut actions: Vec<TxAction> = Vec::new();
+        for uid in &n_users {
+            let u = users.get_mut(uid).ok_or_else(|| ApiError::internal("user vanished"))?;
+            let before = u.version;
+            let mine: Vec<&String> = chunk.iter().filter(|(_, x)| x == uid).map(|(r, _)| r).collect();
+            if adding {
+                u.role_ids.extend(mine.iter().map(|r| r.to_string()));
+            } else {
+                u.role_ids.retain(|r| !mine.contains(&r));
+            }
+            u.version += 1;
+            u.modified_at = now;
+            for r in &mine {
+                if adding {
+                    let a = new_assignment(&u.organization_id, r, uid, now, Some(permit.actor().actor_id.clone()));
+                    actions.extend(store.assign_actions(permit, &a, u, before)?);
+                } else {
+                    actions.extend(store.unassign_actions(permit, r, u, before)?);
+                }
+                // One put of the user per transaction: keep the last.
+                let put_at = actions.len() - 1;
+                if mine.len() > 1 && r != mine.last().expect("not empty") {
+                    actions.remove(put_at);
+                }
+            }
+        }
+        for rid in &n_roles {
+            let role = roles.get(rid).ok_or_else(|| ApiError::internal("role vanished"))?;
+            let who: Vec<&String> = chunk.iter().filter(|(r, _)| r == rid).map(|(_, u)| u).collect();
+            let delta = if adding { who.len() as i64 } else { -(who.len() as i64) };
+            actions.push(store.members_moved_action(permit, &role.organization_id, rid, delta)?);
+            let mut changes = Map::new();
+            changes.insert("user_ids".into(), json!(who));
+            let kind = if adding { ActivityKind::RoleMemberAdded } else { ActivityKind::RoleMemberRemoved };
+            actions.push(activity(state, permit, kind, role, changes)?);
+        }
+        store.transact(actions).await?;
+        start = end;
+    }
+    Ok(todo.len())
+}
+
+/// Deletes `role` with its members (R19: nothing dangling): one transaction for a role with
+/// few members; else marked (it grants nothing and takes no new member), emptied in steps, then
+/// deleted. A DELETE retried after a failure resumes from the mark.
+pub async fn delete_role(state: &AppState, permit: &Permit<RolesDelete>, mut role: RoleItem) -> ApiResult<()> {
+    let store = state.store();
+    let members = store.role_members(&role.organization_id, &role.role_id).await?;
+    let ids: Vec<String> = members.iter().map(|a| a.user_id.clone()).collect();
+    let mut users = store.users(&ids, true).await?;
+    let mut changes = Map::new();
+    changes.insert("name".into(), json!({"from": role.name}));
+    if !role.deleting && members.len() <= DIRECT_DELETE_MEMBERS {
+        let mut actions = store.delete_role_actions(permit, &role)?;
+        for u in users.values_mut() {
+            let before = u.version;
+            u.role_ids.retain(|r| *r != role.role_id);
+            u.version += 1;
+            u.modified_at = now_ms();
+            actions.extend(store.unassign_actions(permit, &role.role_id, u, before)?);
+        }
+        changes.insert("user_ids".into(), json!(ids));
+        actions.push(activity(state, permit, ActivityKind::RoleDeleted, &role, changes)?);
+        return store.transact(actions).await;
+    }
+    if !role.deleting {
+        let before = role.version;
+        role.deleting = true;
+        role.version += 1;
+        role.updated_at = now_ms();
+        store.transact(store.mark_role_deleting_actions(permit, &role, before)?).await?;
+    }
+    let roles = HashMap::from([(role.role_id.clone(), role.clone())]);
+    // Users deleted meanwhile took their assignments with them.
+    let pairs: Vec<(String, String)> =
+        ids.iter().filter(|u| users.contains_key(*u)).map(|u| (role.role_id.clone(), u.clone())).collect();
+    for u in users.values_mut() {
+        // An assignment item whose user lost the id already is still removed.
+        if !u.role_ids.contains(&role.role_id) {
+            u.role_ids.push(role.role_id.clone());
+        }
+    }
+    write_pairs(state, permit, &roles, users, &pairs, false).await?;
+    let role = store.get_role(&role.organization_id, &role.role_id).await?.ok_or_else(role_not_found)?;
+    let mut actions = store.delete_role_actions(permit, &role)?;
+    changes.insert("user_ids".into(), json!(ids));
+    actions.push(activity(state, permit, ActivityKind::RoleDeleted, &role, changes)?);
+    store.transact(actions).await
+}
+
+/// The organization, the permit to change its roles' members, and the caller's effective
+/// permissions there.
+type InOrg = (OrgItem, Permit<RolesUpdate>, PermissionSet);
+
+/// Adds `user_ids` to roles `role_ids` (every pair), after R19: the caller holds each role's
+/// permissions where it applies, and every user belongs to the role's organization.
+async fn add(
+    state: &AppState,
+    caller: &Caller,
+    (org, permit, effective): &InOrg,
+    roles: Vec<RoleItem>,
+    user_ids: &[String],
+    field: &str,
+) -> ApiResult<usize> {
+    let effective = *effective;
+    for r in &roles {
+        r19_holds_all(effective, r.permission_set())?;
+    }
+    let users = users_of(state, caller, org, user_ids, field).await?;
+    let pairs: Vec<(String, String)> =
+        roles.iter().flat_map(|r| user_ids.iter().map(|u| (r.role_id.clone(), u.clone()))).collect();
+    let roles = roles.into_iter().map(|r| (r.role_id.clone(), r)).collect();
+    write_pairs(state, permit, &roles, users, &pairs, true).await
+}
+
+/// Removes one assignment (R19 as for adding); 404 when the user does not hold the role.
+async fn remove(state: &AppState, caller: &Caller, ident: &str, role_id: &str, user_id: &str) -> ApiResult<()> {
+    let (org, permit, effective) = in_org::<RolesUpdate>(state, caller, ident).await?;
+    path_identifier(user_id, "user id")?;
+    let role = load_role(state, &org, role_id).await?;
+    r19_holds_all(effective, role.permission_set())?;
+    let user = state.store().users(&[user_id], true).await?.remove(user_id);
+    let user = user
+        .filter(|u| u.organization_id == org.organization_id && u.role_ids.contains(&role.role_id))
+        .ok_or_else(not_a_member)?;
+    let roles = HashMap::from([(role.role_id.clone(), role)]);
+    let pairs = [(role_id.to_string(), user_id.to_string())];
+    write_pairs(state, &permit, &roles, HashMap::from([(user_id.to_string(), user)]), &pairs, false).await?;
+    Ok(())
+}
+
+fn not_a_member() -> ApiError {
+    ApiError::not_found(ErrorCode::UserNotFound, "The user does not hold that role here.")
+}
+
+/// Seed 002's bulk add: all members valid or nothing is written; at most 100.
+pub async fn add_members(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    role_id: &str,
+    members: Vec<String>,
+) -> ApiResult<RoleResponse> {
+    let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
+    let org = &scope.0;
+    let members = input::check_ids("members", &members)?;
+    let role = load_role(state, org, role_id).await?;
+    add(state, caller, &scope, vec![role], &members, "members").await?;
+    Ok(view::role(&load_role(state, org, role_id).await?))
+}
+
+pub async fn remove_member(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    role_id: &str,
+    user_id: &str,
+) -> ApiResult<()> {
+    remove(state, caller, ident, role_id, user_id).await
+}
+
+/// The members of a role with their user records, by email.
+async fn member_list(state: &AppState, org: &OrgItem, role: &RoleItem) -> ApiResult<Vec<MemberResponse>> {
+    let store = state.store();
+    let assignments = store.role_members(&org.organization_id, &role.role_id).await?;
+    let ids: Vec<&str> = assignments.iter().map(|a| a.user_id.as_str()).collect();
+    let users = store.users(&ids, false).await?;
+    let mut out: Vec<MemberResponse> =
+        assignments.iter().filter_map(|a| users.get(&a.user_id).map(|u| view::member(u, a))).collect();
+    out.sort_by_key(|m| m.email.to_lowercase());
+    Ok(out)
+}
+
+pub async fn members(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    role_id: &str,
+    q: ListQuery,
+) -> ApiResult<(Vec<MemberResponse>, u64)> {
+    let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
+    let (page, size, query) = input::check_list(&q)?;
+    let role = load_role(state, &org, role_id).await?;
+    let all: Vec<MemberResponse> = member_list(state, &org, &role)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            query.as_ref().is_none_or(|q| {
+                [Some(&m.email), m.first_name.as_ref(), m.last_name.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|s| s.to_lowercase().contains(q))
+            })
+        })
+        .collect();
+    let total = all.len() as u64;
+    Ok((all.into_iter().skip((page as usize) * size as usize).take(size as usize).collect(), total))
+}
+
+pub async fn member(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    role_id: &str,
+    user_id: &str,
+) -> ApiResult<MemberResponse> {
+    let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
+    path_identifier(user_id, "user id")?;
+    let role = load_role(state, &org, role_id).await?;
+    let store = state.store();
+    let user = store.users(&[user_id], true).await?.remove(user_id);
+    let user = user
+        .filter(|u| u.organization_id == org.organization_id && u.role_ids.contains(&role.role_id))
+        .ok_or_else(not_a_member)?;
+    let a = store.role_members(&org.organization_id, &role.role_id).await?;
+    let a = a.into_iter().find(|a| a.user_id == user_id).ok_or_else(not_a_member)?;
+    Ok(view::member(&user, &a))
+}
+
+/// Seed 001's assignments, by user id, from `start`, at most `limit`.
+pub async fn assignments(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    role_id: &str,
+    q: input::AssignmentsQuery,
+) -> ApiResult<(Vec<AssignmentResponse>, u64)> {
+    let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
+    let (start, limit) = input::check_assignments(&q)?;
+    let role = load_role(state, &org, role_id).await?;
+    let all = state.store().role_members(&org.organization_id, &role.role_id).await?;
+    Ok((all.iter().skip(start).take(limit).map(view::assignment).collect(), all.len() as u64))
+}
+
+/// The roles (of `org`) a user of `org` holds.
+async fn roles_of_user(state: &AppState, org: &OrgItem, user: &UserItem) -> ApiResult<Vec<RoleResponse>> {
+    let roles = state.store().roles_of_org(&org.organization_id, true).await?;
+    Ok(roles.iter().filter(|r| !r.deleting && user.role_ids.contains(&r.role_id)).map(view::role).collect())
+}
+
+async fn user_in(state: &AppState, org: &OrgItem, user_id: &str) -> ApiResult<UserItem> {
+    path_identifier(user_id, "user id")?;
+    let user = state.store().users(&[user_id], true).await?.remove(user_id);
+    user.filter(|u| u.organization_id == org.organization_id).ok_or_else(user_not_found)
+}
+
+pub async fn user_roles(state: &AppState, caller: &Caller, ident: &str, user_id: &str) -> ApiResult<Vec<RoleResponse>> {
+    let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
+    let user = user_in(state, &org, user_id).await?;
+    if caller.hides(&user.org_path) {
+        return Err(user_not_found());
+    }
+    roles_of_user(state, &org, &user).await
+}
+
+/// Seed 001's POST: several roles to one user (every role must exist; none written otherwise).
+pub async fn add_user_roles(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    user_id: &str,
+    role_ids: Vec<String>,
+) -> ApiResult<Vec<RoleResponse>> {
+    let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
+    let org = &scope.0;
+    let role_ids = input::check_ids("role_ids", &role_ids)?;
+    let user = user_in(state, org, user_id).await?;
+    let all = state.store().roles_of_org(&org.organization_id, true).await?;
+    let mut roles = Vec::new();
+    let mut bad = Vec::new();
+    for (i, id) in role_ids.iter().enumerate() {
+        match all.iter().find(|r| r.role_id == *id && !r.deleting) {
+            Some(r) => roles.push(r.clone()),
+            None => bad.push(ErrorDetail::field(format!("[{i}]"), "is not a role of this organization")),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(ApiError::validation(bad));
+    }
+    add(state, caller, &scope, roles, std::slice::from_ref(&user.user_id), "user_id").await?;
+    let user = user_in(state, org, user_id).await?;
+    roles_of_user(state, org, &user).await
+}
+
+/// PUT of one assignment: idempotent.
+pub async fn put_user_role(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    user_id: &str,
+    role_id: &str,
+) -> ApiResult<RoleResponse> {
+    let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
+    let org = &scope.0;
+    let role = load_role(state, org, role_id).await?;
+    let user = user_in(state, org, user_id).await?;
+    add(state, caller, &scope, vec![role], &[user.user_id], "user_id").await?;
+    Ok(view::role(&load_role(state, org, role_id).await?))
+}
+
+pub async fn delete_user_role(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    user_id: &str,
+    role_id: &str,
+) -> ApiResult<()> {
+    remove(state, caller, ident, role_id, user_id).await
+}
+
+/// The caller's own custom roles, which apply wherever their built-in role does (R18): in an
+/// organization they reach, the roles of their own organization they hold.
+pub async fn my_roles(state: &AppState, caller: &Caller, ident: &str) -> ApiResult<Vec<RoleResponse>> {
+    // 404 unless the caller reaches the organization; their roles apply there (R18).
+    shared::authz::load::load_accessible(state, caller, ident).await?;
+    let store = state.store();
+    if caller.user.role_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roles = store.roles_of_org(caller.home_org(), true).await?;
+    Ok(roles.iter().filter(|r| !r.deleting && caller.user.role_ids.contains(&r.role_id)).map(view::role).collect())
+}
