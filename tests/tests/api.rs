@@ -20,6 +20,7 @@ mod api {
     pub mod openapi;
     pub mod races;
     pub mod read;
+    pub mod roles;
     pub mod rules;
     pub mod templates;
     pub mod tokens;

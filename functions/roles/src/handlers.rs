@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use shared::edge::extract::{JsonBody, OptionalJsonBody, QueryParams};
+use shared::edge::extract::{JsonBody, JsonListBody, OptionalJsonBody, QueryParams};
 
 use shared::error::ErrorCode;
 use shared::{ApiError, ApiResult, AppState, Caller, Envelope};
@@ -301,7 +301,7 @@ pub async fn add_user_roles(
     State(state): State<AppState>,
     caller: Caller,
     p: Params,
-    JsonBody(body): JsonBody<Vec<String>>,
+    JsonListBody(body): JsonListBody<String>,
 ) -> ApiResult<Envelope<Vec<RoleResponse>>> {
     Ok(Envelope::ok("Roles added.", members::add_user_roles(&state, &caller, p.org(), p.user(), body).await?))
 }

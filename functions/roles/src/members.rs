@@ -376,7 +376,7 @@ pub async fn add_user_roles(
     for (i, id) in role_ids.iter().enumerate() {
         match all.iter().find(|r| r.role_id == *id && !r.deleting) {
             Some(r) => roles.push(r.clone()),
-            None => bad.push(ErrorDetail::field(format!("[{i}]"), "is not a role of this organization")),
+            None => bad.push(ErrorDetail::field(format!("role_ids[{i}]"), "is not a role of this organization")),
         }
     }
     if !bad.is_empty() {

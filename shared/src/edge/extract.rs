@@ -76,6 +76,33 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// A JSON array body (seed 001's list of role ids), with [`JsonBody`]'s checks.
+pub struct JsonListBody<T>(pub Vec<T>);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonListBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers().get(http::header::CONTENT_TYPE)) {
+            return Err(ApiError::unsupported_media_type("application/json"));
+        }
+        let bytes = body_bytes(req, MAX_JSON_BODY).await?;
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'[') {
+            return Err(ApiError::validation(vec![ErrorDetail {
+                field: None,
+                issue: "the request body must be a JSON array".into(),
+            }]));
+        }
+        serde_json::from_slice(&bytes).map(JsonListBody).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => ApiError::validation(vec![ErrorDetail {
+                field: None,
+                issue: "the request body must be an array of strings".into(),
+            }]),
+            _ => ApiError::bad_request(ErrorCode::InvalidJson, "The request body is not valid JSON."),
+        })
+    }
+}
+
 /// A JSON body that may be absent (empty body = `T::default()`), e.g. filters.
 pub struct OptionalJsonBody<T>(pub T);
 

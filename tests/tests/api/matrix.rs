@@ -60,6 +60,25 @@ GET /rbac-templates/movements            401 401 200 200 200 200 200 200 200 403
 GET /rbac-templates/default              401 401 200 200 200 200 200 200 200 403
 PUT /rbac-templates/default              401 401 403 403 403 403 403 403 403 403
 DELETE /rbac-templates/default           401 401 403 403 403 403 403 403 403 403
+POST /organizations/{org}/roles          401 401 403 201 201 404 201 404 403 403
+GET /organizations/{org}/roles           401 401 403 200 200 404 200 404 403 403
+DELETE /organizations/{org}/roles        401 401 403 200 200 404 200 404 403 403
+POST /organizations/{org}/roles/generate 401 401 403 200 200 404 200 404 403 403
+GET /organizations/{org}/roles/permissions 401 401 403 200 200 404 200 404 403 403
+GET /organizations/{org}/roles/{role}    401 401 403 200 200 404 200 404 403 403
+PUT /organizations/{org}/roles/{role}    401 401 403 200 200 404 200 404 403 403
+PATCH /organizations/{org}/roles/{role}  401 401 403 200 200 404 200 404 403 403
+DELETE /organizations/{org}/roles/{spare_role} 401 401 403 200 200 404 200 404 403 403
+GET /organizations/{org}/roles/{role}/assignments 401 401 403 200 200 404 200 404 403 403
+GET /organizations/{org}/roles/{role}/members 401 401 403 200 200 404 200 404 403 403
+POST /organizations/{org}/roles/{role}/members/bulk 401 401 403 200 200 404 200 404 403 403
+GET /organizations/{org}/roles/{role}/members/{member} 401 401 403 200 200 404 200 404 403 403
+DELETE /organizations/{org}/roles/{role}/members/{member} 401 401 403 200 200 404 200 404 403 403
+GET /organizations/{org}/users/{member}/roles 401 401 403 200 200 404 200 404 403 403
+POST /organizations/{org}/users/{user}/roles 401 401 403 200 200 404 200 404 403 403
+PUT /organizations/{org}/users/{user}/roles/{role} 401 401 403 200 200 404 200 404 403 403
+DELETE /organizations/{org}/users/{member}/roles/{role} 401 401 403 200 200 404 200 404 403 403
+GET /organizations/{org}/user/roles      401 401 200 200 200 404 200 404 200 403
 ";
 
 /// What a persona acts as and on.
@@ -153,6 +172,21 @@ async fn targets(api: &TestApi, p: &Persona) -> BTreeMap<&'static str, String> {
     };
     let g1 = group("g1").send().await;
     let g2 = group("g2").send().await;
+    let role = |name: &str| {
+        let name = format!("{name}-{}", uuid::Uuid::new_v4().simple());
+        api.post(&format!("/organizations/{org}/roles"), json!({"name": name, "permissions": ["users:read"]}))
+            .as_user(&p.target_admin, &org)
+    };
+    let r1 = role("r1").send().await;
+    r1.expect(201);
+    let r1 = r1.data()["role_id"].as_str().unwrap().to_string();
+    let r2 = role("r2").send().await;
+    let member = mk_user().await;
+    api.req("PUT", &format!("/organizations/{org}/users/{member}/roles/{r1}"))
+        .as_user(&p.target_admin, &org)
+        .send()
+        .await
+        .expect(200);
     BTreeMap::from([
         ("org", org.clone()),
         ("child", child),
@@ -162,6 +196,9 @@ async fn targets(api: &TestApi, p: &Persona) -> BTreeMap<&'static str, String> {
         ("group", g1.data()["user_group_id"].as_str().unwrap().to_string()),
         ("spare_group", g2.data()["user_group_id"].as_str().unwrap().to_string()),
         ("token", uuid::Uuid::new_v4().to_string()),
+        ("role", r1),
+        ("spare_role", r2.data()["role_id"].as_str().unwrap().to_string()),
+        ("member", member),
     ])
 }
 
@@ -185,6 +222,13 @@ fn body_for(route: &str, t: &BTreeMap<&'static str, String>) -> Option<Value> {
         "POST /user-groups" => json!({"name": "new", "parent_organization_id": org}),
         "PATCH /user-groups/{group}" => json!({"description": uuid::Uuid::new_v4().simple().to_string()}),
         "POST /api-tokens" => json!({"name": uuid::Uuid::new_v4().simple().to_string()}),
+        "POST /organizations/{org}/roles" | "PUT /organizations/{org}/roles/{role}" => {
+            json!({"name": uuid::Uuid::new_v4().simple().to_string(), "permissions": ["users:read"]})
+        }
+        "POST /organizations/{org}/roles/generate" => json!({}),
+        "PATCH /organizations/{org}/roles/{role}" => json!({"description": uuid::Uuid::new_v4().simple().to_string()}),
+        "POST /organizations/{org}/roles/{role}/members/bulk" => json!({"members": [t["user"]]}),
+        "POST /organizations/{org}/users/{user}/roles" => json!([t["role"]]),
         "POST /rbac-templates" => json!({"template_id": "m", "display_name": "m",
             "parent_visibility": {"user_mgmt": "full_access", "org_data": "full_access"},
             "child_visibility": {"org_data": "full_access"}, "org_visibility": {"org_data": "full_access"}}),
