@@ -1,6 +1,8 @@
 //! Property test (issue 8): random trees (depth ≤ 8) with random access flags, RBAC templates,
-//! users, roles, groups and grants, checked against a reference model of R1, R2, R7, R12, R15 and
-//! the template rules written here from docs/DECISIONS.md, independently of `shared::policy::reach`.
+//! users, built-in and custom roles (R18: some users hold a custom role adding `users:read` or
+//! `organizations:update`, or a DISABLED one adding nothing), groups and grants, checked against
+//! a reference model of R1, R2, R7, R12, R15, R18 and the template rules written here from
+//! docs/DECISIONS.md, independently of `shared::policy::reach`.
 //! Every (actor, action, target) case must match the model, and no list may return an id the
 //! model hides (lists must equal the model's set). ≥ 10,000 cases per run; the seed is printed
 //! and can be replayed with `ORGS_MODEL_SEED`.
@@ -73,6 +75,9 @@ struct User {
     role: Role,
     /// Grants from the user's groups: (org index, include_current, select_all_children).
     grants: Vec<(usize, bool, bool)>,
+    /// Custom roles held (R18): one granting `users:read`, one `organizations:update`.
+    reads_users: bool,
+    updates_orgs: bool,
 }
 
 struct World {
@@ -162,7 +167,7 @@ impl World {
 
     /// PATCH /organizations/{o} (a real change)
     fn patch_org(&self, u: &User, o: usize) -> u16 {
-        if u.role != Role::Superadmin {
+        if u.role != Role::Superadmin && !u.updates_orgs {
             return 403;
         }
         match self.get_org(u, o) {
@@ -179,7 +184,7 @@ impl World {
         if self.reach(u, t.org) != Reach::Full || self.users_level(u, t.org) == V::No {
             return 404;
         }
-        if u.role == Role::User {
+        if u.role == Role::User && !u.reads_users {
             403
         } else {
             200
@@ -266,13 +271,73 @@ async fn build(api: &TestApi, rng: &mut Rng, n_orgs: usize) -> World {
         items.push(org);
     }
     // The bootstrap superadmin lives in the root organization too.
-    let mut users = vec![User { id: api.superadmin.clone(), org: 0, role: Role::Superadmin, grants: Vec::new() }];
+    let mut users = vec![User {
+        id: api.superadmin.clone(),
+        org: 0,
+        role: Role::Superadmin,
+        grants: Vec::new(),
+        reads_users: false,
+        updates_orgs: false,
+    }];
     for (o, org) in orgs.iter().enumerate() {
         for _ in 0..1 + rng.below(3) {
             let role = [Role::User, Role::Admin, Role::Superadmin][rng.below(3)];
             let id = api.create_user(&org.id, role).await;
-            users.push(User { id, org: o, role, grants: Vec::new() });
+            users.push(User { id, org: o, role, grants: Vec::new(), reads_users: false, updates_orgs: false });
         }
+    }
+    // Custom roles (R18) in half of the organizations, given by a superadmin of each through
+    // the roles API: DISABLED ones grant nothing.
+    for (o, org) in orgs.iter().enumerate() {
+        if !rng.chance(50) {
+            continue;
+        }
+        let sa = api.create_user(&org.id, Role::Superadmin).await;
+        let role = |body: Value| {
+            let api = &api;
+            let (sa, org) = (sa.clone(), org.id.clone());
+            async move {
+                let r = api.post(&format!("/organizations/{org}/roles"), body).as_user(&sa, &org).send().await;
+                r.expect(201);
+                r.data()["role_id"].as_str().unwrap().to_string()
+            }
+        };
+        let reader = role(json!({"name": "reader", "permissions": ["users:read"]})).await;
+        // R19: the superadmin holds organizations:update in their own organization only where
+        // its template leaves its own data writable.
+        let own_full = templates[&org.template].own_data == V::Full;
+        let updater = if own_full {
+            Some(role(json!({"name": "updater", "permissions": ["organizations:update"]})).await)
+        } else {
+            None
+        };
+        let off_perms = if own_full { json!(["users:read", "organizations:update"]) } else { json!(["users:read"]) };
+        let off = role(json!({"name": "off", "stage": "DISABLED", "permissions": off_perms})).await;
+        for u in users.iter_mut().filter(|u| u.org == o && u.role != Role::Superadmin) {
+            let give = |rid: &str| {
+                let path = format!("/organizations/{}/users/{}/roles/{rid}", org.id, u.id);
+                api.req("PUT", &path).as_user(&sa, &org.id)
+            };
+            if rng.chance(40) {
+                give(&reader).send().await.expect(200);
+                u.reads_users = true;
+            }
+            if let Some(updater) = updater.as_ref().filter(|_| rng.chance(40)) {
+                give(updater).send().await.expect(200);
+                u.updates_orgs = true;
+            }
+            if rng.chance(40) {
+                give(&off).send().await.expect(200);
+            }
+        }
+        users.push(User {
+            id: sa,
+            org: o,
+            role: Role::Superadmin,
+            grants: Vec::new(),
+            reads_users: false,
+            updates_orgs: false,
+        });
     }
     // Groups: a superadmin of an organization with descendants groups some of its users (R25).
     let world_for_desc = World { orgs: orgs.clone(), users: Vec::new(), templates: templates.clone() };
@@ -301,7 +366,14 @@ async fn build(api: &TestApi, rng: &mut Rng, n_orgs: usize) -> World {
             "accessible_organizations": grants.iter().map(|(d, c, a)| json!({"organization_id": orgs[*d].id,
                 "include_current_organization": c, "select_all_child_orgs": a})).collect::<Vec<_>>()});
         api.post("/user-groups", body).as_user(&admin, &orgs[o].id).send().await.expect(201);
-        users.push(User { id: admin, org: o, role: Role::Superadmin, grants: Vec::new() });
+        users.push(User {
+            id: admin,
+            org: o,
+            role: Role::Superadmin,
+            grants: Vec::new(),
+            reads_users: false,
+            updates_orgs: false,
+        });
         for i in members {
             users[i].grants.extend(grants.iter().copied());
         }
