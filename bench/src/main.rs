@@ -13,13 +13,14 @@ mod size;
 use orgs_bench::report::{write_doc, Section};
 
 /// The release binaries of the service (those API Gateway and the worker invoke).
-pub const FUNCTIONS: [&str; 8] = [
+pub const FUNCTIONS: [&str; 9] = [
     "organizations",
     "users",
     "user-groups",
     "api-tokens",
     "permissions",
     "rbac-templates",
+    "roles",
     "authorizer",
     "deletion-worker",
 ];
