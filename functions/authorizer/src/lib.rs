@@ -91,8 +91,16 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
         Ok(_) => return Decision::Deny("token owner deleted, inactive or being deleted"),
         Err(_) => return Decision::Deny("store unavailable"),
     };
+    let custom = if token_policy::needs_custom(&user) {
+        match shared::authz::caller::custom_grants(state, &user).await {
+            Ok(c) => c,
+            Err(_) => return Decision::Deny("store unavailable"),
+        }
+    } else {
+        Default::default()
+    };
     let now = now_ms();
-    if let Err(reason) = token_policy::token_usable(&found, &user, now) {
+    if let Err(reason) = token_policy::token_usable(&found, &user, custom, now) {
         return Decision::Deny(reason);
     }
     let login_due = login_due(user.last_login, now);

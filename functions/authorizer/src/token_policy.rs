@@ -10,7 +10,14 @@ use shared::store::tokens::TokenHashItem;
 
 /// `Ok` when the token `found` (owned by `owner`) may authenticate a request at `now` (epoch ms);
 /// otherwise the reason, for the logs only.
-pub fn token_usable(found: &TokenHashItem, owner: &UserItem, now: i64) -> Result<(), &'static str> {
+/// `custom` is what the owner's custom roles grant (R18; read only when the built-in role alone
+/// does not hold `api_tokens:create`, see [`needs_custom`]).
+pub fn token_usable(
+    found: &TokenHashItem,
+    owner: &UserItem,
+    custom: PermissionSet,
+    now: i64,
+) -> Result<(), &'static str> {
     if found.user_id != owner.user_id {
         return Err("token owner mismatch");
     }
@@ -20,17 +27,21 @@ pub fn token_usable(found: &TokenHashItem, owner: &UserItem, now: i64) -> Result
     if found.expires_at.is_some_and(|at| at <= now) {
         return Err("token expired");
     }
-    if !owner_permissions(owner).contains(ApiTokensCreate::PERM) {
+    if !owner_permissions(owner).union(custom).contains(ApiTokensCreate::PERM) {
         return Err("token owner may no longer hold api tokens");
     }
     Ok(())
 }
 
-/// What the owner holds wherever they act: the built-in grants of their role. Custom roles
-/// (R18) plug in here, united with these (`Caller::base_permissions` does the same for the
-/// functions), once users carry them; none are assigned yet.
+/// What the owner's built-in role holds wherever they act.
 fn owner_permissions(owner: &UserItem) -> PermissionSet {
     shared::policy::builtin(owner.role)
+}
+
+/// Must the owner's custom roles be read to decide (their built-in role alone does not hold
+/// `api_tokens:create`, and they hold some)? Only then does a token use cost one more read.
+pub fn needs_custom(owner: &UserItem) -> bool {
+    !owner_permissions(owner).contains(ApiTokensCreate::PERM) && !owner.role_ids.is_empty()
 }
 
 #[cfg(test)]
@@ -59,19 +70,33 @@ mod tests {
 
     #[test]
     fn usable_until_it_expires() {
-        assert_eq!(token_usable(&hash_item(None), &owner("admin"), 100), Ok(()));
-        assert_eq!(token_usable(&hash_item(Some(101)), &owner("superadmin"), 100), Ok(()));
-        assert_eq!(token_usable(&hash_item(Some(100)), &owner("admin"), 100), Err("token expired"));
+        assert_eq!(token_usable(&hash_item(None), &owner("admin"), PermissionSet::EMPTY, 100), Ok(()));
+        assert_eq!(token_usable(&hash_item(Some(101)), &owner("superadmin"), PermissionSet::EMPTY, 100), Ok(()));
+        assert_eq!(
+            token_usable(&hash_item(Some(100)), &owner("admin"), PermissionSet::EMPTY, 100),
+            Err("token expired")
+        );
     }
 
     #[test]
     fn only_owners_who_may_hold_tokens() {
         assert_eq!(
-            token_usable(&hash_item(None), &owner("user"), 100),
+            token_usable(&hash_item(None), &owner("user"), PermissionSet::EMPTY, 100),
             Err("token owner may no longer hold api tokens")
         );
         let mut other = owner("admin");
         other.user_id = "someone-else".into();
-        assert!(token_usable(&hash_item(None), &other, 100).is_err());
+        assert!(token_usable(&hash_item(None), &other, PermissionSet::EMPTY, 100).is_err());
+    }
+
+    #[test]
+    fn a_custom_role_can_hold_the_right_to_tokens() {
+        let granted = PermissionSet::of([ApiTokensCreate::PERM]);
+        assert_eq!(token_usable(&hash_item(None), &owner("user"), granted, 100), Ok(()));
+        let mut u = owner("user");
+        assert!(!needs_custom(&u), "no role: nothing to read");
+        u.role_ids = vec!["r".into()];
+        assert!(needs_custom(&u));
+        assert!(!needs_custom(&owner("admin")), "the built-in role decides alone");
     }
 }

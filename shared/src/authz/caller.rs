@@ -267,6 +267,12 @@ async fn identity_read(state: &AppState, user_id: &str, roles_org: Option<&str>)
     Ok(read)
 }
 
+/// What `user`'s custom roles grant (R18), read from their organization's `ROLES` item (none
+/// read for a user holding no role): for the authorizer, which decides from the owner alone.
+pub async fn custom_grants(state: &AppState, user: &UserItem) -> ApiResult<PermissionSet> {
+    custom_permissions(state, user, None).await
+}
+
 /// What the user's custom roles grant (R18): nothing for a user with none, else from the
 /// `ROLES` item of their organization, read with the identity when the claim named it (+1
 /// GetItem otherwise). Roles deleted or DISABLED grant nothing.

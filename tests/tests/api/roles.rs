@@ -407,3 +407,33 @@ async fn deleting_an_organization_takes_its_roles_and_assignments() {
     shared::jobs::purge::resume_all(&api.state, std::time::Duration::from_secs(30)).await.unwrap();
     assert!(role_items(&api, &org).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_token_of_a_user_holding_tokens_through_a_role_works_until_the_role_goes() {
+    let api = TestApi::new().await;
+    let org = api.create_org(&api.root_org, json!({})).await;
+    let admin = api.create_user(&org, Role::Admin).await;
+    let user = api.create_user(&org, Role::User).await;
+    let role = create_role(
+        &api,
+        (&admin, &org),
+        &org,
+        json!({"name": "Tokens", "permissions": ["api_tokens:create", "api_tokens:read", "api_tokens:delete"]}),
+    )
+    .await;
+    let rid = role["role_id"].as_str().unwrap();
+    api.post("/api-tokens", json!({"name": "t"})).as_user(&user, &org).send().await.expect_error(403, "forbidden");
+    assign(&api, (&admin, &org), &org, &user, rid).await.expect(200);
+    let t = api.post("/api-tokens", json!({"name": "t"})).as_user(&user, &org).send().await;
+    t.expect(201);
+    let secret = t.data()["token"].as_str().unwrap().to_string();
+    // the authorizer reads the owner's roles too (R18, R28)
+    api.get("/organizations").bearer(&secret).send().await.expect(200);
+    api.req("DELETE", &format!("/organizations/{org}/users/{user}/roles/{rid}"))
+        .as_user(&admin, &org)
+        .send()
+        .await
+        .expect(200);
+    let r = api.get("/organizations").bearer(&secret).send().await;
+    assert!(r.status == 401 || r.status == 403, "{} {}", r.status, r.body);
+}
