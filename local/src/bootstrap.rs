@@ -68,6 +68,8 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
             ip: None,
             details: Some("orgs-local bootstrap".into()),
             request_id: uuid::Uuid::new_v4().to_string(),
+            token_id: None,
+            service_id: None,
         },
     );
     // Templates first: each is written only if absent, so re-runs and later edits are kept.

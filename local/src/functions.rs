@@ -18,6 +18,7 @@ pub const FUNCTIONS: &[Function] = &[
     Function { name: "permissions", routes: permissions::ROUTES, router: permissions::router },
     Function { name: "rbac-templates", routes: rbac_templates::ROUTES, router: rbac_templates::router },
     Function { name: "roles", routes: roles::ROUTES, router: roles::router },
+    Function { name: "activities", routes: activities::ROUTES, router: activities::router },
 ];
 
 /// Does `path` match the route pattern `pattern` (`{param}` matches one non-empty segment)?

@@ -82,6 +82,7 @@ pub fn document() -> OpenApi {
     doc.merge(permissions::OpenApiDoc::openapi());
     doc.merge(rbac_templates::OpenApiDoc::openapi());
     doc.merge(roles::OpenApiDoc::openapi());
+    doc.merge(activities::OpenApiDoc::openapi());
 
     doc.info = InfoBuilder::new()
         .title("orgs")

@@ -12,6 +12,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ErrorCode {
     ActivityExists,
+    ActivityNotFound,
     Bootstrapped,
     BulkDeleteTooLarge,
     CannotChangeOwnRole,
@@ -93,6 +94,7 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::ActivityExists => "activity_exists",
+            ErrorCode::ActivityNotFound => "activity_not_found",
             ErrorCode::Bootstrapped => "bootstrapped",
             ErrorCode::BulkDeleteTooLarge => "bulk_delete_too_large",
             ErrorCode::CannotChangeOwnRole => "cannot_change_own_role",

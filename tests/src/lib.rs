@@ -572,6 +572,8 @@ pub fn system_permit() -> shared::policy::SystemPermit {
             ip: None,
             details: None,
             request_id: uuid::Uuid::new_v4().to_string(),
+            token_id: None,
+            service_id: None,
         },
     )
 }

@@ -2,6 +2,7 @@
 
 mod api {
     pub mod access_model;
+    pub mod activities;
     pub mod bad_input;
     pub mod bootstrap;
     pub mod calls;

@@ -22,7 +22,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api-tokens", post(handlers::create).get(handlers::list))
         .route("/api-tokens/{token_id}", delete(handlers::delete));
     // Outermost, so every answer (errors, idempotent replays included) carries it (R28).
-    shared::edge::http_layer::finish(r, state, ROUTES).layer(axum::middleware::map_response(no_store))
+    shared::edge::http_layer::finish(r, state, env!("CARGO_PKG_NAME"), ROUTES)
+        .layer(axum::middleware::map_response(no_store))
 }
 
 /// Token responses are never cached, by browsers or proxies (R28).

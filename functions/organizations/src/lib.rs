@@ -70,7 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/organizations/{organization_identifier}/deletion", get(handlers::deletion))
         .route("/organizations/{organization_identifier}/metabase/recreate", post(handlers::recreate_metabase))
         .route("/metabase/session", get(handlers::metabase_session));
-    shared::edge::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, env!("CARGO_PKG_NAME"), ROUTES)
 }
 
 #[cfg(feature = "openapi")]

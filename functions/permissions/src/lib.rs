@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     shared::edge::http_layer::finish(
         Router::new().route("/permissions", get(list)).route("/permissions/disabled", get(list_disabled)),
         state,
+        env!("CARGO_PKG_NAME"),
         ROUTES,
     )
 }

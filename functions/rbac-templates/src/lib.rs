@@ -126,7 +126,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rbac-templates/permissions", get(options))
         .route("/rbac-templates/movements", get(movements))
         .route("/rbac-templates/{template_id}", get(get_one).put(replace).delete(delete));
-    shared::edge::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, env!("CARGO_PKG_NAME"), ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

@@ -74,7 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{org}/users/{{user_id}}/roles"), get(h::user_roles).post(h::add_user_roles))
         .route(&format!("{org}/users/{{user_id}}/roles/{{role_id}}"), put(h::put_user_role).delete(h::delete_user_role))
         .route(&format!("{org}/user/roles"), get(h::my_roles));
-    shared::edge::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, env!("CARGO_PKG_NAME"), ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

@@ -61,7 +61,9 @@ fn ids(set: PermissionSet) -> Vec<String> {
 async fn write_new(state: &AppState, permit: &Permit<RolesCreate>, org: &OrgItem, roles: &[RoleItem]) -> ApiResult<()> {
     let store = state.store();
     let mut actions = store.create_roles_actions(permit, &org.organization_id, roles)?;
+    // Never into an organization being deleted, nor one purged since it was read.
     actions.push(not_deleting_check(store.table, &org.path())?);
+    actions.push(store.org_exists_check(&org.organization_id)?);
     for r in roles {
         let mut changes = Map::new();
         changes.insert("name".into(), json!({"to": r.name}));

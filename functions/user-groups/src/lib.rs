@@ -27,7 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/user-groups", post(handlers::create))
         .route("/user-groups/filter", post(handlers::filter))
         .route("/user-groups/{user_group_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
-    shared::edge::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, env!("CARGO_PKG_NAME"), ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/users/verify", post(handlers::verify))
         .route("/users/by-email/{email_id}", get(handlers::by_email))
         .route("/users/{user_id}", get(handlers::get_one).patch(handlers::update).delete(handlers::delete));
-    shared::edge::http_layer::finish(r, state, ROUTES)
+    shared::edge::http_layer::finish(r, state, env!("CARGO_PKG_NAME"), ROUTES)
 }
 
 /// The OpenAPI description of this function's routes (feature `openapi`).

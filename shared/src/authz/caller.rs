@@ -366,8 +366,11 @@ impl FromRequestParts<AppState> for Caller {
         let identity = identity_from_parts(parts, state.config.local_identity_headers);
         let mut caller = resolve(state, identity).await?;
         let matched = parts.extensions.get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
-        if let (Some(table), Some(path)) = (parts.extensions.get::<crate::policy::route::RouteTable>(), matched) {
-            caller.declared = table.needs(parts.method.as_str(), &path);
+        if let Some(table) = parts.extensions.get::<crate::policy::route::RouteTable>() {
+            caller.meta.service_id = Some(table.service);
+            if let Some(path) = matched {
+                caller.declared = table.needs(parts.method.as_str(), &path);
+            }
         }
         tracing::Span::current().record("user_id", caller.user.user_id.as_str());
         Ok(caller)

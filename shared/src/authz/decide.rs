@@ -36,6 +36,8 @@ impl Caller {
             ip: self.meta.source_ip.clone(),
             details: self.meta.user_agent.clone(),
             request_id: self.meta.request_id.clone(),
+            token_id: self.meta.token_id.clone(),
+            service_id: self.meta.service_id.map(str::to_string),
         }
     }
 }

@@ -24,6 +24,10 @@ pub struct RequestMeta {
     pub request_id: String,
     pub source_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The API token that signed the request in (the authorizer's context), if any.
+    pub token_id: Option<String>,
+    /// The function serving the request (its route table's name).
+    pub service_id: Option<&'static str>,
 }
 
 /// The unverified identity claimed for a request (see [`crate::authz::caller`] for the verified one).
@@ -88,6 +92,7 @@ pub fn identity_from_parts(parts: &Parts, local_identity_headers: bool) -> Ident
                 // Only the authorizer's explicit `user` is interactive; anything else is a token.
                 let actor_type =
                     if field("actor_type").as_deref() == Some("user") { ActorType::User } else { ActorType::Api };
+                meta.token_id = field("token_id").filter(|_| actor_type == ActorType::Api);
                 from_ctx = Some((field("user_id"), field("organization_id"), actor_type));
             }
         }

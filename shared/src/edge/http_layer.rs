@@ -64,12 +64,18 @@ async fn request_context(State(state): State<AppState>, req: Request, next: Next
     .await
 }
 
-/// Finishes a function's router: fallbacks, request context, state.
-pub fn finish(router: Router<AppState>, state: AppState, routes: &'static [crate::policy::route::Route]) -> Router {
+/// Finishes a function's router (`service`: the function's name): fallbacks, request context,
+/// state.
+pub fn finish(
+    router: Router<AppState>,
+    state: AppState,
+    service: &'static str,
+    routes: &'static [crate::policy::route::Route],
+) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), request_context))
-        .layer(axum::Extension(crate::policy::route::RouteTable(routes)))
+        .layer(axum::Extension(crate::policy::route::RouteTable { service, routes }))
         .with_state(state)
 }

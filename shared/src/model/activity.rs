@@ -8,6 +8,8 @@ pub enum ActorType {
     User,
     Api,
     System,
+    /// Seed 003's operator acting for a tenant (no route of this service acts as one yet).
+    Support,
 }
 
 /// The type of an activity item (seed 003's `type`): one variant per kind of change.
@@ -37,6 +39,36 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
+    /// Every kind, for validating filters.
+    pub const ALL: [ActivityKind; 21] = [
+        ActivityKind::OrganizationCreated,
+        ActivityKind::OrganizationUpdated,
+        ActivityKind::OrganizationLogoUploaded,
+        ActivityKind::OrganizationMetabaseRecreated,
+        ActivityKind::OrganizationDeleted,
+        ActivityKind::UserCreated,
+        ActivityKind::UserUpdated,
+        ActivityKind::UserDeleted,
+        ActivityKind::UserGroupCreated,
+        ActivityKind::UserGroupUpdated,
+        ActivityKind::UserGroupDeleted,
+        ActivityKind::ApiTokenCreated,
+        ActivityKind::ApiTokenDeleted,
+        ActivityKind::RbacTemplateCreated,
+        ActivityKind::RbacTemplateUpdated,
+        ActivityKind::RbacTemplateDeleted,
+        ActivityKind::RoleCreated,
+        ActivityKind::RoleUpdated,
+        ActivityKind::RoleDeleted,
+        ActivityKind::RoleMemberAdded,
+        ActivityKind::RoleMemberRemoved,
+    ];
+
+    /// The kind a stored `type` names.
+    pub fn parse(s: &str) -> Option<ActivityKind> {
+        ActivityKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// `<target>.<change>`, as stored and served.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,13 +97,27 @@ impl ActivityKind {
     }
 }
 
-/// An activity item (`PK = ACT#<organization_id>`, `SK = <activity_id>`, a UUID v7).
+/// An activity item (`PK = ACT#<organization_id>`, `SK = <activity_id>`, a UUID v7), also in
+/// three indexes so that a filtered page is one Query (`crate::store::keys`): by type (GSI1), by
+/// actor (GSI2), by both (GSI3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivityItem {
     #[serde(rename = "PK")]
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3pk: Option<String>,
+    #[serde(rename = "GSI3SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi3sk: Option<String>,
     pub activity_id: String,
     /// e.g. `organization.created`, `organization.updated`, `organization.logo_uploaded`.
     #[serde(rename = "type")]
@@ -94,4 +140,13 @@ pub struct ActivityItem {
     /// Changed fields: `{field: {"from": old, "to": new}}` (secrets never appear here).
     #[serde(default)]
     pub changes: serde_json::Map<String, serde_json::Value>,
+    /// The function that acted (seed 003's `service_id`).
+    #[serde(default)]
+    pub service_id: Option<String>,
+    /// The API token the actor used, if any.
+    #[serde(default)]
+    pub token_id: Option<String>,
+    /// When DynamoDB's TTL removes the item (epoch seconds; the retention setting).
+    #[serde(default)]
+    pub expires_at: Option<i64>,
 }

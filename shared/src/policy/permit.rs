@@ -58,6 +58,7 @@ needs! {
     /// Also what assigning and removing a role's members needs (seed 001: `org.user.roles.update`).
     RolesUpdate = Roles Update;
     RolesDelete = Roles Delete;
+    ActivitiesRead = Activities Read;
     /// Managing the platform's RBAC templates: `organizations:update` held in the root
     /// organization by one of its own members (`crate::authz::rules::platform`).
     PlatformManage = Organizations Update;
@@ -79,6 +80,10 @@ pub struct Actor {
     pub ip: Option<String>,
     pub details: Option<String>,
     pub request_id: String,
+    /// The API token the actor used, if any (R21).
+    pub token_id: Option<String>,
+    /// The function that acted (seed 003's `service_id`).
+    pub service_id: Option<String>,
 }
 
 /// How far a permit reaches inside its organization.

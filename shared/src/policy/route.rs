@@ -55,13 +55,17 @@ impl Route {
     }
 }
 
-/// A function's route table, as the router hands it to each request.
+/// A function's route table, as the router hands it to each request, with the function's name
+/// (the `service_id` of its activity items).
 #[derive(Debug, Clone, Copy)]
-pub struct RouteTable(pub &'static [Route]);
+pub struct RouteTable {
+    pub service: &'static str,
+    pub routes: &'static [Route],
+}
 
 impl RouteTable {
     /// What the route `method path` (a pattern, as matched) declares.
     pub fn needs(&self, method: &str, path: &str) -> Option<Needs> {
-        self.0.iter().find(|r| r.method == method && r.path == path).map(|r| r.needs)
+        self.routes.iter().find(|r| r.method == method && r.path == path).map(|r| r.needs)
     }
 }

@@ -11,6 +11,9 @@
 //! | organization domain guard | `DOMAIN#<domain lower>` | `GUARD`              |
 //! | RBAC template             | `RBAC#<template_id>`    | `TEMPLATE`           |
 //! | activity                  | `ACT#<org_id>`          | `<activity uuid v7>` |
+//! | … by type (GSI1)          | `ACTTYPE#<org>#<type>`  | `<activity uuid v7>` |
+//! | … by actor (GSI2)         | `ACTACTOR#<org>#<actor>`| `<activity uuid v7>` |
+//! | … by type and actor (GSI3)| `ACTTA#<org>#<type>#<actor>` | `<activity uuid v7>` |
 //! | API token                 | `USER#<user_id>`        | `TOKEN#<token_id>`   |
 //! | API token by secret hash  | `TOKENHASH#<sha256>`    | `TOKEN`              |
 //! | bootstrap marker          | `BOOTSTRAP`             | `BOOTSTRAP`          |
@@ -141,6 +144,28 @@ pub fn template_pk(template_id: &str) -> String {
 
 pub fn activity_pk(org_id: &str) -> String {
     format!("ACT#{org_id}")
+}
+
+pub const GSI2: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+pub const GSI3: &str = "GSI3";
+pub const GSI3PK: &str = "GSI3PK";
+pub const GSI3SK: &str = "GSI3SK";
+
+/// An organization's activities of one type (GSI1; sort key: the activity id).
+pub fn activity_type_pk(org_id: &str, kind: &str) -> String {
+    format!("ACTTYPE#{org_id}#{kind}")
+}
+
+/// An organization's activities by one actor (GSI2).
+pub fn activity_actor_pk(org_id: &str, actor_id: &str) -> String {
+    format!("ACTACTOR#{org_id}#{actor_id}")
+}
+
+/// An organization's activities of one type by one actor (GSI3).
+pub fn activity_type_actor_pk(org_id: &str, kind: &str, actor_id: &str) -> String {
+    format!("ACTTA#{org_id}#{kind}#{actor_id}")
 }
 
 pub const IDEMPOTENCY_SK: &str = "IDEMP";
