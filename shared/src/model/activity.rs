@@ -20,6 +20,7 @@ pub enum ActivityKind {
     OrganizationLogoUploaded,
     OrganizationMetabaseRecreated,
     OrganizationDeleted,
+    OrganizationPurged,
     UserCreated,
     UserUpdated,
     UserDeleted,
@@ -40,12 +41,13 @@ pub enum ActivityKind {
 
 impl ActivityKind {
     /// Every kind, for validating filters.
-    pub const ALL: [ActivityKind; 21] = [
+    pub const ALL: [ActivityKind; 22] = [
         ActivityKind::OrganizationCreated,
         ActivityKind::OrganizationUpdated,
         ActivityKind::OrganizationLogoUploaded,
         ActivityKind::OrganizationMetabaseRecreated,
         ActivityKind::OrganizationDeleted,
+        ActivityKind::OrganizationPurged,
         ActivityKind::UserCreated,
         ActivityKind::UserUpdated,
         ActivityKind::UserDeleted,
@@ -77,6 +79,7 @@ impl ActivityKind {
             ActivityKind::OrganizationLogoUploaded => "organization.logo_uploaded",
             ActivityKind::OrganizationMetabaseRecreated => "organization.metabase_recreated",
             ActivityKind::OrganizationDeleted => "organization.deleted",
+            ActivityKind::OrganizationPurged => "organization.purged",
             ActivityKind::UserCreated => "user.created",
             ActivityKind::UserUpdated => "user.updated",
             ActivityKind::UserDeleted => "user.deleted",

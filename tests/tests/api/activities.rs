@@ -180,3 +180,23 @@ async fn a_token_writes_its_id_and_items_expire() {
     let days = (ttl - shared::model::now_ms() / 1000) / 86_400;
     assert!((399..=400).contains(&days), "{days} days");
 }
+
+#[tokio::test]
+async fn the_deletion_job_records_its_end_as_the_system() {
+    let api = TestApi::new().await;
+    let parent = api.create_org(&api.root_org, json!({})).await;
+    let child = api.create_org(&parent, json!({})).await;
+    api.create_org(&child, json!({})).await;
+    let r = api.req("DELETE", &format!("/organizations/{child}")).send().await;
+    assert!(r.status == 200 || r.status == 202, "{}", r.body);
+    shared::jobs::purge::resume_all(&api.state, std::time::Duration::from_secs(30)).await.unwrap();
+    let r = api.get(&format!("{}?type=organization.purged", log(&parent))).send().await;
+    r.expect(200);
+    let a = &r.data()[0];
+    assert_eq!(a["actor_type"], "system");
+    assert_eq!(a["service_id"], "deletion-worker");
+    assert_eq!(a["target_id"], child.as_str());
+    assert_eq!(a["changes"]["organizations_purged"], 2);
+    let deleted = api.get(&format!("{}?type=organization.deleted", log(&parent))).send().await;
+    assert_eq!(deleted.data()[0]["service_id"], "organizations");
+}

@@ -272,8 +272,27 @@ async fn release(store: &Store<'_>, root: &str, run: &Run<'_>) -> ApiResult<()> 
     Ok(())
 }
 
-/// Marks the job done and takes the root out of the registry, in one transaction.
-async fn finish(store: &Store<'_>, root: &str, run: &Run<'_>) -> ApiResult<()> {
+/// The deletion job as activity items record it (R21: `actor_type = system`).
+fn job_permit(job: &JobItem) -> crate::policy::SystemPermit {
+    crate::policy::SystemPermit::for_job(
+        crate::policy::SystemJob::Purge,
+        crate::policy::Actor {
+            actor_type: crate::model::activity::ActorType::System,
+            actor_id: "deletion-job".into(),
+            actor_organization_id: None,
+            ip: None,
+            details: Some(format!("deletion of {} requested by {}", job.organization_id, job.requested_by)),
+            request_id: job.organization_id.clone(),
+            token_id: None,
+            service_id: Some("deletion-worker".into()),
+        },
+    )
+}
+
+/// Marks the job done and takes the root out of the registry, in one transaction with the
+/// `organization.purged` activity of the parent's log.
+async fn finish(store: &Store<'_>, job: &JobItem, run: &Run<'_>) -> ApiResult<()> {
+    let root = job.organization_id.as_str();
     let (pk, sk) = job_key(root);
     let now = now_ms();
     let u = aws_sdk_dynamodb::types::Update::builder()
@@ -299,6 +318,21 @@ async fn finish(store: &Store<'_>, root: &str, run: &Run<'_>) -> ApiResult<()> {
         on_condition_failed: ApiError::internal("deletion job vanished"),
     }];
     actions.extend(unmark_actions(store.table, root)?);
+    if let Some(parent) = &job.parent_organization_id {
+        let mut changes = serde_json::Map::new();
+        changes.insert("organizations_purged".into(), (job.organizations_purged + run.orgs).into());
+        changes.insert("items_deleted".into(), (job.items_deleted + run.items).into());
+        actions.push(store.activity_action(
+            &job_permit(job),
+            crate::store::activity::Change {
+                kind: crate::model::activity::ActivityKind::OrganizationPurged,
+                organization_id: parent,
+                target_type: "organization",
+                target_id: root,
+                changes,
+            },
+        )?);
+    }
     store.transact(actions).await
 }
 
@@ -320,7 +354,7 @@ pub async fn run_job(state: &AppState, root: &str, budget: Budget) -> ApiResult<
     let mut run = Run { state, store, root: root.to_string(), budget, items: 0, objects: 0, orgs: 0 };
     match run.purge().await {
         Ok(()) => {
-            finish(&store, root, &run).await?;
+            finish(&store, &job, &run).await?;
             tracing::info!(root, orgs = run.orgs, items = run.items, "deletion finished");
             Ok(RunOutcome::Done)
         }
