@@ -79,6 +79,8 @@ POST /organizations/{org}/users/{user}/roles 401 401 403 200 200 404 200 404 403
 PUT /organizations/{org}/users/{user}/roles/{role} 401 401 403 200 200 404 200 404 403 403
 DELETE /organizations/{org}/users/{member}/roles/{role} 401 401 403 200 200 404 200 404 403 403
 GET /organizations/{org}/user/roles      401 401 200 200 200 404 200 404 200 403
+GET /organizations/{org}/activities      401 401 403 200 200 404 200 404 403 403
+GET /organizations/{org}/activities/{activity} 401 401 403 200 200 404 200 404 403 403
 ";
 
 /// What a persona acts as and on.
@@ -199,6 +201,10 @@ async fn targets(api: &TestApi, p: &Persona) -> BTreeMap<&'static str, String> {
         ("role", r1),
         ("spare_role", r2.data()["role_id"].as_str().unwrap().to_string()),
         ("member", member),
+        (
+            "activity",
+            api.activities(&org).await.last().expect("an activity")["activity_id"].as_str().unwrap().to_string(),
+        ),
     ])
 }
 
