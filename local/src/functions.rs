@@ -19,6 +19,11 @@ pub const FUNCTIONS: &[Function] = &[
     Function { name: "rbac-templates", routes: rbac_templates::ROUTES, router: rbac_templates::router },
     Function { name: "roles", routes: roles::ROUTES, router: roles::router },
     Function { name: "activities", routes: activities::ROUTES, router: activities::router },
+    Function {
+        name: "organization-requests",
+        routes: organization_requests::ROUTES,
+        router: organization_requests::router,
+    },
 ];
 
 /// Does `path` match the route pattern `pattern` (`{param}` matches one non-empty segment)?

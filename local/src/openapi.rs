@@ -83,6 +83,7 @@ pub fn document() -> OpenApi {
     doc.merge(rbac_templates::OpenApiDoc::openapi());
     doc.merge(roles::OpenApiDoc::openapi());
     doc.merge(activities::OpenApiDoc::openapi());
+    doc.merge(organization_requests::OpenApiDoc::openapi());
 
     doc.info = InfoBuilder::new()
         .title("orgs")

@@ -19,6 +19,7 @@ mod api {
     pub mod metabase;
     pub mod oidc;
     pub mod openapi;
+    pub mod org_requests;
     pub mod races;
     pub mod read;
     pub mod roles;

@@ -34,6 +34,20 @@ async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResul
 /// R3: superadmin only, parent accessible and accepting children, unique code.
 pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -> ApiResult<OrgResponse> {
     let held = holds::<OrganizationsCreate>(caller)?;
+    let (org, _, actions) = prepare_create(state, caller, held, body).await?;
+    state.store().transact(actions).await?;
+    render_one(state, caller, org).await
+}
+
+/// Everything of R3 but the write: the checks, the new organization, the permit in its parent
+/// and the transaction's actions (with the activity item). An approved organization request
+/// (R23) adds its own action to the same transaction.
+pub async fn prepare_create(
+    state: &AppState,
+    caller: &Caller,
+    held: Held<OrganizationsCreate>,
+    body: CreateOrgRequest,
+) -> ApiResult<(OrgItem, shared::policy::Permit<OrganizationsCreate>, Vec<shared::store::TxAction>)> {
     input::check_create(&body)?;
     let parent_ident = body.parent_organization_id.clone().unwrap_or_default();
     // Creating a child is `organizations:create` in the parent, whose template governs it.
@@ -115,7 +129,11 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -
             changes,
         },
     )?);
-    store.transact(actions).await?;
+    Ok((org, permit, actions))
+}
+
+/// An organization as `caller` sees it (the response of POST /organizations).
+pub async fn render_created(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResult<OrgResponse> {
     render_one(state, caller, org).await
 }
 

@@ -37,11 +37,14 @@ pub enum ActivityKind {
     RoleDeleted,
     RoleMemberAdded,
     RoleMemberRemoved,
+    OrganizationRequestCreated,
+    OrganizationRequestApproved,
+    OrganizationRequestRejected,
 }
 
 impl ActivityKind {
     /// Every kind, for validating filters.
-    pub const ALL: [ActivityKind; 22] = [
+    pub const ALL: [ActivityKind; 25] = [
         ActivityKind::OrganizationCreated,
         ActivityKind::OrganizationUpdated,
         ActivityKind::OrganizationLogoUploaded,
@@ -64,6 +67,9 @@ impl ActivityKind {
         ActivityKind::RoleDeleted,
         ActivityKind::RoleMemberAdded,
         ActivityKind::RoleMemberRemoved,
+        ActivityKind::OrganizationRequestCreated,
+        ActivityKind::OrganizationRequestApproved,
+        ActivityKind::OrganizationRequestRejected,
     ];
 
     /// The kind a stored `type` names.
@@ -96,6 +102,9 @@ impl ActivityKind {
             ActivityKind::RoleDeleted => "role.deleted",
             ActivityKind::RoleMemberAdded => "role.member_added",
             ActivityKind::RoleMemberRemoved => "role.member_removed",
+            ActivityKind::OrganizationRequestCreated => "organization_request.created",
+            ActivityKind::OrganizationRequestApproved => "organization_request.approved",
+            ActivityKind::OrganizationRequestRejected => "organization_request.rejected",
         }
     }
 }

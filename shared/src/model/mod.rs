@@ -4,6 +4,7 @@ pub mod activity;
 pub mod catalogue;
 pub mod group;
 pub mod org;
+pub mod org_request;
 pub mod role;
 pub mod template;
 pub mod user;

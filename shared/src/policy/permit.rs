@@ -59,6 +59,8 @@ needs! {
     RolesUpdate = Roles Update;
     RolesDelete = Roles Delete;
     ActivitiesRead = Activities Read;
+    OrganizationRequestsCreate = OrganizationRequests Create;
+    OrganizationRequestsRead = OrganizationRequests Read;
     /// Managing the platform's RBAC templates: `organizations:update` held in the root
     /// organization by one of its own members (`crate::authz::rules::platform`).
     PlatformManage = Organizations Update;

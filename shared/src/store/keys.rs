@@ -23,6 +23,8 @@
 //! | deletions registry shard  | `DELETIONS`             | `SHARD#<n>`          |
 //! | deletion job              | `DELETION#<org_id>`     | `JOB`                |
 //! | idempotency record        | `IDEMP#<user_id>#<x-request-id>` | `IDEMP`     |
+//! | organization request      | `ORGREQ#<request_id>`   | `REQUEST`            |
+//! | … its entry in the parent | `ORG#<parent_id>`       | `ORGREQ#<request_id>`|
 //! | custom role               | `ORG#<org_id>`          | `ROLE#<role_id>`     |
 //! | role name guard           | `ORG#<org_id>`          | `ROLENAME#<name lower>` |
 //! | role member (assignment)  | `ORG#<org_id>`          | `ROLEMEM#<role_id>#<user_id>` |
@@ -174,6 +176,23 @@ pub const IDEMPOTENCY_SK: &str = "IDEMP";
 /// `X-Request-ID`, so equal ids of different users are different keys.
 pub fn idempotency_pk(user_id: &str, request_id: &str) -> String {
     format!("IDEMP#{user_id}#{request_id}")
+}
+
+pub const ORG_REQUEST_SK: &str = "REQUEST";
+/// Entries of the requests addressed to an organization, in its partition.
+pub const ORG_REQUEST_ENTRY_PREFIX: &str = "ORGREQ#";
+
+pub fn org_request_pk(request_id: &str) -> String {
+    format!("ORGREQ#{request_id}")
+}
+
+pub fn org_request_entry_sk(request_id: &str) -> String {
+    format!("{ORG_REQUEST_ENTRY_PREFIX}{request_id}")
+}
+
+/// The GSI1 partition listing one requester's requests.
+pub fn org_requests_by_gsi_pk(user_id: &str) -> String {
+    format!("ORGREQBY#{user_id}")
 }
 
 /// Every sort key of custom roles in an organization's partition starts with this.

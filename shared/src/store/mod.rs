@@ -15,6 +15,7 @@ pub mod deletions;
 pub mod groups;
 pub mod idempotency;
 pub mod keys;
+pub mod org_requests;
 pub mod orgs;
 pub mod reads;
 pub mod roles;

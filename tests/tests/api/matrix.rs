@@ -81,6 +81,11 @@ DELETE /organizations/{org}/users/{member}/roles/{role} 401 401 403 200 200 404 
 GET /organizations/{org}/user/roles      401 401 200 200 200 404 200 404 200 403
 GET /organizations/{org}/activities      401 401 403 200 200 404 200 404 403 403
 GET /organizations/{org}/activities/{activity} 401 401 403 200 200 404 200 404 403 403
+POST /organization-requests              401 401 201 201 201 400 201 400 201 403
+GET /organization-requests               401 401 200 200 200 200 200 200 200 403
+GET /organization-requests/{request}     401 401 404 200 200 404 404 404 404 403
+POST /organization-requests/{request}/approve 401 401 403 403 200 403 403 403 403 403
+POST /organization-requests/{request2}/reject 401 401 403 403 200 403 403 403 403 403
 ";
 
 /// What a persona acts as and on.
@@ -184,6 +189,16 @@ async fn targets(api: &TestApi, p: &Persona) -> BTreeMap<&'static str, String> {
     let r1 = r1.data()["role_id"].as_str().unwrap().to_string();
     let r2 = role("r2").send().await;
     let member = mk_user().await;
+    let ask = || async {
+        let r = api
+            .post("/organization-requests", json!({"organizationname": "asked", "parentorganization": org}))
+            .as_user(&p.target_admin, &org)
+            .send()
+            .await;
+        r.expect(201);
+        r.data()["request_id"].as_str().unwrap().to_string()
+    };
+    let (request, request2) = (ask().await, ask().await);
     api.req("PUT", &format!("/organizations/{org}/users/{member}/roles/{r1}"))
         .as_user(&p.target_admin, &org)
         .send()
@@ -201,6 +216,8 @@ async fn targets(api: &TestApi, p: &Persona) -> BTreeMap<&'static str, String> {
         ("role", r1),
         ("spare_role", r2.data()["role_id"].as_str().unwrap().to_string()),
         ("member", member),
+        ("request", request),
+        ("request2", request2),
         (
             "activity",
             api.activities(&org).await.last().expect("an activity")["activity_id"].as_str().unwrap().to_string(),
@@ -232,6 +249,12 @@ fn body_for(route: &str, t: &BTreeMap<&'static str, String>) -> Option<Value> {
             json!({"name": uuid::Uuid::new_v4().simple().to_string(), "permissions": ["users:read"]})
         }
         "POST /organizations/{org}/roles/generate" => json!({}),
+        "POST /organization-requests" => json!({"organizationname": "n", "parentorganization": org}),
+        "POST /organization-requests/{request}/approve" => {
+            json!({"code": format!("c{}", uuid::Uuid::new_v4().simple()),
+            "contact_email": "a@b.io", "rbac_template_id": "default", "can_have_child_organizations": false})
+        }
+        "POST /organization-requests/{request2}/reject" => json!({"reason": "no"}),
         "PATCH /organizations/{org}/roles/{role}" => json!({"description": uuid::Uuid::new_v4().simple().to_string()}),
         "POST /organizations/{org}/roles/{role}/members/bulk" => json!({"members": [t["user"]]}),
         "POST /organizations/{org}/users/{user}/roles" => json!([t["role"]]),

@@ -238,6 +238,17 @@ impl Run<'_> {
             // Its custom roles, their name guards, members and grants (R19: nothing dangling).
             let roles = self.partition_keys(&keys::org_pk(d), keys::ROLE_ITEMS_PREFIX).await?;
             self.delete_keys(roles).await?;
+            // The organization requests addressed to it, with their entries.
+            let entries = self.partition_keys(&keys::org_pk(d), keys::ORG_REQUEST_ENTRY_PREFIX).await?;
+            let requests: Vec<(String, String)> = entries
+                .iter()
+                .map(|(_, sk)| {
+                    let id = sk.trim_start_matches(keys::ORG_REQUEST_ENTRY_PREFIX);
+                    (keys::org_request_pk(id), keys::ORG_REQUEST_SK.to_string())
+                })
+                .collect();
+            self.delete_keys(requests).await?;
+            self.delete_keys(entries).await?;
             // d's own partition: its descendant edges (the root's are the anchors: kept).
             if !is_root {
                 let own = self.partition_keys(&keys::org_pk(d), DESC_PREFIX).await?;
