@@ -12,7 +12,7 @@ use shared::{ApiError, ApiResult, AppState, Caller, Envelope};
 #[allow(unused_imports)]
 use crate::input::{AssignmentsQuery, BulkMembersRequest, GenerateRequest, ListQuery, PatchRoleRequest, RoleRequest};
 use crate::view::{AssignmentResponse, MemberResponse, PermissionRoles, RoleResponse};
-use crate::{members, service};
+use crate::{members, service, user_roles};
 
 /// The path's parameters by name.
 pub struct Params(HashMap<String, String>);
@@ -24,10 +24,10 @@ impl Params {
     fn org(&self) -> &str {
         self.get("organization_identifier")
     }
-    fn role(&self) -> &str {
+    fn role_id(&self) -> &str {
         self.get("role_id")
     }
-    fn user(&self) -> &str {
+    fn user_id(&self) -> &str {
         self.get("user_id")
     }
 }
@@ -135,7 +135,7 @@ pub async fn permissions(
     )
 )]
 pub async fn get_one(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Envelope<RoleResponse>> {
-    Ok(Envelope::ok("Role details.", service::get(&state, &caller, p.org(), p.role()).await?))
+    Ok(Envelope::ok("Role details.", service::get(&state, &caller, p.org(), p.role_id()).await?))
 }
 
 #[cfg_attr(
@@ -155,7 +155,7 @@ pub async fn replace(
     JsonBody(body): JsonBody<RoleRequest>,
 ) -> ApiResult<Envelope<RoleResponse>> {
     let expected = shared::edge::extract::if_match(&headers)?;
-    Ok(Envelope::ok("Role updated.", service::update(&state, &caller, p.org(), p.role(), expected, Ok(body)).await?))
+    Ok(Envelope::ok("Role updated.", service::update(&state, &caller, p.org(), p.role_id(), expected, Ok(body)).await?))
 }
 
 #[cfg_attr(
@@ -175,7 +175,10 @@ pub async fn patch(
     JsonBody(body): JsonBody<PatchRoleRequest>,
 ) -> ApiResult<Envelope<RoleResponse>> {
     let expected = shared::edge::extract::if_match(&headers)?;
-    Ok(Envelope::ok("Role updated.", service::update(&state, &caller, p.org(), p.role(), expected, Err(body)).await?))
+    Ok(Envelope::ok(
+        "Role updated.",
+        service::update(&state, &caller, p.org(), p.role_id(), expected, Err(body)).await?,
+    ))
 }
 
 #[cfg_attr(
@@ -187,7 +190,7 @@ pub async fn patch(
     )
 )]
 pub async fn delete(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Envelope<()>> {
-    service::delete(&state, &caller, p.org(), p.role()).await?;
+    service::delete(&state, &caller, p.org(), p.role_id()).await?;
     Ok(Envelope::message("Role deleted."))
 }
 
@@ -205,7 +208,7 @@ pub async fn assignments(
     p: Params,
     QueryParams(q): QueryParams<AssignmentsQuery>,
 ) -> ApiResult<Envelope<Vec<AssignmentResponse>>> {
-    let (items, total) = members::assignments(&state, &caller, p.org(), p.role(), q).await?;
+    let (items, total) = members::assignments(&state, &caller, p.org(), p.role_id(), q).await?;
     Ok(Envelope::ok("Role assignments.", items).with_total(total))
 }
 
@@ -223,7 +226,7 @@ pub async fn members(
     p: Params,
     QueryParams(q): QueryParams<ListQuery>,
 ) -> ApiResult<Envelope<Vec<MemberResponse>>> {
-    let (items, total) = members::members(&state, &caller, p.org(), p.role(), q).await?;
+    let (items, total) = members::members(&state, &caller, p.org(), p.role_id(), q).await?;
     Ok(Envelope::ok("Role members.", items).with_total(total))
 }
 
@@ -244,7 +247,7 @@ pub async fn add_members(
 ) -> ApiResult<Envelope<RoleResponse>> {
     let list =
         body.members.ok_or_else(|| ApiError::validation(vec![shared::ErrorDetail::field("members", "is required")]))?;
-    Ok(Envelope::ok("Members added.", members::add_members(&state, &caller, p.org(), p.role(), list).await?))
+    Ok(Envelope::ok("Members added.", members::add_members(&state, &caller, p.org(), p.role_id(), list).await?))
 }
 
 #[cfg_attr(
@@ -256,7 +259,7 @@ pub async fn add_members(
     )
 )]
 pub async fn member(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Envelope<MemberResponse>> {
-    Ok(Envelope::ok("Role member.", members::member(&state, &caller, p.org(), p.role(), p.user()).await?))
+    Ok(Envelope::ok("Role member.", members::member(&state, &caller, p.org(), p.role_id(), p.user_id()).await?))
 }
 
 #[cfg_attr(
@@ -268,7 +271,7 @@ pub async fn member(State(state): State<AppState>, caller: Caller, p: Params) ->
     )
 )]
 pub async fn remove_member(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Envelope<()>> {
-    members::remove_member(&state, &caller, p.org(), p.role(), p.user()).await?;
+    members::remove_member(&state, &caller, p.org(), p.role_id(), p.user_id()).await?;
     Ok(Envelope::message("Member removed."))
 }
 
@@ -285,7 +288,7 @@ pub async fn user_roles(
     caller: Caller,
     p: Params,
 ) -> ApiResult<Envelope<Vec<RoleResponse>>> {
-    Ok(Envelope::ok("User roles.", members::user_roles(&state, &caller, p.org(), p.user()).await?))
+    Ok(Envelope::ok("User roles.", user_roles::user_roles(&state, &caller, p.org(), p.user_id()).await?))
 }
 
 #[cfg_attr(
@@ -303,7 +306,7 @@ pub async fn add_user_roles(
     p: Params,
     JsonListBody(body): JsonListBody<String>,
 ) -> ApiResult<Envelope<Vec<RoleResponse>>> {
-    Ok(Envelope::ok("Roles added.", members::add_user_roles(&state, &caller, p.org(), p.user(), body).await?))
+    Ok(Envelope::ok("Roles added.", user_roles::add_user_roles(&state, &caller, p.org(), p.user_id(), body).await?))
 }
 
 #[cfg_attr(
@@ -319,7 +322,10 @@ pub async fn put_user_role(
     caller: Caller,
     p: Params,
 ) -> ApiResult<Envelope<RoleResponse>> {
-    Ok(Envelope::ok("Role assigned.", members::put_user_role(&state, &caller, p.org(), p.user(), p.role()).await?))
+    Ok(Envelope::ok(
+        "Role assigned.",
+        user_roles::put_user_role(&state, &caller, p.org(), p.user_id(), p.role_id()).await?,
+    ))
 }
 
 #[cfg_attr(
@@ -331,7 +337,7 @@ pub async fn put_user_role(
     )
 )]
 pub async fn delete_user_role(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Envelope<()>> {
-    members::delete_user_role(&state, &caller, p.org(), p.user(), p.role()).await?;
+    user_roles::delete_user_role(&state, &caller, p.org(), p.user_id(), p.role_id()).await?;
     Ok(Envelope::message("Role removed."))
 }
 
@@ -348,5 +354,5 @@ pub async fn my_roles(
     caller: Caller,
     p: Params,
 ) -> ApiResult<Envelope<Vec<RoleResponse>>> {
-    Ok(Envelope::ok("Your roles.", members::my_roles(&state, &caller, p.org()).await?))
+    Ok(Envelope::ok("Your roles.", user_roles::my_roles(&state, &caller, p.org()).await?))
 }

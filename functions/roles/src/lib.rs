@@ -6,6 +6,7 @@ pub mod handlers;
 pub mod input;
 pub mod members;
 pub mod service;
+pub mod user_roles;
 pub mod view;
 
 use axum::routing::{get, post, put};

@@ -17,7 +17,6 @@ use shared::model::user::UserItem;
 use shared::policy::permit::{RolesDelete, RolesRead, RolesUpdate};
 use shared::policy::{Permit, RewritesRoleMembers};
 use shared::store::roles::{new_assignment, role_not_found};
-use shared::store::users::user_not_found;
 use shared::store::TxAction;
 use shared::validate::path_identifier;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
@@ -195,11 +194,11 @@ pub async fn delete_role(state: &AppState, permit: &Permit<RolesDelete>, mut rol
 
 /// The organization, the permit to change its roles' members, and the caller's effective
 /// permissions there.
-type InOrg = (OrgItem, Permit<RolesUpdate>, PermissionSet);
+pub(crate) type InOrg = (OrgItem, Permit<RolesUpdate>, PermissionSet);
 
 /// Adds `user_ids` to roles `role_ids` (every pair), after R19: the caller holds each role's
 /// permissions where it applies, and every user belongs to the role's organization.
-async fn add(
+pub(crate) async fn add(
     state: &AppState,
     caller: &Caller,
     (org, permit, effective): &InOrg,
@@ -219,7 +218,13 @@ async fn add(
 }
 
 /// Removes one assignment (R19 as for adding); 404 when the user does not hold the role.
-async fn remove(state: &AppState, caller: &Caller, ident: &str, role_id: &str, user_id: &str) -> ApiResult<()> {
+pub(crate) async fn remove(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    role_id: &str,
+    user_id: &str,
+) -> ApiResult<()> {
     let (org, permit, effective) = in_org::<RolesUpdate>(state, caller, ident).await?;
     path_identifier(user_id, "user id")?;
     let role = load_role(state, &org, role_id).await?;
@@ -335,93 +340,4 @@ pub async fn assignments(
     let role = load_role(state, &org, role_id).await?;
     let all = state.store().role_members(&org.organization_id, &role.role_id).await?;
     Ok((all.iter().skip(start).take(limit).map(view::assignment).collect(), all.len() as u64))
-}
-
-/// The roles (of `org`) a user of `org` holds.
-async fn roles_of_user(state: &AppState, org: &OrgItem, user: &UserItem) -> ApiResult<Vec<RoleResponse>> {
-    let roles = state.store().roles_of_org(&org.organization_id, true).await?;
-    Ok(roles.iter().filter(|r| !r.deleting && user.role_ids.contains(&r.role_id)).map(view::role).collect())
-}
-
-async fn user_in(state: &AppState, org: &OrgItem, user_id: &str) -> ApiResult<UserItem> {
-    path_identifier(user_id, "user id")?;
-    let user = state.store().users(&[user_id], true).await?.remove(user_id);
-    user.filter(|u| u.organization_id == org.organization_id).ok_or_else(user_not_found)
-}
-
-pub async fn user_roles(state: &AppState, caller: &Caller, ident: &str, user_id: &str) -> ApiResult<Vec<RoleResponse>> {
-    let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
-    let user = user_in(state, &org, user_id).await?;
-    if caller.hides(&user.org_path) {
-        return Err(user_not_found());
-    }
-    roles_of_user(state, &org, &user).await
-}
-
-/// Seed 001's POST: several roles to one user (every role must exist; none written otherwise).
-pub async fn add_user_roles(
-    state: &AppState,
-    caller: &Caller,
-    ident: &str,
-    user_id: &str,
-    role_ids: Vec<String>,
-) -> ApiResult<Vec<RoleResponse>> {
-    let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
-    let org = &scope.0;
-    let role_ids = input::check_ids("role_ids", &role_ids)?;
-    let user = user_in(state, org, user_id).await?;
-    let all = state.store().roles_of_org(&org.organization_id, true).await?;
-    let mut roles = Vec::new();
-    let mut bad = Vec::new();
-    for (i, id) in role_ids.iter().enumerate() {
-        match all.iter().find(|r| r.role_id == *id && !r.deleting) {
-            Some(r) => roles.push(r.clone()),
-            None => bad.push(ErrorDetail::field(format!("role_ids[{i}]"), "is not a role of this organization")),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(ApiError::validation(bad));
-    }
-    add(state, caller, &scope, roles, std::slice::from_ref(&user.user_id), "user_id").await?;
-    let user = user_in(state, org, user_id).await?;
-    roles_of_user(state, org, &user).await
-}
-
-/// PUT of one assignment: idempotent.
-pub async fn put_user_role(
-    state: &AppState,
-    caller: &Caller,
-    ident: &str,
-    user_id: &str,
-    role_id: &str,
-) -> ApiResult<RoleResponse> {
-    let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
-    let org = &scope.0;
-    let role = load_role(state, org, role_id).await?;
-    let user = user_in(state, org, user_id).await?;
-    add(state, caller, &scope, vec![role], &[user.user_id], "user_id").await?;
-    Ok(view::role(&load_role(state, org, role_id).await?))
-}
-
-pub async fn delete_user_role(
-    state: &AppState,
-    caller: &Caller,
-    ident: &str,
-    user_id: &str,
-    role_id: &str,
-) -> ApiResult<()> {
-    remove(state, caller, ident, role_id, user_id).await
-}
-
-/// The caller's own custom roles, which apply wherever their built-in role does (R18): in an
-/// organization they reach, the roles of their own organization they hold.
-pub async fn my_roles(state: &AppState, caller: &Caller, ident: &str) -> ApiResult<Vec<RoleResponse>> {
-    // 404 unless the caller reaches the organization; their roles apply there (R18).
-    shared::authz::load::load_accessible(state, caller, ident).await?;
-    let store = state.store();
-    if caller.user.role_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let roles = store.roles_of_org(caller.home_org(), true).await?;
-    Ok(roles.iter().filter(|r| !r.deleting && caller.user.role_ids.contains(&r.role_id)).map(view::role).collect())
 }

@@ -1,0 +1,103 @@
+//! A user's roles in an organization (seed 001: GET, POST of several, PUT and DELETE of one),
+//! and the caller's own (`/user/roles`), over the assignments of [`crate::members`].
+
+use shared::model::org::OrgItem;
+use shared::model::user::UserItem;
+use shared::policy::permit::{RolesRead, RolesUpdate};
+use shared::store::users::user_not_found;
+use shared::validate::path_identifier;
+use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
+
+use crate::input;
+use crate::members::{add, remove};
+use crate::service::{in_org, load_role};
+use crate::view::{self, RoleResponse};
+
+/// The roles (of `org`) a user of `org` holds.
+async fn roles_of_user(state: &AppState, org: &OrgItem, user: &UserItem) -> ApiResult<Vec<RoleResponse>> {
+    let roles = state.store().roles_of_org(&org.organization_id, true).await?;
+    Ok(roles.iter().filter(|r| !r.deleting && user.role_ids.contains(&r.role_id)).map(view::role).collect())
+}
+
+async fn user_in(state: &AppState, org: &OrgItem, user_id: &str) -> ApiResult<UserItem> {
+    path_identifier(user_id, "user id")?;
+    let user = state.store().users(&[user_id], true).await?.remove(user_id);
+    user.filter(|u| u.organization_id == org.organization_id).ok_or_else(user_not_found)
+}
+
+pub async fn user_roles(state: &AppState, caller: &Caller, ident: &str, user_id: &str) -> ApiResult<Vec<RoleResponse>> {
+    let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
+    let user = user_in(state, &org, user_id).await?;
+    if caller.hides(&user.org_path) {
+        return Err(user_not_found());
+    }
+    roles_of_user(state, &org, &user).await
+}
+
+/// Seed 001's POST: several roles to one user (every role must exist; none written otherwise).
+pub async fn add_user_roles(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    user_id: &str,
+    role_ids: Vec<String>,
+) -> ApiResult<Vec<RoleResponse>> {
+    let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
+    let org = &scope.0;
+    let role_ids = input::check_ids("role_ids", &role_ids)?;
+    let user = user_in(state, org, user_id).await?;
+    let all = state.store().roles_of_org(&org.organization_id, true).await?;
+    let mut roles = Vec::new();
+    let mut bad = Vec::new();
+    for (i, id) in role_ids.iter().enumerate() {
+        match all.iter().find(|r| r.role_id == *id && !r.deleting) {
+            Some(r) => roles.push(r.clone()),
+            None => bad.push(ErrorDetail::field(format!("role_ids[{i}]"), "is not a role of this organization")),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(ApiError::validation(bad));
+    }
+    add(state, caller, &scope, roles, std::slice::from_ref(&user.user_id), "user_id").await?;
+    let user = user_in(state, org, user_id).await?;
+    roles_of_user(state, org, &user).await
+}
+
+/// PUT of one assignment: idempotent.
+pub async fn put_user_role(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    user_id: &str,
+    role_id: &str,
+) -> ApiResult<RoleResponse> {
+    let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
+    let org = &scope.0;
+    let role = load_role(state, org, role_id).await?;
+    let user = user_in(state, org, user_id).await?;
+    add(state, caller, &scope, vec![role], &[user.user_id], "user_id").await?;
+    Ok(view::role(&load_role(state, org, role_id).await?))
+}
+
+pub async fn delete_user_role(
+    state: &AppState,
+    caller: &Caller,
+    ident: &str,
+    user_id: &str,
+    role_id: &str,
+) -> ApiResult<()> {
+    remove(state, caller, ident, role_id, user_id).await
+}
+
+/// The caller's own custom roles, which apply wherever their built-in role does (R18): in an
+/// organization they reach, the roles of their own organization they hold.
+pub async fn my_roles(state: &AppState, caller: &Caller, ident: &str) -> ApiResult<Vec<RoleResponse>> {
+    // 404 unless the caller reaches the organization; their roles apply there (R18).
+    shared::authz::load::load_accessible(state, caller, ident).await?;
+    let store = state.store();
+    if caller.user.role_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roles = store.roles_of_org(caller.home_org(), true).await?;
+    Ok(roles.iter().filter(|r| !r.deleting && caller.user.role_ids.contains(&r.role_id)).map(view::role).collect())
+}
