@@ -53,7 +53,13 @@ impl RouteRun {
 /// the new count), a role's members or an organization's roles with one Query; deleting every
 /// role of an organization deletes them one by one (per role: its members' Query, their users'
 /// BatchGetItem when it has any, one transaction). A user's deletion takes their assignments in
-/// its one transaction, however many roles they hold.
+/// its one transaction, however many roles they hold. The purge of an organization also takes
+/// the organization requests addressed to it (one Query of its request entries). Every page of
+/// the activity log is one Query, filtered or not ([`SAME_CALLS`]): the table without a filter,
+/// GSI1 by type, GSI2 by actor, GSI3 by both. An organization request is read with one GetItem,
+/// a requester's requests with one Query of GSI1 and those addressed to an organization with
+/// one Query of its partition; approving one is POST /organizations' own reads and transaction
+/// with the request's decision in it.
 pub const EXPECTED: &[(&str, &[(&str, usize)])] = &[
     ("POST /organizations", &[("BatchGetItem", 3), ("TransactWriteItems", 1)]),
     ("GET /organizations", &[("BatchGetItem", 2), ("Query", 1)]),
@@ -69,7 +75,7 @@ pub const EXPECTED: &[(&str, &[(&str, usize)])] = &[
             ("BatchGetItem", 3),
             ("BatchWriteItem", 3),
             ("GetItem", 4),
-            ("Query", 7),
+            ("Query", 8),
             ("TransactWriteItems", 3),
             ("UpdateItem", 1),
         ],
@@ -150,15 +156,42 @@ pub const EXPECTED: &[(&str, &[(&str, usize)])] = &[
         "DELETE /organizations/{id}/roles (27 generated roles)",
         &[("BatchGetItem", 2), ("Query", 28), ("TransactWriteItems", 27)],
     ),
+    ("POST /organization-requests", &[("BatchGetItem", 3), ("TransactWriteItems", 1)]),
+    ("POST /organization-requests (parent: the requester's own)", &[("BatchGetItem", 3), ("TransactWriteItems", 1)]),
+    ("GET /organization-requests (the requester's own)", &[("BatchGetItem", 1), ("Query", 1)]),
+    ("GET /organization-requests (addressed to an organization)", &[("BatchGetItem", 3), ("Query", 1)]),
+    ("GET /organization-requests/{request_id}", &[("BatchGetItem", 2), ("GetItem", 1)]),
+    (
+        "POST /organization-requests/{request_id}/approve",
+        &[("BatchGetItem", 3), ("GetItem", 1), ("TransactWriteItems", 1)],
+    ),
+    (
+        "POST /organization-requests/{request_id}/reject",
+        &[("BatchGetItem", 2), ("GetItem", 1), ("TransactWriteItems", 1)],
+    ),
+    ("GET /organizations/{id}/activities (a page of 20)", &[("BatchGetItem", 2), ("Query", 1)]),
+    ("GET /organizations/{id}/activities (next page by cursor)", &[("BatchGetItem", 2), ("Query", 1)]),
+    ("GET /organizations/{id}/activities (by type)", &[("BatchGetItem", 2), ("Query", 1)]),
+    ("GET /organizations/{id}/activities (by actor)", &[("BatchGetItem", 2), ("Query", 1)]),
+    ("GET /organizations/{id}/activities (by type and actor)", &[("BatchGetItem", 2), ("Query", 1)]),
+    ("GET /organizations/{id}/activities/{activity_id}", &[("BatchGetItem", 2), ("GetItem", 1)]),
 ];
 
 /// Cases that must make the same calls, whatever [`EXPECTED`] pins for them: custom roles cost
 /// a caller no call of their own (R18), since the identity's BatchGetItem reads the `ROLES`
-/// item of the organization the caller acts in (their own, as the deployed authorizer says).
-pub const SAME_CALLS: &[(&str, &str)] = &[(
-    "GET /organizations/{id}/roles/{role_id} (caller with 0 custom roles)",
-    "GET /organizations/{id}/roles/{role_id} (caller with 20 custom roles)",
-)];
+/// item of the organization the caller acts in (their own, as the deployed authorizer says);
+/// a filtered page of the activity log, or the next one, costs what the first unfiltered page
+/// costs (R21: one Query per page, no FilterExpression).
+pub const SAME_CALLS: &[(&str, &str)] = &[
+    (
+        "GET /organizations/{id}/roles/{role_id} (caller with 0 custom roles)",
+        "GET /organizations/{id}/roles/{role_id} (caller with 20 custom roles)",
+    ),
+    ("GET /organizations/{id}/activities (a page of 20)", "GET /organizations/{id}/activities (next page by cursor)"),
+    ("GET /organizations/{id}/activities (a page of 20)", "GET /organizations/{id}/activities (by type)"),
+    ("GET /organizations/{id}/activities (a page of 20)", "GET /organizations/{id}/activities (by actor)"),
+    ("GET /organizations/{id}/activities (a page of 20)", "GET /organizations/{id}/activities (by type and actor)"),
+];
 
 /// The pinned calls of a case, if it is pinned.
 pub fn expected(label: &str) -> Option<BTreeMap<String, usize>> {
@@ -499,6 +532,84 @@ pub async fn run_all_observed(
     // A user's deletion takes their assignments and their roles' member counts along (R19).
     run!("users", "DELETE /users/{id}", "holding 20 custom roles", api.req("DELETE", &format!("/users/{holder}")));
     run!("roles", "DELETE /organizations/{id}/roles", "27 generated roles", api.req("DELETE", &roles));
+
+    // organization requests (R22, R23): `peer` asks for two children of `child` (by id, and by
+    // default their own organization); the root superadmin lists those addressed to `child`,
+    // reads one, approves it (creating the organization) and rejects the other.
+    let asked = run!(
+        "organization-requests",
+        "POST /organization-requests",
+        "",
+        api.post("/organization-requests", json!({"organizationname": "Cost request", "parentorganization": child}))
+            .as_user(&peer, &child)
+    );
+    let asked = str_at(&asked, "request_id");
+    let refused = run!(
+        "organization-requests",
+        "POST /organization-requests",
+        "parent: the requester's own",
+        api.post("/organization-requests", json!({"organizationname": "Cost refused"})).as_user(&peer, &child)
+    );
+    let refused = str_at(&refused, "request_id");
+    run!(
+        "organization-requests",
+        "GET /organization-requests",
+        "the requester's own",
+        api.get("/organization-requests").as_user(&peer, &child)
+    );
+    run!(
+        "organization-requests",
+        "GET /organization-requests",
+        "addressed to an organization",
+        api.get(&format!("/organization-requests?organization_id={child}&status=pending"))
+    );
+    run!(
+        "organization-requests",
+        "GET /organization-requests/{request_id}",
+        "",
+        api.get(&format!("/organization-requests/{asked}"))
+    );
+    run!(
+        "organization-requests",
+        "POST /organization-requests/{request_id}/approve",
+        "",
+        api.post(
+            &format!("/organization-requests/{asked}/approve"),
+            json!({"code": "cost-approved", "contact_email": "ops@cost.io", "rbac_template_id": "default",
+                   "can_have_child_organizations": false})
+        )
+    );
+    run!(
+        "organization-requests",
+        "POST /organization-requests/{request_id}/reject",
+        "",
+        api.post(&format!("/organization-requests/{refused}/reject"), json!({"reason": "duplicate"}))
+    );
+
+    // the activity log of `child`, which every step above wrote to: a page of each shape (no
+    // filter, by type, by actor, by both), the next page by its cursor, and one activity.
+    let log = format!("/organizations/{child}/activities");
+    let page =
+        run!("activities", "GET /organizations/{id}/activities", "a page of 20", api.get(&format!("{log}?limit=20")));
+    let first = page.data()[0]["activity_id"].as_str().map(str::to_string);
+    let cursor = page.body["next_cursor"].as_str().map(str::to_string);
+    let (first, cursor) = (first.expect("an activity in the log"), cursor.expect("a second page of the log"));
+    let me = &api.superadmin;
+    for (case, filter) in [
+        ("next page by cursor", format!("cursor={cursor}")),
+        ("by type", "type=role.created".to_string()),
+        ("by actor", format!("actor_id={me}")),
+        ("by type and actor", format!("type=role.created&actor_id={me}")),
+    ] {
+        let page = run!(
+            "activities",
+            "GET /organizations/{id}/activities",
+            case,
+            api.get(&format!("{log}?limit=20&{filter}"))
+        );
+        assert!(!page.data().as_array().is_none_or(Vec::is_empty), "{case}: an empty page: {}", page.body);
+    }
+    run!("activities", "GET /organizations/{id}/activities/{activity_id}", "", api.get(&format!("{log}/{first}")));
 
     runs
 }
