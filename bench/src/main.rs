@@ -13,7 +13,7 @@ mod size;
 use orgs_bench::report::{write_doc, Section};
 
 /// The release binaries of the service (those API Gateway and the worker invoke).
-pub const FUNCTIONS: [&str; 9] = [
+pub const FUNCTIONS: [&str; 11] = [
     "organizations",
     "users",
     "user-groups",
@@ -21,6 +21,8 @@ pub const FUNCTIONS: [&str; 9] = [
     "permissions",
     "rbac-templates",
     "roles",
+    "activities",
+    "organization-requests",
     "authorizer",
     "deletion-worker",
 ];
