@@ -31,7 +31,11 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct ListQuery {
+    /// Page size, 1 to 100 (default 100).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    #[cfg_attr(feature = "openapi", param(max_length = 512))]
     pub cursor: Option<String>,
 }
 

@@ -277,8 +277,10 @@ pub struct OrgFilterRequest {
     pub include_organizations_with_inaccessible_descendants: Option<bool>,
     #[serde(default)]
     pub feature: Option<String>,
-    /// Extension: page size (default 100, at most 500).
+    /// Extension: page size, 1 to 100 (default 100: the seed's lists are whole, and a page of
+    /// 100 is what one request answers within its budget; docs/DECISIONS.md "Pagination").
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
     /// Extension: the `next_cursor` of the previous page.
     #[serde(default)]

@@ -114,3 +114,21 @@ async fn request_id_is_echoed() {
     let r = api.get("/nope").header("x-request-id", "trace-456").send().await;
     assert_eq!(r.headers.get("x-request-id").map(String::as_str), Some("trace-456"));
 }
+
+/// One truth for the organization lists' page size (issue 23): 1 to 100, as the document says.
+#[tokio::test]
+async fn organization_pages_hold_one_to_a_hundred() {
+    let api = TestApi::new().await;
+    for ok in ["/organizations?limit=1", "/organizations?limit=100"] {
+        api.get(ok).send().await.expect(200);
+    }
+    for bad in ["/organizations?limit=0", "/organizations?limit=101", "/organizations?limit=500"] {
+        let r = api.get(bad).send().await;
+        r.expect_error(400, "validation_failed");
+        assert_eq!(r.body["error"]["details"][0]["field"], "limit", "{bad}");
+    }
+    api.post("/organizations/filter", json!({"limit": 100})).send().await.expect(200);
+    let r = api.post("/organizations/filter", json!({"limit": 500})).send().await;
+    r.expect_error(400, "validation_failed");
+    assert_eq!(r.body["error"]["details"][0]["field"], "limit");
+}
