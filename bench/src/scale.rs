@@ -3,8 +3,10 @@
 //! tree: the root, ten mid-level organizations, every other organization a leaf under a
 //! mid-level one (round robin), one user per leaf. Measured at each size, over a few random
 //! targets: an access check (an admin of a mid-level organization acting in one of its leaves:
-//! caller resolution + reach), a GET of an organization and of a user, and a middle page of the
-//! organization list as the root superadmin (whose partition holds an edge to every organization).
+//! caller resolution + reach), a GET of an organization and of a user, a middle page of the
+//! organization list as the root superadmin (whose partition holds an edge to every organization),
+//! and middle pages of the activity log of the first mid-level organization, which holds as many
+//! activities as the table has organizations (R21: one Query per page, filtered or not).
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -17,8 +19,11 @@ use orgs_bench::report::{num, Budget, Section};
 use orgs_tests::TestApi;
 use serde_json::json;
 use shared::authz::identity::{Identity, RequestMeta};
+use shared::model::activity::{ActivityKind, ActorType};
 use shared::model::org::OrgItem;
 use shared::model::user::{Role, UserItem};
+use shared::policy::{Actor, SystemJob, SystemPermit};
+use shared::store::activity::Change;
 use shared::AppState;
 
 type Item = HashMap<String, AttributeValue>;
@@ -26,6 +31,42 @@ type Item = HashMap<String, AttributeValue>;
 /// Mid-level organizations: every other organization is a leaf under one of them, so the root's
 /// partition (and each mid-level one's) grows with the table while a page's ancestors do not.
 const MIDS: usize = 10;
+
+/// The activity log's actors and kinds: every (kind, actor) pair holds 1/20 of the log, so a
+/// filtered page is a page of GSI3 whatever the log's size (50 matches at 1k).
+const LOG_ACTORS: usize = 5;
+const LOG_KINDS: [ActivityKind; 4] =
+    [ActivityKind::UserCreated, ActivityKind::UserUpdated, ActivityKind::RoleCreated, ActivityKind::RoleMemberAdded];
+
+/// The actor of the `n`th activity of the log.
+fn log_actor(n: usize) -> String {
+    format!("00000000-0000-4000-8000-{:012x}", n % LOG_ACTORS)
+}
+
+/// The `n`th activity of the log of `org`, as the store's own action builds it.
+fn log_activity(store: &shared::store::Store<'_>, org: &str, n: usize) -> shared::store::TxAction {
+    let actor = Actor {
+        actor_type: ActorType::User,
+        actor_id: log_actor(n),
+        actor_organization_id: Some(org.to_string()),
+        ip: Some("203.0.113.10".into()),
+        details: None,
+        request_id: uuid::Uuid::new_v4().to_string(),
+        token_id: None,
+        service_id: Some("users".into()),
+    };
+    let permit = SystemPermit::for_job(SystemJob::Bootstrap, actor);
+    let mut changes = serde_json::Map::new();
+    changes.insert("first_name".into(), json!({"from": "Ada", "to": "Grace"}));
+    let change = Change {
+        kind: LOG_KINDS[(n / LOG_ACTORS) % LOG_KINDS.len()],
+        organization_id: org,
+        target_type: "user",
+        target_id: &log_actor(n + 1),
+        changes,
+    };
+    store.activity_action(&permit, change).expect("activity action")
+}
 
 /// Writes `items` with BatchWriteItem, 25 per call, 8 calls in flight, retrying unprocessed ones.
 async fn batch_write(client: &aws_sdk_dynamodb::Client, table: &str, items: Vec<Item>) {
@@ -88,10 +129,13 @@ struct Tree {
     first_mid_leaves: Vec<String>,
     users: Vec<String>,
     orgs: usize,
+    /// Activities in the log of `mids[0]`.
+    activities: usize,
 }
 
 impl Tree {
-    /// Adds organizations (and a user per leaf) until there are `target` organizations.
+    /// Adds organizations (and a user per leaf) until there are `target` organizations, and
+    /// activities to the log of `mids[0]` until it holds `target`.
     async fn grow(&mut self, api: &TestApi, loader: &aws_sdk_dynamodb::Client, target: usize) {
         let store = api.state.store();
         let permit = orgs_tests::system_permit();
@@ -124,10 +168,20 @@ impl Tree {
             self.orgs += 1;
             k += 1;
         }
+        let log_org = self.mids[0].organization_id.clone();
+        while self.activities < target {
+            items.extend(puts(vec![log_activity(&store, &log_org, self.activities)]));
+            self.activities += 1;
+        }
         let count = items.len();
         let t = Instant::now();
         batch_write(loader, &table, items).await;
-        eprintln!("scale: {} organizations: wrote {count} items in {:.1} s", self.orgs, t.elapsed().as_secs_f64());
+        eprintln!(
+            "scale: {} organizations, {} activities: wrote {count} items in {:.1} s",
+            self.orgs,
+            self.activities,
+            t.elapsed().as_secs_f64()
+        );
     }
 }
 
@@ -165,11 +219,13 @@ impl Point {
     }
 }
 
-const OPS: [&str; 4] = [
+const OPS: [&str; 6] = [
     "access check (resolve caller + reach a leaf)",
     "GET /organizations/{id}",
     "GET /users/{id}",
     "GET /organizations (a middle page of 20)",
+    "GET /organizations/{id}/activities (a middle page of 20)",
+    "GET /organizations/{id}/activities (a middle page of 20 by type and actor)",
 ];
 
 pub async fn run(sizes: &[usize]) -> Section {
@@ -181,7 +237,15 @@ pub async fn run(sizes: &[usize]) -> Section {
     let template_id = api.create_org(&api.root_org, json!({})).await;
     let template = store_state.store().get_org(&template_id, true).await.expect("read").expect("template org");
     let root = store_state.store().get_org(&api.root_org, true).await.expect("read").expect("root org");
-    let mut tree = Tree { template, root, mids: Vec::new(), first_mid_leaves: Vec::new(), users: Vec::new(), orgs: 2 };
+    let mut tree = Tree {
+        template,
+        root,
+        mids: Vec::new(),
+        first_mid_leaves: Vec::new(),
+        users: Vec::new(),
+        orgs: 2,
+        activities: 0,
+    };
     api.state = AppState::from_clients(
         api.state.config.clone(),
         with_interceptor(&api.state.dynamo, meter.clone()),
@@ -201,6 +265,15 @@ pub async fn run(sizes: &[usize]) -> Section {
         // a cursor into the middle of the root's list
         let first = api.get("/organizations?limit=20").send().await;
         let cursor = first.body["next_cursor"].as_str().unwrap_or("").to_string();
+        // cursors into the middle of the first mid-level organization's log, unfiltered and
+        // filtered by both type and actor (GSI3)
+        let log = format!("/organizations/{}/activities?limit=20", tree.mids[0].organization_id);
+        let filtered = format!("{log}&type={}&actor_id={}", LOG_KINDS[1].as_str(), log_actor(3));
+        let log_cursor = |first: orgs_tests::Resp| first.body["next_cursor"].as_str().unwrap_or("").to_string();
+        let log_pages = [
+            format!("{log}&cursor={}", log_cursor(api.get(&log).send().await)),
+            format!("{filtered}&cursor={}", log_cursor(api.get(&filtered).send().await)),
+        ];
         for i in 0..targets {
             let leaf = pick(&tree.first_mid_leaves, i);
             let user = pick(&tree.users, i);
@@ -226,6 +299,17 @@ pub async fn run(sizes: &[usize]) -> Section {
             page.expect(200);
             assert_eq!(page.data().as_array().map(Vec::len), Some(20), "a full middle page");
             points[3].add(&meter.take(), t.elapsed().as_secs_f64() * 1e3);
+            for (k, url) in log_pages.iter().enumerate() {
+                let t = Instant::now();
+                let page = api.get(url).send().await;
+                page.expect(200);
+                let ms = t.elapsed().as_secs_f64() * 1e3;
+                assert_eq!(page.data().as_array().map(Vec::len), Some(20), "a full middle page of the log: {url}");
+                let usage = meter.take();
+                let queries = usage.calls_by_op().get("Query").copied();
+                assert_eq!(queries, Some(1), "a page of the log is one Query (R21): {url}: {}", usage.calls_text());
+                points[4 + k].add(&usage, ms);
+            }
         }
         results.push((size, points));
     }
@@ -263,7 +347,9 @@ pub async fn run(sizes: &[usize]) -> Section {
         md,
         "\n{} targets per size; \"read units\" are the mean consumed read units reported by DynamoDB Local; \
          \"local ms\" is the median latency against DynamoDB Local on this machine (not what Lambda sees). \
-         Each size adds users too: one per leaf organization.",
+         Each size adds users too: one per leaf organization, and as many activities to the log of the \
+         first mid-level organization as there are organizations. Every page of the log is one Query \
+         (asserted at each size; the other calls are the caller's and the organization's BatchGetItem).",
         8
     );
     Section {
