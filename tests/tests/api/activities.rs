@@ -200,3 +200,30 @@ async fn the_deletion_job_records_its_end_as_the_system() {
     let deleted = api.get(&format!("{}?type=organization.deleted", log(&parent))).send().await;
     assert_eq!(deleted.data()[0]["service_id"], "organizations");
 }
+
+/// A deletion that ends after its parent's own deletion purged the parent's log writes no entry
+/// there (it would be an orphan of a deleted organization).
+#[tokio::test]
+async fn a_deletion_ending_inside_a_deleted_parent_leaves_no_orphan_entry() {
+    let api = TestApi::new().await.with_inline_delete_budget(0);
+    let parent = api.create_org(&api.root_org, json!({})).await;
+    let child = api.create_org(&parent, json!({})).await;
+    for org in [&child, &parent] {
+        let r = api.req("DELETE", &format!("/organizations/{org}")).send().await;
+        assert!(r.status == 202 || r.status == 200, "{}", r.body);
+    }
+    let budget = || shared::jobs::purge::Budget::time(std::time::Duration::from_secs(30));
+    shared::jobs::purge::run_job(&api.state, &parent, budget()).await.unwrap();
+    shared::jobs::purge::run_job(&api.state, &child, budget()).await.unwrap();
+    let orphans: Vec<String> = api
+        .all_items()
+        .await
+        .iter()
+        .filter(|i| i["PK"].as_s().is_ok_and(|pk| pk == &shared::store::keys::activity_pk(&parent)))
+        .map(|i| format!("{i:?}"))
+        .collect();
+    assert!(orphans.is_empty(), "{orphans:?}");
+    // the root's log still records the parent's end
+    let r = api.get(&format!("{}?type=organization.purged", log(&api.root_org))).send().await;
+    assert_eq!(r.data()[0]["target_id"], parent.as_str());
+}

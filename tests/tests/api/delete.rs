@@ -84,7 +84,7 @@ async fn outside(api: &TestApi, subs: &[&Sub]) -> BTreeMap<String, String> {
 }
 
 /// Nothing of `sub` is left: no item names its organizations or users, except deletion job
-/// records and the deletion's own audit entry in the parent's log; no logo; nothing reachable.
+/// records and the deletion's own audit entries in the parent's log; no logo; nothing reachable.
 async fn assert_gone(api: &TestApi, sub: &Sub) {
     for item in items(api).await {
         let text = item.to_string();
@@ -94,7 +94,9 @@ async fn assert_gone(api: &TestApi, sub: &Sub) {
             }
             // Deletion job records (this one, or of a part deleted concurrently) expire by TTL.
             let job = pk_of(&item).starts_with(&shared::store::keys::deletion_job_pk(""));
-            let audit = item["type"] == "organization.deleted" && item["target_id"] == sub.root.as_str();
+            // The deletion's audit entries in the parent's log: requested, then purged (R21).
+            let audit = (item["type"] == "organization.deleted" || item["type"] == "organization.purged")
+                && item["target_id"] == sub.root.as_str();
             assert!(job || audit, "orphan of {id}: {text}");
         }
     }

@@ -27,13 +27,16 @@ use crate::model::now_ms;
 use crate::model::org::OrgItem;
 use crate::policy::permit::OrganizationsDelete;
 use crate::policy::{Authorizes, Permit};
-use crate::store::deletions::{mark_actions, roots_in, unmark_actions};
+use crate::store::deletions::{mark_actions, roots_in};
 use crate::store::keys::{self, ORG_SK};
 use crate::store::{key, map_sdk_error, tx, Item, Store, TxAction};
 use crate::AppState;
 
 mod run;
 use run::Run;
+
+mod finish;
+use finish::finish;
 
 /// How long a finished job stays readable.
 pub const DONE_RETENTION_SECS: i64 = 7 * 24 * 3600;
@@ -270,70 +273,6 @@ async fn release(store: &Store<'_>, root: &str, run: &Run<'_>) -> ApiResult<()> 
         .await
         .map_err(map_sdk_error)?;
     Ok(())
-}
-
-/// The deletion job as activity items record it (R21: `actor_type = system`).
-fn job_permit(job: &JobItem) -> crate::policy::SystemPermit {
-    crate::policy::SystemPermit::for_job(
-        crate::policy::SystemJob::Purge,
-        crate::policy::Actor {
-            actor_type: crate::model::activity::ActorType::System,
-            actor_id: "deletion-job".into(),
-            actor_organization_id: None,
-            ip: None,
-            details: Some(format!("deletion of {} requested by {}", job.organization_id, job.requested_by)),
-            request_id: job.organization_id.clone(),
-            token_id: None,
-            service_id: Some("deletion-worker".into()),
-        },
-    )
-}
-
-/// Marks the job done and takes the root out of the registry, in one transaction with the
-/// `organization.purged` activity of the parent's log.
-async fn finish(store: &Store<'_>, job: &JobItem, run: &Run<'_>) -> ApiResult<()> {
-    let root = job.organization_id.as_str();
-    let (pk, sk) = job_key(root);
-    let now = now_ms();
-    let u = aws_sdk_dynamodb::types::Update::builder()
-        .table_name(store.table)
-        .set_key(Some(key(pk, sk)))
-        .update_expression(
-            "SET #s = :done, finished_at = :now, updated_at = :now, lease_until = :zero, expires_at = :exp \
-             ADD organizations_purged :o, items_deleted :i, objects_deleted :b",
-        )
-        .condition_expression("attribute_exists(PK)")
-        .expression_attribute_names("#s", "status")
-        .expression_attribute_values(":done", AttributeValue::S("done".into()))
-        .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-        .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-        .expression_attribute_values(":exp", AttributeValue::N((now / 1000 + DONE_RETENTION_SECS).to_string()))
-        .expression_attribute_values(":o", AttributeValue::N(run.orgs.to_string()))
-        .expression_attribute_values(":i", AttributeValue::N(run.items.to_string()))
-        .expression_attribute_values(":b", AttributeValue::N(run.objects.to_string()))
-        .build()
-        .map_err(ApiError::internal)?;
-    let mut actions = vec![TxAction {
-        action: aws_sdk_dynamodb::types::TransactWriteItem::builder().update(u).build(),
-        on_condition_failed: ApiError::internal("deletion job vanished"),
-    }];
-    actions.extend(unmark_actions(store.table, root)?);
-    if let Some(parent) = &job.parent_organization_id {
-        let mut changes = serde_json::Map::new();
-        changes.insert("organizations_purged".into(), (job.organizations_purged + run.orgs).into());
-        changes.insert("items_deleted".into(), (job.items_deleted + run.items).into());
-        actions.push(store.activity_action(
-            &job_permit(job),
-            crate::store::activity::Change {
-                kind: crate::model::activity::ActivityKind::OrganizationPurged,
-                organization_id: parent,
-                target_type: "organization",
-                target_id: root,
-                changes,
-            },
-        )?);
-    }
-    store.transact(actions).await
 }
 
 /// Runs the deletion job of `root` within `budget`. Safe to call any number of times, at once
