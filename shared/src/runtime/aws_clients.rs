@@ -79,26 +79,42 @@ fn dynamodb_with(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_dynamodb
     aws_sdk_dynamodb::Client::from_conf(dynamo.build())
 }
 
-/// Builds the DynamoDB client alone: what six of the eight functions use. Not building an S3
+/// Builds the DynamoDB client alone: what nine of the eleven functions use. Not building an S3
 /// client they never call keeps its set-up out of their init and its code out of their binaries.
 pub fn build_dynamodb(s: &ClientSettings) -> aws_sdk_dynamodb::Client {
     dynamodb_with(s, Http1Client::shared(s.native_roots))
 }
 
-/// Builds the DynamoDB and S3 clients on one HTTPS client (S3 with path-style addressing, which
-/// every S3 stand-in and AWS accept).
-pub fn build(s: &ClientSettings) -> (aws_sdk_dynamodb::Client, aws_sdk_s3::Client) {
-    let http = Http1Client::shared(s.native_roots);
+/// The HTTP client both SDK clients of a function share.
+pub fn http_client(s: &ClientSettings) -> SharedHttpClient {
+    Http1Client::shared(s.native_roots)
+}
+
+/// The DynamoDB client over a given HTTP client.
+pub fn build_dynamodb_with(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_dynamodb::Client {
+    dynamodb_with(s, http)
+}
+
+/// The S3 client (path-style addressing, which every S3 stand-in and AWS accept) over a given
+/// HTTP client.
+pub fn build_s3(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_s3::Client {
     let mut s3 = aws_sdk_s3::Config::builder()
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new(s.region.clone()))
         .credentials_provider(credentials(s))
-        .http_client(http.clone())
+        .http_client(http)
         .force_path_style(true);
     if let Some(url) = &s.s3_endpoint {
         s3 = s3.endpoint_url(url);
     }
-    (dynamodb_with(s, http), aws_sdk_s3::Client::from_conf(s3.build()))
+    aws_sdk_s3::Client::from_conf(s3.build())
+}
+
+/// Builds the DynamoDB and S3 clients on one HTTPS client (S3 with path-style addressing, which
+/// every S3 stand-in and AWS accept).
+pub fn build(s: &ClientSettings) -> (aws_sdk_dynamodb::Client, aws_sdk_s3::Client) {
+    let http = http_client(s);
+    (dynamodb_with(s, http.clone()), build_s3(s, http))
 }
 
 #[cfg(test)]

@@ -149,8 +149,60 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     pub config: Config,
     pub dynamo: aws_sdk_dynamodb::Client,
-    /// Only the functions that store or purge logos build one ([`AppState::from_env_with_s3`]).
-    pub s3: Option<aws_sdk_s3::Client>,
+    /// Only the functions that store or purge logos have one ([`AppState::from_env_with_s3`]).
+    pub s3: S3Slot,
+}
+
+/// The S3 client of a function: none, ready, or built on first use (once per cold start) over
+/// the DynamoDB client's HTTP client. The organizations function touches S3 only for logos and
+/// deletions, so building it lazily keeps its set-up out of every cold start (docs/PERFORMANCE.md,
+/// "Init").
+#[derive(Clone, Default)]
+pub enum S3Slot {
+    #[default]
+    None,
+    Ready(aws_sdk_s3::Client),
+    Lazy(Arc<LazyS3>),
+}
+
+pub struct LazyS3 {
+    settings: crate::runtime::aws_clients::ClientSettings,
+    http: aws_sdk_dynamodb::config::SharedHttpClient,
+    client: std::sync::OnceLock<aws_sdk_s3::Client>,
+}
+
+impl S3Slot {
+    /// The client, built now if it is lazy and not built yet.
+    pub fn get(&self) -> Option<&aws_sdk_s3::Client> {
+        match self {
+            S3Slot::None => None,
+            S3Slot::Ready(c) => Some(c),
+            S3Slot::Lazy(l) => {
+                Some(l.client.get_or_init(|| crate::runtime::aws_clients::build_s3(&l.settings, l.http.clone())))
+            }
+        }
+    }
+
+    /// Has a lazy client been built yet (tests and benches)?
+    pub fn is_built(&self) -> bool {
+        match self {
+            S3Slot::None => false,
+            S3Slot::Ready(_) => true,
+            S3Slot::Lazy(l) => l.client.get().is_some(),
+        }
+    }
+}
+
+impl From<aws_sdk_s3::Client> for S3Slot {
+    fn from(c: aws_sdk_s3::Client) -> Self {
+        S3Slot::Ready(c)
+    }
+}
+
+impl From<Option<aws_sdk_s3::Client>> for S3Slot {
+    fn from(c: Option<aws_sdk_s3::Client>) -> Self {
+        c.map_or(S3Slot::None, S3Slot::Ready)
+    }
 }
 
 impl std::ops::Deref for AppState {
@@ -169,13 +221,16 @@ impl AppState {
     /// DynamoDB only: the functions that never touch S3.
     pub fn from_env() -> Self {
         let dynamo = crate::runtime::aws_clients::build_dynamodb(&Self::settings());
-        Self::from_clients(Config::from_env(), dynamo, None)
+        Self::from_clients(Config::from_env(), dynamo, S3Slot::None)
     }
 
-    /// DynamoDB and S3: the functions that store logos or purge them (organizations, the
-    /// deletion worker).
+    /// DynamoDB, and S3 on first use: the functions that store logos or purge them
+    /// (organizations, the deletion worker).
     pub fn from_env_with_s3() -> Self {
-        let (dynamo, s3) = crate::runtime::aws_clients::build(&Self::settings());
+        let settings = Self::settings();
+        let http = crate::runtime::aws_clients::http_client(&settings);
+        let dynamo = crate::runtime::aws_clients::build_dynamodb_with(&settings, http.clone());
+        let s3 = S3Slot::Lazy(Arc::new(LazyS3 { settings, http, client: std::sync::OnceLock::new() }));
         Self::from_clients(Config::from_env(), dynamo, s3)
     }
 
@@ -184,18 +239,14 @@ impl AppState {
     }
 
     /// From ready clients (tests add interceptors to them).
-    pub fn from_clients(
-        config: Config,
-        dynamo: aws_sdk_dynamodb::Client,
-        s3: impl Into<Option<aws_sdk_s3::Client>>,
-    ) -> Self {
+    pub fn from_clients(config: Config, dynamo: aws_sdk_dynamodb::Client, s3: impl Into<S3Slot>) -> Self {
         Self(Arc::new(Inner { config, dynamo, s3: s3.into() }))
     }
 
     /// The S3 client, or a 500 in a function built without one (a wiring mistake, which the
     /// logo and deletion tests would show).
     pub fn s3(&self) -> crate::ApiResult<&aws_sdk_s3::Client> {
-        self.s3.as_ref().ok_or_else(|| crate::ApiError::internal("this function was built without an S3 client"))
+        self.s3.get().ok_or_else(|| crate::ApiError::internal("this function was built without an S3 client"))
     }
 
     /// The same clients with other settings (tests).
@@ -224,4 +275,29 @@ pub fn init_logging() {
         .without_time()
         .with_target(false)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lazy_s3_client_is_built_on_first_use_only() {
+        let settings = crate::runtime::aws_clients::ClientSettings {
+            region: "eu-west-1".into(),
+            access_key_id: "AKID".into(),
+            secret_access_key: "secret".into(),
+            session_token: None,
+            dynamodb_endpoint: None,
+            s3_endpoint: Some("http://127.0.0.1:9".into()),
+            native_roots: false,
+        };
+        let http = crate::runtime::aws_clients::http_client(&settings);
+        let slot = S3Slot::Lazy(Arc::new(LazyS3 { settings, http, client: std::sync::OnceLock::new() }));
+        let copy = slot.clone();
+        assert!(!slot.is_built(), "nothing built at start-up");
+        assert!(slot.get().is_some());
+        assert!(copy.is_built(), "built once, shared by every copy of the state");
+        assert!(S3Slot::None.get().is_none());
+    }
 }
