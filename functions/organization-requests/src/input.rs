@@ -279,14 +279,7 @@ pub fn check_list(q: &ListQuery) -> ApiResult<(Option<shared::model::org_request
         }
         st
     });
-    let size = q.size.unwrap_or(100);
-    if size == 0 || size > 100 {
-        v.add("size", "must be between 1 and 100");
-    }
-    let page = q.page.unwrap_or(0);
-    if page > 100_000 {
-        v.add("page", "is too large");
-    }
+    let (page, size) = shared::edge::paging::page_and_size(&mut v, q.page, q.size);
     if let Some(o) = &q.organization_id {
         v.id("organization_id", o);
     }

@@ -15,7 +15,6 @@ pub const MAX_ROLES_PER_USER: usize = 20;
 pub const MAX_NAME: usize = 100;
 pub const MAX_NAMESPACE: usize = 100;
 pub const MAX_DESCRIPTION: usize = 1000;
-pub const DEFAULT_PAGE_SIZE: u32 = 100;
 
 /// Seed 001's role body. `id` is optional: a slug of the caller's choosing, else a UUID.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -214,14 +213,7 @@ pub fn check_ids(field: &str, ids: &[String]) -> ApiResult<Vec<String>> {
 /// `(page, size, query)` with defaults, checked.
 pub fn check_list(q: &ListQuery) -> ApiResult<(u32, u32, Option<String>)> {
     let mut v = Validator::new();
-    let size = q.size.unwrap_or(DEFAULT_PAGE_SIZE);
-    if size == 0 || size > 100 {
-        v.add("size", "must be between 1 and 100");
-    }
-    let page = q.page.unwrap_or(0);
-    if page > 100_000 {
-        v.add("page", "is too large");
-    }
+    let (page, size) = shared::edge::paging::page_and_size(&mut v, q.page, q.size);
     if let Some(s) = &q.query {
         v.text("query", s, 200);
     }

@@ -229,14 +229,18 @@ pub(crate) async fn remove(
     path_identifier(user_id, "user id")?;
     let role = load_role(state, &org, role_id).await?;
     r19_holds_all(effective, role.permission_set())?;
-    let user = state.store().users(&[user_id], true).await?.remove(user_id);
-    let user = user
-        .filter(|u| u.organization_id == org.organization_id && u.role_ids.contains(&role.role_id))
-        .ok_or_else(not_a_member)?;
+    let user = holder(state, &org, &role, user_id).await?;
     let roles = HashMap::from([(role.role_id.clone(), role)]);
     let pairs = [(role_id.to_string(), user_id.to_string())];
     write_pairs(state, &permit, &roles, HashMap::from([(user_id.to_string(), user)]), &pairs, false).await?;
     Ok(())
+}
+
+/// The user `user_id` of `org` holding `role` (404 otherwise).
+async fn holder(state: &AppState, org: &OrgItem, role: &RoleItem, user_id: &str) -> ApiResult<UserItem> {
+    let user = state.store().users(&[user_id], true).await?.remove(user_id);
+    user.filter(|u| u.organization_id == org.organization_id && u.role_ids.contains(&role.role_id))
+        .ok_or_else(not_a_member)
 }
 
 fn not_a_member() -> ApiError {
@@ -318,10 +322,7 @@ pub async fn member(
     path_identifier(user_id, "user id")?;
     let role = load_role(state, &org, role_id).await?;
     let store = state.store();
-    let user = store.users(&[user_id], true).await?.remove(user_id);
-    let user = user
-        .filter(|u| u.organization_id == org.organization_id && u.role_ids.contains(&role.role_id))
-        .ok_or_else(not_a_member)?;
+    let user = holder(state, &org, &role, user_id).await?;
     let a = store.role_members(&org.organization_id, &role.role_id).await?;
     let a = a.into_iter().find(|a| a.user_id == user_id).ok_or_else(not_a_member)?;
     Ok(view::member(&user, &a))

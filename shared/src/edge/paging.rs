@@ -37,6 +37,14 @@ pub fn check_page(v: &mut Validator, p: &PageQuery) {
     }
 }
 
+/// `page` (from 0, default 0) and `size` (1 to 100, default 100) where both are optional (the
+/// roles and organization-requests lists), checked into `v`.
+pub fn page_and_size(v: &mut Validator, page: Option<u32>, size: Option<u32>) -> (u32, u32) {
+    let p = PageQuery { page: page.unwrap_or(0), size: size.unwrap_or(MAX_PAGE_SIZE) };
+    check_page(v, &p);
+    (p.page, p.size)
+}
+
 pub fn check_sort(v: &mut Validator, sort: &[SortField], allowed: &[&str]) {
     if sort.len() > allowed.len() {
         v.add("sort", "has too many keys");
