@@ -123,7 +123,7 @@ async fn write_pairs(
                 }
                 // One put of the user per transaction: keep the last.
                 let put_at = actions.len() - 1;
-                if mine.len() > 1 && r != mine.last().expect("not empty") {
+                if mine.last() != Some(r) {
                     actions.remove(put_at);
                 }
             }
