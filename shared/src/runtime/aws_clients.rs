@@ -67,7 +67,8 @@ fn credentials(s: &ClientSettings) -> SharedCredentialsProvider {
     ))
 }
 
-fn dynamodb_with(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_dynamodb::Client {
+/// The DynamoDB client over a given HTTP client.
+pub fn dynamodb_with(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_dynamodb::Client {
     let mut dynamo = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(s.region.clone()))
@@ -82,17 +83,12 @@ fn dynamodb_with(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_dynamodb
 /// Builds the DynamoDB client alone: what nine of the eleven functions use. Not building an S3
 /// client they never call keeps its set-up out of their init and its code out of their binaries.
 pub fn build_dynamodb(s: &ClientSettings) -> aws_sdk_dynamodb::Client {
-    dynamodb_with(s, Http1Client::shared(s.native_roots))
+    dynamodb_with(s, http_client(s))
 }
 
 /// The HTTP client both SDK clients of a function share.
 pub fn http_client(s: &ClientSettings) -> SharedHttpClient {
     Http1Client::shared(s.native_roots)
-}
-
-/// The DynamoDB client over a given HTTP client.
-pub fn build_dynamodb_with(s: &ClientSettings, http: SharedHttpClient) -> aws_sdk_dynamodb::Client {
-    dynamodb_with(s, http)
 }
 
 /// The S3 client (path-style addressing, which every S3 stand-in and AWS accept) over a given

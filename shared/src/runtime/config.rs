@@ -229,7 +229,7 @@ impl AppState {
     pub fn from_env_with_s3() -> Self {
         let settings = Self::settings();
         let http = crate::runtime::aws_clients::http_client(&settings);
-        let dynamo = crate::runtime::aws_clients::build_dynamodb_with(&settings, http.clone());
+        let dynamo = crate::runtime::aws_clients::dynamodb_with(&settings, http.clone());
         let s3 = S3Slot::Lazy(Arc::new(LazyS3 { settings, http, client: std::sync::OnceLock::new() }));
         Self::from_clients(Config::from_env(), dynamo, s3)
     }
