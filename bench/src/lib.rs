@@ -11,5 +11,7 @@ pub mod meter;
 #[cfg(feature = "harness")]
 pub mod report;
 #[cfg(feature = "harness")]
+pub mod rounds;
+#[cfg(feature = "harness")]
 pub mod routes;
 pub mod stats;

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use shared::model::user::Role;
 
 use crate::meter::{CapacityMeter, Usage};
+use crate::rounds::{sequential, Timeline};
 
 /// One route's measurement.
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct RouteRun {
     pub calls: BTreeMap<String, usize>,
     /// Calls and capacity, when metered.
     pub usage: Option<Usage>,
+    /// Sequential round trips and the request's wall time, when run with a [`Timeline`].
+    pub rounds: Option<(usize, std::time::Duration)>,
 }
 
 impl RouteRun {
@@ -250,8 +253,8 @@ fn str_at(r: &orgs_tests::Resp, key: &str) -> String {
 }
 
 /// Runs every route once against a fresh stack, in an order where each finds what it needs.
-pub async fn run_all(api: &TestApi, meter: Option<&CapacityMeter>) -> Vec<RouteRun> {
-    run_all_observed(api, meter, &|_, _| {}).await
+pub async fn run_all(api: &TestApi, meter: Option<&CapacityMeter>, timeline: Option<&Timeline>) -> Vec<RouteRun> {
+    run_all_observed(api, meter, timeline, &|_, _| {}).await
 }
 
 /// [`run_all`], telling `observe` the function and route of each step before it runs (the IAM
@@ -259,6 +262,7 @@ pub async fn run_all(api: &TestApi, meter: Option<&CapacityMeter>) -> Vec<RouteR
 pub async fn run_all_observed(
     api: &TestApi,
     meter: Option<&CapacityMeter>,
+    timeline: Option<&Timeline>,
     observe: &(dyn Fn(&'static str, &'static str) + Sync),
 ) -> Vec<RouteRun> {
     // The tree and people the requests act on.
@@ -283,11 +287,21 @@ pub async fn run_all_observed(
             if let Some(m) = meter {
                 m.reset();
             }
+            let clock = timeline.map(|t| (t.take(), std::time::Instant::now()));
             // Boxed: dozens of request futures inline would make this one enormous.
             let resp = Box::pin(req.send()).await;
+            let rounds = timeline.zip(clock).map(|(t, (_, t0))| (sequential(&t.take()), t0.elapsed()));
             let calls = api.calls.take();
             let usage = meter.map(|m| m.take());
-            runs.push(RouteRun { function: $function, route: $route, case: $case, status: resp.status, calls, usage });
+            runs.push(RouteRun {
+                function: $function,
+                route: $route,
+                case: $case,
+                status: resp.status,
+                calls,
+                usage,
+                rounds,
+            });
             resp
         }};
     }
@@ -377,7 +391,9 @@ pub async fn run_all_observed(
         if let Some(m) = meter {
             m.reset();
         }
+        let clock = timeline.map(|t| (t.take(), std::time::Instant::now()));
         let decision = authorizer::authorize(&api.state, Some(&header)).await;
+        let rounds = timeline.zip(clock).map(|(t, (_, t0))| (sequential(&t.take()), t0.elapsed()));
         let ok = matches!(decision, authorizer::Decision::Allow(_)) == (case != "malformed token");
         runs.push(RouteRun {
             function: "authorizer",
@@ -386,6 +402,7 @@ pub async fn run_all_observed(
             status: if ok { 200 } else { 500 },
             calls: api.calls.take(),
             usage: meter.map(|m| m.take()),
+            rounds,
         });
     }
     run!(

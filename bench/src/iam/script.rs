@@ -86,7 +86,7 @@ impl Script<'_> {
         let api = self.api;
         self.rec.setup();
         let rec = self.rec;
-        let runs = run_all_observed(api, None, &|function, route| rec.step(function, route)).await;
+        let runs = run_all_observed(api, None, None, &|function, route| rec.step(function, route)).await;
         self.rec.setup();
         let failed: Vec<String> = runs.iter().filter(|r| r.status >= 300).map(|r| r.label()).collect();
         assert!(failed.is_empty(), "routes::run_all steps failed: {failed:?}");
