@@ -103,7 +103,7 @@ async fn load(
     id: &str,
 ) -> ApiResult<(OrgRequestItem, Option<Permit<OrganizationsCreate>>)> {
     path_identifier(id, "request id")?;
-    let r = state.store().get_org_request(id).await?.ok_or_else(request_not_found)?;
+    let r = caller.store(state).get_org_request(id).await?.ok_or_else(request_not_found)?;
     if caller.hides(&r.parent_path) {
         return Err(request_not_found());
     }

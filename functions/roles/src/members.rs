@@ -227,7 +227,7 @@ pub(crate) async fn remove(
 ) -> ApiResult<()> {
     let (org, permit, effective) = in_org::<RolesUpdate>(state, caller, ident).await?;
     path_identifier(user_id, "user id")?;
-    let role = load_role(state, &org, role_id).await?;
+    let role = load_role(state, caller, &org, role_id).await?;
     r19_holds_all(effective, role.permission_set())?;
     let user = holder(state, &org, &role, user_id).await?;
     let roles = HashMap::from([(role.role_id.clone(), role)]);
@@ -258,9 +258,9 @@ pub async fn add_members(
     let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
     let org = &scope.0;
     let members = input::check_ids("members", &members)?;
-    let role = load_role(state, org, role_id).await?;
+    let role = load_role(state, caller, org, role_id).await?;
     add(state, caller, &scope, vec![role], &members, "members").await?;
-    Ok(view::role(&load_role(state, org, role_id).await?))
+    Ok(view::role(&load_role(state, caller, org, role_id).await?))
 }
 
 pub async fn remove_member(
@@ -294,7 +294,7 @@ pub async fn members(
 ) -> ApiResult<(Vec<MemberResponse>, u64)> {
     let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
     let (page, size, query) = input::check_list(&q)?;
-    let role = load_role(state, &org, role_id).await?;
+    let role = load_role(state, caller, &org, role_id).await?;
     let all: Vec<MemberResponse> = member_list(state, &org, &role)
         .await?
         .into_iter()
@@ -320,7 +320,7 @@ pub async fn member(
 ) -> ApiResult<MemberResponse> {
     let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
     path_identifier(user_id, "user id")?;
-    let role = load_role(state, &org, role_id).await?;
+    let role = load_role(state, caller, &org, role_id).await?;
     let store = state.store();
     let user = holder(state, &org, &role, user_id).await?;
     let a = store.role_members(&org.organization_id, &role.role_id).await?;
@@ -338,7 +338,7 @@ pub async fn assignments(
 ) -> ApiResult<(Vec<AssignmentResponse>, u64)> {
     let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
     let (start, limit) = input::check_assignments(&q)?;
-    let role = load_role(state, &org, role_id).await?;
+    let role = load_role(state, caller, &org, role_id).await?;
     let all = state.store().role_members(&org.organization_id, &role.role_id).await?;
     Ok((all.iter().skip(start).take(limit).map(view::assignment).collect(), all.len() as u64))
 }

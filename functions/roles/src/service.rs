@@ -35,9 +35,14 @@ pub(crate) async fn in_org<N: Need>(
 }
 
 /// A role of `org` that is not being deleted (404 otherwise).
-pub(crate) async fn load_role(state: &AppState, org: &OrgItem, role_id: &str) -> ApiResult<RoleItem> {
+pub(crate) async fn load_role(state: &AppState, caller: &Caller, org: &OrgItem, role_id: &str) -> ApiResult<RoleItem> {
     path_identifier(role_id, "role id")?;
-    state.store().get_role(&org.organization_id, role_id).await?.filter(|r| !r.deleting).ok_or_else(role_not_found)
+    caller
+        .store(state)
+        .get_role(&org.organization_id, role_id)
+        .await?
+        .filter(|r| !r.deleting)
+        .ok_or_else(role_not_found)
 }
 
 pub(crate) fn activity(
@@ -111,7 +116,7 @@ pub async fn create(state: &AppState, caller: &Caller, ident: &str, b: RoleReque
 
 pub async fn get(state: &AppState, caller: &Caller, ident: &str, role_id: &str) -> ApiResult<RoleResponse> {
     let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
-    Ok(view::role(&load_role(state, &org, role_id).await?))
+    Ok(view::role(&load_role(state, caller, &org, role_id).await?))
 }
 
 /// Roles of the organization not being deleted, by name.
@@ -163,7 +168,7 @@ pub async fn update(
         Err(p) => patch_checked = Some(input::check_patch(p)?),
     }
     let (org, permit, effective) = org_permit_effective(state, caller, held, ident).await?;
-    let old = load_role(state, &org, role_id).await?;
+    let old = load_role(state, caller, &org, role_id).await?;
     if expected.is_some_and(|v| v != old.version) {
         return Err(shared::ApiError::conflict(
             ErrorCode::VersionConflict,
@@ -218,7 +223,7 @@ pub async fn delete(state: &AppState, caller: &Caller, ident: &str, role_id: &st
     let (org, permit, _) = in_org::<RolesDelete>(state, caller, ident).await?;
     path_identifier(role_id, "role id")?;
     // A role being deleted is found too: a DELETE retried resumes its deletion.
-    let role = state.store().get_role(&org.organization_id, role_id).await?.ok_or_else(role_not_found)?;
+    let role = caller.store(state).get_role(&org.organization_id, role_id).await?.ok_or_else(role_not_found)?;
     members::delete_role(state, &permit, role).await
 }
 

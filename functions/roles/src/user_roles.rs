@@ -73,10 +73,10 @@ pub async fn put_user_role(
 ) -> ApiResult<RoleResponse> {
     let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
     let org = &scope.0;
-    let role = load_role(state, org, role_id).await?;
+    let role = load_role(state, caller, org, role_id).await?;
     let user = user_in(state, org, user_id).await?;
     add(state, caller, &scope, vec![role], &[user.user_id], "user_id").await?;
-    Ok(view::role(&load_role(state, org, role_id).await?))
+    Ok(view::role(&load_role(state, caller, org, role_id).await?))
 }
 
 pub async fn delete_user_role(

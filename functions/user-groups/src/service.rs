@@ -39,7 +39,7 @@ async fn load_group<N: Need>(
 ) -> ApiResult<(GroupItem, OrgItem, Permit<N>)> {
     let held = holds::<N>(caller)?;
     path_identifier(id, "user group id")?;
-    let g = state.store().get_group(id).await?.ok_or_else(group_not_found)?;
+    let g = caller.store(state).get_group(id).await?.ok_or_else(group_not_found)?;
     if caller.hides(&g.parent_path) {
         return Err(group_not_found());
     }

@@ -38,7 +38,7 @@ pub async fn load_user<N: SelfService>(
     if user_id == caller.user_id() {
         return Ok((caller.user.clone(), own_record::<N>(caller)));
     }
-    let user = state.store().get_user(user_id).await?.ok_or_else(user_not_found)?;
+    let user = caller.store(state).get_user(user_id).await?.ok_or_else(user_not_found)?;
     let permit = user_permit::<N>(state, caller, &user).await?;
     Ok((user, permit))
 }
@@ -103,9 +103,19 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUserRequest) 
     render_one(state, user).await
 }
 
+/// One user: the target was read with the caller's identity (`shared::store::ahead`); deciding
+/// access and reading what the view shows then run concurrently, so a GET is two round trips.
+/// Access is looked at first, so a refusal (404) never turns into another answer.
 pub async fn get(state: &AppState, caller: &Caller, user_id: &str) -> ApiResult<UserResponse> {
-    let (user, _) = load_user::<UsersRead>(state, caller, user_id).await?;
-    render_one(state, user).await
+    path_identifier(user_id, "user id")?;
+    if user_id == caller.user_id() {
+        let _own = own_record::<UsersRead>(caller);
+        return render_one(state, caller.user.clone()).await;
+    }
+    let user = caller.store(state).get_user(user_id).await?.ok_or_else(user_not_found)?;
+    let (permit, view) = tokio::join!(user_permit::<UsersRead>(state, caller, &user), render_one(state, user.clone()));
+    permit?;
+    view
 }
 
 pub async fn get_by_email(state: &AppState, caller: &Caller, email: &str) -> ApiResult<UserResponse> {
@@ -253,7 +263,7 @@ pub async fn delete(state: &AppState, caller: &Caller, user_id: &str) -> ApiResu
     if user_id == caller.user_id() {
         return Err(ApiError::forbidden(ErrorCode::CannotDeleteSelf, "Nobody can delete their own account."));
     }
-    let user = state.store().get_user(user_id).await?.ok_or_else(user_not_found)?;
+    let user = caller.store(state).get_user(user_id).await?.ok_or_else(user_not_found)?;
     let permit = user_permit::<UsersDelete>(state, caller, &user).await?;
     r9_may_delete_user(caller, &permit, &user)?;
     let mut actions = delete_actions(state, &permit, &user).await?;

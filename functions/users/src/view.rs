@@ -71,9 +71,11 @@ pub async fn render(state: &AppState, users: Vec<UserItem>) -> ApiResult<Vec<Use
     let mut book = OrgBook::default();
     // The path holds the organization and its ancestors: one pass reads them all.
     let orgs: Vec<String> = users.iter().flat_map(|u| u.org_path.iter().cloned()).collect();
-    book.load(&store, &orgs, &[]).await?;
+    // The organizations and the groups, read concurrently: one round trip.
+    let group_ids = users.iter().flat_map(|u| u.group_ids.iter());
+    let ((), found) = tokio::try_join!(book.load(&store, &orgs, &[]), store.groups(group_ids, false))?;
     let mut groups = HashMap::new();
-    for g in store.groups(users.iter().flat_map(|u| u.group_ids.iter()), false).await?.into_values() {
+    for g in found.into_values() {
         groups.insert(
             g.user_group_id.clone(),
             UserGroupRef { user_group_id: g.user_group_id, name: g.name, kind: g.kind },

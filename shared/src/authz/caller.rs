@@ -5,28 +5,24 @@
 //! other organizations is always computed from the caller's own organization: the context only
 //! says where the caller acts, it never widens what they can reach.
 
-use crate::error::ErrorCode;
-use axum::extract::FromRequestParts;
-use http::request::Parts;
-
-use crate::authz::identity::{identity_from_parts, Identity, RequestMeta};
-use crate::error::{ApiError, ApiResult};
-use crate::policy::reach::Reach;
-use crate::runtime::config::AppState;
 use std::collections::{BTreeMap, HashMap};
 
+use crate::authz::identity::RequestMeta;
 use crate::authz::templates::{level, Aspect, TemplateBook};
+use crate::error::ApiResult;
 use crate::model::activity::ActorType;
 use crate::model::catalogue::PermissionSet;
-use crate::model::group::{Grant, GroupItem};
+use crate::model::group::Grant;
 use crate::model::template::Visibility;
-use crate::model::user::{Role, UserItem, UserStatus};
-use crate::store::deletions::{path_deleting, roots_in};
-use crate::store::from_item;
+use crate::model::user::{Role, UserItem};
+use crate::policy::reach::Reach;
+use crate::runtime::config::AppState;
+use crate::store::ahead::Prefetched;
 use crate::store::keys;
 use crate::store::orgs::EdgeItem;
-use crate::store::roles::{grants_in, is_roles_item, roles_key};
-use crate::validate::is_identifier;
+use crate::store::{from_item, Store};
+
+pub use crate::authz::resolve::{custom_grants, resolve, user_and_registry};
 
 /// The caller's reach over an organization and the template deciding what it may do there
 /// (`None` for their own organization, whose template the edges do not carry).
@@ -53,6 +49,8 @@ pub struct Caller {
     pub custom_permissions: PermissionSet,
     /// What the matched route declares it needs (`crate::policy::route`); `None` outside a router.
     pub declared: Option<crate::policy::route::Needs>,
+    /// What the identity read fetched ahead for the route's target (`crate::store::ahead`).
+    pub prefetched: Prefetched,
 }
 
 impl Caller {
@@ -66,6 +64,12 @@ impl Caller {
 
     pub fn user_id(&self) -> &str {
         &self.user.user_id
+    }
+
+    /// The table, answering the first read of each key the identity read fetched ahead for the
+    /// route from that read (`crate::store::ahead`).
+    pub fn store<'a>(&'a self, state: &'a AppState) -> Store<'a> {
+        state.store().reading_ahead(&self.prefetched)
     }
 
     /// Is an organization with this path (root first) being deleted?
@@ -129,7 +133,7 @@ impl Caller {
         let edges: Vec<EdgeItem> = if keys.is_empty() {
             Vec::new()
         } else {
-            state.store().batch_get_raw(keys, true).await?.into_iter().map(from_item).collect::<ApiResult<_>>()?
+            self.store(state).batch_get_raw(keys, true).await?.into_iter().map(from_item).collect::<ApiResult<_>>()?
         };
         Ok(org_ids
             .iter()
@@ -224,155 +228,5 @@ impl Caller {
             }
         }
         Ok(out)
-    }
-}
-
-/// The user and the deletions registry, in one consistent BatchGetItem.
-pub async fn user_and_registry(state: &AppState, user_id: &str) -> ApiResult<(Option<UserItem>, Vec<String>)> {
-    let read = identity_read(state, user_id, None).await?;
-    Ok((read.user, read.deleting))
-}
-
-/// What one identity read returns.
-struct IdentityRead {
-    user: Option<UserItem>,
-    deleting: Vec<String>,
-    /// The `ROLES` item of the organization asked for (empty when it has none).
-    roles: Option<(String, HashMap<String, PermissionSet>)>,
-}
-
-/// The user, the deletions registry and, when `roles_org` is given, what that organization's
-/// custom roles grant: one consistent BatchGetItem. The organization is the one the caller
-/// claims (deployed, the authorizer's: their own), read before the user says where they belong,
-/// so custom roles cost no round trip of their own (R18).
-async fn identity_read(state: &AppState, user_id: &str, roles_org: Option<&str>) -> ApiResult<IdentityRead> {
-    let mut keys = vec![
-        (keys::user_pk(user_id), keys::USER_SK.to_string()),
-        (keys::DELETIONS_PK.to_string(), keys::deletion_shard_for(user_id)),
-    ];
-    keys.extend(roles_org.map(roles_key));
-    let mut read =
-        IdentityRead { user: None, deleting: Vec::new(), roles: roles_org.map(|o| (o.to_string(), HashMap::new())) };
-    for item in state.store().batch_get_raw(keys, true).await? {
-        if item.get(keys::PK).and_then(|v| v.as_s().ok()).is_some_and(|pk| pk == keys::DELETIONS_PK) {
-            read.deleting = roots_in(&item);
-        } else if is_roles_item(&item) {
-            if let Some((_, grants)) = read.roles.as_mut() {
-                *grants = grants_in(&item);
-            }
-        } else {
-            read.user = Some(from_item::<UserItem>(item)?);
-        }
-    }
-    Ok(read)
-}
-
-/// What `user`'s custom roles grant (R18), read from their organization's `ROLES` item (none
-/// read for a user holding no role): for the authorizer, which decides from the owner alone.
-pub async fn custom_grants(state: &AppState, user: &UserItem) -> ApiResult<PermissionSet> {
-    custom_permissions(state, user, None).await
-}
-
-/// What the user's custom roles grant (R18): nothing for a user with none, else from the
-/// `ROLES` item of their organization, read with the identity when the claim named it (+1
-/// GetItem otherwise). Roles deleted or DISABLED grant nothing.
-async fn custom_permissions(
-    state: &AppState,
-    user: &UserItem,
-    roles: Option<(String, HashMap<String, PermissionSet>)>,
-) -> ApiResult<PermissionSet> {
-    if user.role_ids.is_empty() {
-        return Ok(PermissionSet::EMPTY);
-    }
-    let grants = match roles {
-        Some((org, grants)) if org == user.organization_id => grants,
-        _ => {
-            let (pk, sk) = roles_key(&user.organization_id);
-            let item = state.store().batch_get_raw(vec![(pk, sk)], true).await?.pop();
-            item.as_ref().map(grants_in).unwrap_or_default()
-        }
-    };
-    Ok(user.role_ids.iter().filter_map(|r| grants.get(r)).fold(PermissionSet::EMPTY, |a, b| a.union(*b)))
-}
-
-/// What the user's groups grant (one consistent BatchGetItem; none for users in no group).
-async fn load_grants(state: &AppState, user: &UserItem, deleting: &[String]) -> ApiResult<Vec<Grant>> {
-    if user.group_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys = user.group_ids.iter().map(|g| (keys::group_pk(g), keys::GROUP_SK.to_string())).collect();
-    let mut grants = Vec::new();
-    for item in state.store().batch_get_raw(keys, true).await? {
-        let g: GroupItem = from_item(item)?;
-        if g.user_ids.contains(&user.user_id) && !path_deleting(&g.parent_path, deleting) {
-            grants.extend(g.accessible_organizations);
-        }
-    }
-    Ok(grants)
-}
-
-/// Checks the claimed identity: one BatchGetItem (user + deletions registry), +1 for the user's
-/// groups when they have any, +1 for the context when it is not the caller's own organization.
-pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> {
-    let user_id = identity.user_id.filter(|u| is_identifier(u)).ok_or_else(ApiError::unauthenticated)?;
-    let claimed_org = identity.organization_id.as_deref().filter(|o| is_identifier(o));
-    let read = identity_read(state, &user_id, claimed_org).await?;
-    let (user, deleting) = (read.user.ok_or_else(ApiError::unauthenticated)?, read.deleting);
-    // Users of a subtree being deleted are gone from the moment the deletion starts.
-    if user.status != UserStatus::Active || path_deleting(&user.org_path, &deleting) {
-        return Err(ApiError::unauthenticated());
-    }
-    let (grants, custom_permissions) =
-        tokio::try_join!(load_grants(state, &user, &deleting), custom_permissions(state, &user, read.roles))?;
-    // `Api` only for an API token (R28 withholds token secrets from it); a JWT or the headers of
-    // a local run are `User`.
-    let actor_type = identity.actor_type;
-    let mut caller = Caller {
-        org_context: user.organization_id.clone(),
-        user,
-        meta: identity.meta,
-        actor_type,
-        deleting,
-        grants,
-        custom_permissions,
-        declared: None,
-    };
-    if let Some(ctx) = identity.organization_id.filter(|c| *c != caller.user.organization_id) {
-        let forbidden = || {
-            ApiError::forbidden(
-                ErrorCode::OrganizationContextForbidden,
-                "The Organization-ID is not accessible to the caller.",
-            )
-        };
-        if !is_identifier(&ctx) || caller.reach(state, &ctx).await? != Reach::Full {
-            return Err(forbidden());
-        }
-        // A context inside a subtree being deleted (rare: only while deletions run).
-        if !caller.deleting.is_empty() {
-            let edges = caller.deleting.iter().map(|r| (keys::org_pk(r), keys::edge_sk(&ctx))).collect();
-            if caller.deleting.contains(&ctx) || !state.store().batch_get_raw(edges, true).await?.is_empty() {
-                return Err(forbidden());
-            }
-        }
-        caller.org_context = ctx;
-    }
-    Ok(caller)
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let identity = identity_from_parts(parts, state.config.local_identity_headers);
-        let mut caller = resolve(state, identity).await?;
-        let matched = parts.extensions.get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
-        if let Some(table) = parts.extensions.get::<crate::policy::route::RouteTable>() {
-            caller.meta.service_id = Some(table.service);
-            if let Some(path) = matched {
-                caller.declared = table.needs(parts.method.as_str(), &path);
-            }
-        }
-        tracing::Span::current().record("user_id", caller.user.user_id.as_str());
-        Ok(caller)
     }
 }

@@ -14,16 +14,16 @@ use crate::validate::path_identifier;
 /// (R2) and it is not being deleted; anything else is 404 `organization_not_found`, so existence
 /// never leaks.
 /// Calls: one GetItem for a code, then one consistent BatchGetItem (organization + the edges that
-/// decide the caller's reach, grants included).
+/// decide the caller's reach, grants included); what the identity read fetched ahead for the
+/// route (`crate::store::ahead`) is not read again.
 pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgItem> {
     path_identifier(identifier, "organization identifier")?;
-    let store = state.store();
-    let org_id = store.resolve_org_identifier(identifier).await?.ok_or_else(org_not_found)?;
+    let org_id = resolve_identifier(state, caller, identifier).await?.ok_or_else(org_not_found)?;
     let mut wanted = vec![(keys::org_pk(&org_id), ORG_SK.to_string())];
     wanted.extend(caller.reach_keys(&org_id));
     let mut org = None;
     let mut edges = Vec::new();
-    for item in store.batch_get_raw(wanted, true).await? {
+    for item in caller.store(state).batch_get_raw(wanted, true).await? {
         if item.get(keys::SK).and_then(|v| v.as_s().ok()).is_some_and(|s| s == ORG_SK) {
             org = Some(from_item::<OrgItem>(item)?);
         } else {
@@ -34,4 +34,10 @@ pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str
         (Some(o), Reach::Full) if !caller.hides(&o.path()) => Ok(o),
         _ => Err(org_not_found()),
     }
+}
+
+/// The id an identifier names: itself when it is an id, else the owner of the code (its guard
+/// read ahead with the identity when the route's target is this identifier).
+pub async fn resolve_identifier(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<Option<String>> {
+    caller.store(state).resolve_org_identifier(identifier).await
 }

@@ -15,6 +15,7 @@ pub mod caller;
 pub mod decide;
 pub mod identity;
 pub mod load;
+pub mod resolve;
 pub mod rules;
 pub mod templates;
 

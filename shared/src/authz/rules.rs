@@ -164,6 +164,7 @@ mod tests {
             grants: Vec::new(),
             custom_permissions: PermissionSet::EMPTY,
             declared: None,
+            prefetched: Default::default(),
         }
     }
 

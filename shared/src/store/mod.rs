@@ -9,6 +9,7 @@
 //! keys filled by the store ([`reads::fill_org_keys`] and the like), so they never see a key.
 
 pub mod activity;
+pub mod ahead;
 pub mod cursor;
 pub mod decode;
 pub mod deletions;
@@ -114,15 +115,20 @@ pub struct TxAction {
 pub struct Store<'a> {
     pub client: &'a Client,
     pub table: &'a str,
+    /// What was read ahead for this request (`ahead`): reads of those keys are answered from it.
+    ahead: Option<&'a ahead::Prefetched>,
 }
 
 impl<'a> Store<'a> {
     pub fn new(client: &'a Client, table: &'a str) -> Self {
-        Self { client, table }
+        Self { client, table, ahead: None }
     }
 
     /// GetItem. `consistent` for reads that decide access or feed a conditional write.
     pub async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str, consistent: bool) -> ApiResult<Option<T>> {
+        if let Some(read) = self.ahead.and_then(|a| a.take(&(pk.to_string(), sk.to_string()))) {
+            return read.map(from_item).transpose();
+        }
         let out = self
             .client
             .get_item()
@@ -140,7 +146,10 @@ impl<'a> Store<'a> {
     pub async fn batch_get_raw(&self, keys: Vec<(String, String)>, consistent: bool) -> ApiResult<Vec<Item>> {
         let mut seen = std::collections::HashSet::new();
         let keys: Vec<_> = keys.into_iter().filter(|k| seen.insert(k.clone())).collect();
-        let mut out = Vec::with_capacity(keys.len());
+        let (mut out, keys) = match self.ahead {
+            Some(a) => a.serve(keys),
+            None => (Vec::with_capacity(keys.len()), keys),
+        };
         for chunk in keys.chunks(100) {
             let mut pending: Vec<Item> = chunk.iter().map(|(p, s)| key(p.clone(), s.clone())).collect();
             let mut attempts = 0;

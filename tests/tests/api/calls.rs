@@ -21,9 +21,10 @@ async fn calls_per_route_are_pinned() {
     let token = api.post("/api-tokens", json!({"name": "t"})).as_user(&admin, &child).send().await;
     let token = token.data()["token"].as_str().unwrap().to_string();
     let cases: Vec<(&str, orgs_tests::Req<'_>, BTreeMap<String, usize>)> = vec![
-        // caller (user + registry) · org + edge · ancestors + template
-        ("GET org by id", api.get(&format!("/organizations/{child}")), calls(&[("BatchGetItem", 3)])),
-        ("GET org by code", api.get("/organizations/calls"), calls(&[("BatchGetItem", 3), ("GetItem", 1)])),
+        // caller (user + registry) with the org and its edge read ahead · ancestors + template
+        ("GET org by id", api.get(&format!("/organizations/{child}")), calls(&[("BatchGetItem", 2)])),
+        // caller with the code's guard read ahead · org + edge · ancestors + template
+        ("GET org by code", api.get("/organizations/calls"), calls(&[("BatchGetItem", 3)])),
         // caller · edges page · orgs · (ancestors all on the page: none)
         ("GET orgs", api.get("/organizations"), calls(&[("BatchGetItem", 2), ("Query", 1)])),
         // caller · parent + edge · transaction · ancestors + template
@@ -36,14 +37,14 @@ async fn calls_per_route_are_pinned() {
             ),
             calls(&[("BatchGetItem", 3), ("TransactWriteItems", 1)]),
         ),
-        // caller · org + edge · transaction · render
+        // caller with org + edge read ahead · transaction · render
         (
             "PATCH org",
             api.patch(&format!("/organizations/{child}"), json!({"name": "renamed"})),
-            calls(&[("BatchGetItem", 3), ("TransactWriteItems", 1)]),
+            calls(&[("BatchGetItem", 2), ("TransactWriteItems", 1)]),
         ),
-        // caller · user · edge · the user's organization path
-        ("GET user", api.get(&format!("/users/{user}")), calls(&[("BatchGetItem", 3), ("GetItem", 1)])),
+        // caller with the user read ahead · edge and the user's organization path, together
+        ("GET user", api.get(&format!("/users/{user}")), calls(&[("BatchGetItem", 3)])),
         // caller (own org context: nothing more) · the organization path
         ("GET self", api.get(&format!("/users/{admin}")).as_user(&admin, &child), calls(&[("BatchGetItem", 2)])),
         // caller · tokens query

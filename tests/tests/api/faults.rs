@@ -40,7 +40,8 @@ impl Fixture {
         };
         vec![
             ("GET org by id", api.get(&format!("/organizations/{}", self.child)), &["BatchGetItem"]),
-            ("GET org by code", api.get("/organizations/faulty"), &["GetItem", "BatchGetItem"]),
+            // the code's guard is read with the caller (shared::store::ahead)
+            ("GET org by code", api.get("/organizations/faulty"), &["BatchGetItem"]),
             ("GET orgs", api.get("/organizations"), &["Query", "BatchGetItem"]),
             ("POST users/filter", api.post("/users/filter?page=0&size=10", json!({})), &["Query"]),
             ("POST org", api.post("/organizations", org("f")), &["BatchGetItem", "TransactWriteItems"]),
@@ -49,11 +50,7 @@ impl Fixture {
                 api.patch(&format!("/organizations/{}", self.child), json!({"name": "patched"})),
                 &["BatchGetItem", "TransactWriteItems"],
             ),
-            (
-                "DELETE user",
-                api.req("DELETE", &format!("/users/{victim}")),
-                &["GetItem", "Query", "TransactWriteItems"],
-            ),
+            ("DELETE user", api.req("DELETE", &format!("/users/{victim}")), &["Query", "TransactWriteItems"]),
             ("POST api-token", api.post("/api-tokens", json!({"name": "t"})), &["Query", "TransactWriteItems"]),
             (
                 "POST org, idempotent",
