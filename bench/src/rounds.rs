@@ -208,7 +208,7 @@ pub const PINNED: &[(&str, usize)] = &[
     ("GET /users/{id}", 2),
     ("GET /users/{id} (own user)", 2),
     ("GET /users/by-email/{email}", 4),
-    ("PATCH /users/{id}", 4),
+    ("PATCH /users/{id}", 3),
     ("POST /users/filter", 4),
     ("POST /users/logged-in/filter", 3),
     ("POST /users/verify", 5),

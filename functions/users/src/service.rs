@@ -193,8 +193,10 @@ pub async fn update(
                 changes,
             },
         )?);
-        match store.transact(actions).await {
-            Ok(()) => return render_one(state, user).await,
+        // The view needs only organizations, not the write: read them while it commits.
+        let (written, view) = tokio::join!(store.transact(actions), render_one(state, user.clone()));
+        match written {
+            Ok(()) => return view,
             Err(e) if e.code == ErrorCode::VersionConflict && expected.is_none() && attempt < UPDATE_ATTEMPTS => {
                 continue
             }
