@@ -217,7 +217,7 @@ pub const PINNED: &[(&str, usize)] = &[
     ("POST /api-tokens", 3),
     ("GET /api-tokens", 2),
     ("authorizer (first use: records last use)", 3),
-    ("authorizer (allowed)", 3),
+    ("authorizer (allowed)", 2),
     ("authorizer (malformed token)", 0),
     ("DELETE /api-tokens/{id}", 3),
     ("POST /user-groups", 7),

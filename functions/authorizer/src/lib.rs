@@ -10,9 +10,10 @@
 //! (one GetItem), the creator with the deletions registry (one consistent BatchGetItem: deleted,
 //! deactivated, or being-deleted users are denied).
 //! An allowed request records `last_used_at` on the token and `last_login` on the user, each at
-//! most once per [`TOUCH_INTERVAL_MS`], so busy tokens cost no writes. The user's `last_login` is
-//! in the item just read (consistently), so a recent one is not even attempted: a conditional
-//! write whose condition fails is still billed a write unit.
+//! most once per [`TOUCH_INTERVAL_MS`], so busy tokens cost no writes. The token item is read
+//! with its owner (same BatchGetItem), and both times are in the items just read (consistently),
+//! so a recent one is not even attempted: a conditional write whose condition fails is still
+//! billed a write unit, and a request that writes nothing is two round trips.
 
 pub mod jwks;
 pub mod oidc;
@@ -22,6 +23,7 @@ use shared::model::activity::ActorType;
 use shared::model::now_ms;
 use shared::model::user::{UserItem, UserStatus};
 use shared::store::deletions::path_deleting;
+use shared::store::tokens::TokenItem;
 use shared::{token, AppState};
 
 pub mod token_policy;
@@ -86,8 +88,17 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
         Ok(None) => return Decision::Deny("unknown or revoked token"),
         Err(_) => return Decision::Deny("store unavailable"),
     };
-    let user = match shared::authz::caller::user_and_registry(state, &found.user_id).await {
-        Ok((Some(u), deleting)) if u.status == UserStatus::Active && !path_deleting(&u.org_path, &deleting) => u,
+    // The token item itself comes with its owner: its `last_used_at` says whether to record use.
+    let token_key = shared::store::Store::token_key(&found.user_id, &found.token_id);
+    let read = shared::authz::caller::user_and_registry_with(state, &found.user_id, vec![token_key.clone()]).await;
+    let (user, last_used) = match read {
+        Ok((Some(u), deleting, ahead)) if u.status == UserStatus::Active && !path_deleting(&u.org_path, &deleting) => {
+            let token = ahead.take(&token_key).flatten().map(shared::store::from_item::<TokenItem>);
+            match token {
+                Some(Ok(t)) => (u, t.last_used_at),
+                _ => return Decision::Deny("token revoked"),
+            }
+        }
         Ok(_) => return Decision::Deny("token owner deleted, inactive or being deleted"),
         Err(_) => return Decision::Deny("store unavailable"),
     };
@@ -103,14 +114,23 @@ pub async fn authorize(state: &AppState, authorization: Option<&str>) -> Decisio
     if let Err(reason) = token_policy::token_usable(&found, &user, custom, now) {
         return Decision::Deny(reason);
     }
-    let login_due = login_due(user.last_login, now);
-    let (a, b) = tokio::join!(store.touch_token(&user.user_id, &found.token_id, now, TOUCH_INTERVAL_MS), async {
-        if login_due {
-            store.record_login(&user.user_id, now, TOUCH_INTERVAL_MS).await
-        } else {
-            Ok(())
+    let (use_due, login_due) = (due(last_used, now), due(user.last_login, now));
+    let (a, b) = tokio::join!(
+        async {
+            if use_due {
+                store.touch_token(&user.user_id, &found.token_id, now, TOUCH_INTERVAL_MS).await
+            } else {
+                Ok(())
+            }
+        },
+        async {
+            if login_due {
+                store.record_login(&user.user_id, now, TOUCH_INTERVAL_MS).await
+            } else {
+                Ok(())
+            }
         }
-    });
+    );
     if a.is_err() || b.is_err() {
         tracing::warn!("could not record token use or login");
     }
@@ -135,17 +155,15 @@ pub(crate) async fn active_user(state: &AppState, user_id: &str) -> Result<UserI
 /// Records a sign-in on the user at most once per [`TOUCH_INTERVAL_MS`] (best effort).
 pub(crate) async fn record_login(state: &AppState, user: &UserItem) {
     let now = now_ms();
-    if login_due(user.last_login, now)
-        && state.store().record_login(&user.user_id, now, TOUCH_INTERVAL_MS).await.is_err()
-    {
+    if due(user.last_login, now) && state.store().record_login(&user.user_id, now, TOUCH_INTERVAL_MS).await.is_err() {
         tracing::warn!("could not record login");
     }
 }
 
-/// Whether `last_login` (as read) is old enough to record again; the conditional write still
-/// settles races between concurrent authorizations.
-fn login_due(last_login: Option<i64>, now: i64) -> bool {
-    last_login.is_none_or(|t| now - t >= TOUCH_INTERVAL_MS)
+/// Whether a time (`last_login`, `last_used_at`, as read) is old enough to record again; the
+/// conditional write still settles races between concurrent authorizations.
+fn due(last: Option<i64>, now: i64) -> bool {
+    last.is_none_or(|t| now - t >= TOUCH_INTERVAL_MS)
 }
 
 #[cfg(test)]
@@ -154,9 +172,9 @@ mod tests {
 
     #[test]
     fn login_is_recorded_at_most_every_interval() {
-        assert!(login_due(None, 1_000));
-        assert!(!login_due(Some(1_000), 1_000 + TOUCH_INTERVAL_MS - 1));
-        assert!(login_due(Some(1_000), 1_000 + TOUCH_INTERVAL_MS));
+        assert!(due(None, 1_000));
+        assert!(!due(Some(1_000), 1_000 + TOUCH_INTERVAL_MS - 1));
+        assert!(due(Some(1_000), 1_000 + TOUCH_INTERVAL_MS));
     }
 
     #[test]

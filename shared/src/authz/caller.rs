@@ -22,7 +22,7 @@ use crate::store::keys;
 use crate::store::orgs::EdgeItem;
 use crate::store::{from_item, Store};
 
-pub use crate::authz::resolve::{custom_grants, resolve, user_and_registry};
+pub use crate::authz::resolve::{custom_grants, resolve, user_and_registry, user_and_registry_with};
 
 /// The caller's reach over an organization and the template deciding what it may do there
 /// (`None` for their own organization, whose template the edges do not carry).

@@ -30,6 +30,16 @@ pub async fn user_and_registry(state: &AppState, user_id: &str) -> ApiResult<(Op
     Ok((read.user, read.deleting))
 }
 
+/// [`user_and_registry`], with the items under `ahead` read in the same BatchGetItem.
+pub async fn user_and_registry_with(
+    state: &AppState,
+    user_id: &str,
+    ahead: Vec<Key>,
+) -> ApiResult<(Option<UserItem>, Vec<String>, Prefetched)> {
+    let read = identity_read(state, user_id, None, ahead).await?;
+    Ok((read.user, read.deleting, read.prefetched))
+}
+
 /// What one identity read returns.
 struct IdentityRead {
     user: Option<UserItem>,

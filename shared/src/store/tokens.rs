@@ -67,6 +67,11 @@ impl Store<'_> {
         self.get(&keys::user_pk(user_id), &keys::token_sk(token_id), true).await
     }
 
+    /// The key of `user_id`'s token `token_id` (for reading it with its owner).
+    pub fn token_key(user_id: &str, token_id: &str) -> (String, String) {
+        (keys::user_pk(user_id), keys::token_sk(token_id))
+    }
+
     /// The lookup item for a presented secret (one GetItem by its hash).
     pub async fn token_by_secret(&self, secret: &str) -> ApiResult<Option<TokenHashItem>> {
         self.get(&keys::token_hash_pk(&crate::token::hash(secret)), keys::TOKEN_SK, true).await
