@@ -5,5 +5,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: '/console/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `npm run dev`: the console with hot reload, every other path to a running ./scripts/serve.
+  server: { proxy: { '^/(?!console/).*': process.env.ORGS_API || 'http://127.0.0.1:3000' } },
   build: { target: 'es2022', modulePreload: { polyfill: false }, assetsInlineLimit: 0, reportCompressedSize: true },
 });
