@@ -155,3 +155,72 @@ pub fn redeem(f: &Form) -> Result<String, Response> {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERIFIER: &str = "a-verifier-of-at-least-43-characters-0123456789";
+
+    fn request(redirect: &str) -> Form {
+        let challenge = B64.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, VERIFIER.as_bytes()).as_ref());
+        [
+            ("response_type", "code"),
+            ("client_id", "orgs-local"),
+            ("redirect_uri", redirect),
+            ("state", "s1"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+            ("email", "ada@example.com"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    /// The code of a redirect issued by `approve`.
+    fn code_of(resp: &Response) -> String {
+        let location = resp.headers()[header::LOCATION].to_str().unwrap();
+        assert!(location.starts_with("http://127.0.0.1:3000/console/?code="), "{location}");
+        assert!(location.ends_with("&state=s1"), "{location}");
+        form(location.split_once('?').unwrap().1.as_bytes())["code"].clone()
+    }
+
+    fn exchange(code: &str, verifier: &str) -> Result<String, Response> {
+        let f: Form = [
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", verifier),
+            ("redirect_uri", "http://127.0.0.1:3000/console/"),
+            ("client_id", "orgs-local"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        redeem(&f)
+    }
+
+    #[test]
+    fn a_code_is_redeemed_once_with_its_verifier_only() {
+        let resp = approve(&request("http://127.0.0.1:3000/console/"), "orgs-local");
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        let code = code_of(&resp);
+        assert_eq!(exchange(&code, "another-verifier-of-at-least-43-characters-000").unwrap_err().status(), 400);
+        // a failed exchange burns the code, as a used one
+        assert!(exchange(&code, VERIFIER).is_err());
+
+        let code = code_of(&approve(&request("http://127.0.0.1:3000/console/"), "orgs-local"));
+        assert_eq!(exchange(&code, VERIFIER).unwrap(), "ada@example.com");
+        assert!(exchange(&code, VERIFIER).is_err(), "a code works once");
+    }
+
+    #[test]
+    fn requests_without_pkce_or_to_other_hosts_are_refused() {
+        assert_eq!(approve(&request("https://evil.example/cb"), "orgs-local").status(), StatusCode::BAD_REQUEST);
+        assert_eq!(approve(&request("http://127.0.0.1:3000/console/"), "other-client").status(), 400);
+        let mut plain = request("http://127.0.0.1:3000/console/");
+        plain.insert("code_challenge_method".into(), "plain".into());
+        assert_eq!(approve(&plain, "orgs-local").status(), StatusCode::BAD_REQUEST);
+        assert_eq!(page(&plain, "orgs-local").status(), StatusCode::BAD_REQUEST);
+    }
+}
