@@ -63,23 +63,16 @@ export const patch = <T = any>(p: string, b: unknown) => call<T>('PATCH', p, b);
 export const put = <T = any>(p: string, b?: unknown) => call<T>('PUT', p, b);
 export const del = <T = any>(p: string) => call<T>('DELETE', p);
 
-/** The direct children of an organization, as far as the caller may list them. */
-export async function children(id: string): Promise<Obj[]> {
-  const out: Obj[] = [];
-  let cursor: string | null | undefined = null;
-  for (let round = 0; round < 50; round++) {
-    const r: Envelope<Obj[]> = await post('/organizations/filter', {
-      root_organization_id: id,
-      include_organization_configuration: true,
-      include_organizations_with_no_access: true,
-      limit: 100,
-      ...(cursor ? { cursor } : {}),
-    });
-    out.push(...r.data.filter((o) => o.parent_organization_id === id));
-    cursor = r.next_cursor;
-    if (!cursor) break;
-  }
-  return out;
+/** One page of the direct children of an organization, as far as the caller may list them. */
+export async function children(id: string, cursor?: string | null): Promise<{ kids: Obj[]; cursor: string | null }> {
+  const r: Envelope<Obj[]> = await post('/organizations/filter', {
+    parent_organization_id: id,
+    include_organization_configuration: true,
+    include_organizations_with_no_access: true,
+    limit: 100,
+    ...(cursor ? { cursor } : {}),
+  });
+  return { kids: r.data, cursor: r.next_cursor || null };
 }
 
 /** The caller's effective permissions in an organization, as the API reported them. */

@@ -4,9 +4,13 @@ import { children, enc, get, type Obj } from './api';
 import { ErrorBox, Flags } from './ui';
 import { navigate } from './app';
 
+const byName = (l: Obj[]) => l.sort((a, b) => a.name.localeCompare(b.name));
+
 interface NodeState {
   open: boolean;
   kids?: Obj[];
+  /** More children to list (the API's cursor). */
+  more?: string | null;
   loading?: boolean;
   error?: unknown;
 }
@@ -18,14 +22,13 @@ export function Tree({ rootId, selected, version }: { rootId: string; selected: 
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<Obj[] | null>(null);
 
-  const load = async (id: string) => {
+  const load = async (id: string, more?: string | null) => {
     setNodes((n) => ({ ...n, [id]: { ...n[id], open: true, loading: true, error: null } }));
     try {
-      const kids = await children(id);
-      kids.sort((a, b) => a.name.localeCompare(b.name));
-      setNodes((n) => ({ ...n, [id]: { open: true, kids } }));
+      const page = await children(id, more);
+      setNodes((n) => ({ ...n, [id]: { open: true, kids: byName([...(more ? n[id]?.kids || [] : []), ...page.kids]), more: page.cursor } }));
     } catch (e) {
-      setNodes((n) => ({ ...n, [id]: { open: true, error: e } }));
+      setNodes((n) => ({ ...n, [id]: { ...n[id], open: true, loading: false, error: e } }));
     }
   };
 
@@ -97,6 +100,13 @@ export function Tree({ rootId, selected, version }: { rootId: string; selected: 
             ) : null}
             {s.kids?.length === 0 && <li role="none" class="muted small pad" style={{ paddingLeft: `${(depth + 1) * 16 + 28}px` }}>No child organizations</li>}
             {s.kids?.map((k) => row(k, depth + 1))}
+            {s.more && !s.loading && (
+              <li role="none" style={{ paddingLeft: `${(depth + 1) * 16 + 26}px` }}>
+                <button type="button" class="link small" onClick={() => load(id, s.more)}>
+                  Show more children of {o.name}
+                </button>
+              </li>
+            )}
           </ul>
         )}
       </li>

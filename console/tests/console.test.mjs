@@ -13,7 +13,11 @@ import { chromium } from 'playwright-core';
 const URL_ = process.env.CONSOLE_URL || 'http://127.0.0.1:3000/console/';
 const SHOTS = process.env.SCREENSHOTS || '';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const run = Date.now().toString(36);
+// Names are unique per run; on the fresh table of scripts/console-test (FRESH_TABLE=1) they are
+// plain, which keeps the screenshots readable.
+const run = process.env.FRESH_TABLE ? '' : Date.now().toString(36);
+const N = (name) => (run ? `${name} ${run}` : name);
+const C = (code) => (run ? `${code}-${run}` : code);
 const ADMIN = 'admin@example.com';
 
 let browser, page;
@@ -95,29 +99,29 @@ describe('admin console', () => {
   step('walk the tree, create a child organization and its own child', async () => {
     await page.getByRole('button', { name: 'New child organization' }).click();
     const form = page.getByRole('form', { name: 'New child organization' });
-    await form.getByLabel('Name').fill(`Acme ${run}`);
-    await form.getByLabel('Code').fill(`acme-${run}`);
+    await form.getByLabel('Name').fill(N('Acme'));
+    await form.getByLabel('Code').fill(C('acme'));
     await form.getByLabel('Contact email').fill('ops@acme.example');
     await form.getByRole('button', { name: 'Create organization' }).click();
-    await page.getByRole('heading', { name: `Acme ${run}` }).waitFor();
-    await tree().getByRole('link', { name: `Acme ${run}` }).waitFor();
+    await page.getByRole('heading', { name: N('Acme') }).waitFor();
+    await tree().getByRole('link', { name: N('Acme') }).waitFor();
 
     // A second child below Acme: opened lazily in the tree.
     await page.getByRole('button', { name: 'New child organization' }).click();
-    await form.getByLabel('Name').fill(`Short-lived ${run}`);
-    await form.getByLabel('Code').fill(`tmp-${run}`);
+    await form.getByLabel('Name').fill(N('Short-lived'));
+    await form.getByLabel('Code').fill(C('tmp'));
     await form.getByLabel('Contact email').fill('tmp@acme.example');
     await form.getByRole('button', { name: 'Create organization' }).click();
-    await page.getByRole('heading', { name: `Short-lived ${run}` }).waitFor();
-    await tree().getByRole('button', { name: `Open Acme ${run}` }).click();
-    await tree().getByRole('link', { name: `Short-lived ${run}` }).waitFor();
+    await page.getByRole('heading', { name: N('Short-lived') }).waitFor();
+    await tree().getByRole('button', { name: `Open ${N('Acme')}` }).click();
+    await tree().getByRole('link', { name: N('Short-lived') }).waitFor();
 
     // An API error is shown with its message and code, and the form keeps its input.
-    await page.getByRole('link', { name: `Acme ${run}` }).first().click();
-    await page.getByRole('heading', { name: `Acme ${run}` }).waitFor();
+    await page.getByRole('link', { name: N('Acme') }).first().click();
+    await page.getByRole('heading', { name: N('Acme') }).waitFor();
     await page.getByRole('button', { name: 'New child organization' }).click();
     await form.getByLabel('Name').fill('Duplicate');
-    await form.getByLabel('Code').fill(`tmp-${run}`);
+    await form.getByLabel('Code').fill(C('tmp'));
     await form.getByLabel('Contact email').fill('dup@acme.example');
     await form.getByRole('button', { name: 'Create organization' }).click();
     const alert = form.getByRole('alert');
@@ -130,30 +134,30 @@ describe('admin console', () => {
   });
 
   step('delete an organization, with the deletion progress until done', async () => {
-    await tree().getByRole('link', { name: `Short-lived ${run}` }).click();
-    await page.getByRole('heading', { name: `Short-lived ${run}` }).waitFor();
+    await tree().getByRole('link', { name: N('Short-lived') }).click();
+    await page.getByRole('heading', { name: N('Short-lived') }).waitFor();
     await page.getByRole('button', { name: 'Delete organization' }).click();
-    await page.getByLabel(`Type tmp-${run} to confirm`).fill(`tmp-${run}`);
+    await page.getByLabel(`Type ${C('tmp')} to confirm`).fill(C('tmp'));
     await page.getByRole('button', { name: 'Delete organization' }).last().click();
     await page.getByRole('progressbar', { name: 'Deletion progress' }).waitFor();
     await shot('deletion');
     // Done: the console goes to the parent and the tree no longer lists it.
-    await page.getByRole('heading', { name: `Acme ${run}` }).waitFor({ timeout: 30_000 });
-    await tree().getByRole('link', { name: `Short-lived ${run}` }).waitFor({ state: 'detached' });
+    await page.getByRole('heading', { name: N('Acme') }).waitFor({ timeout: 30_000 });
+    await tree().getByRole('link', { name: N('Short-lived') }).waitFor({ state: 'detached' });
   });
 
   step('create a user', async () => {
     await tab('Users');
     await page.getByRole('button', { name: 'New user' }).click();
     const form = page.getByRole('form', { name: 'New user' });
-    await form.getByLabel('Email').fill(`ada-${run}@acme.example`);
+    await form.getByLabel('Email').fill(`${C('ada')}@acme.example`);
     await form.getByLabel('First name').fill('Ada');
     await form.getByLabel('Last name').fill('Lovelace');
     await form.getByRole('button', { name: 'Create user' }).click();
-    await page.getByRole('cell', { name: `ada-${run}@acme.example`, exact: true }).waitFor();
-    await form.getByLabel('Email').fill(`bob-${run}@acme.example`);
+    await page.getByRole('cell', { name: `${C('ada')}@acme.example`, exact: true }).waitFor();
+    await form.getByLabel('Email').fill(`${C('bob')}@acme.example`);
     await form.getByRole('button', { name: 'Create user' }).click();
-    await page.getByRole('cell', { name: `bob-${run}@acme.example`, exact: true }).waitFor();
+    await page.getByRole('cell', { name: `${C('bob')}@acme.example`, exact: true }).waitFor();
     await page.getByRole('button', { name: 'Close', exact: true }).click();
     await accessible('users');
     await shot('users');
@@ -169,9 +173,15 @@ describe('admin console', () => {
     await form.getByRole('button', { name: 'Create role' }).click();
     await page.getByRole('button', { name: 'Auditors', exact: true }).click();
     await page.getByRole('button', { name: 'Close', exact: true }).click();
-    await page.getByLabel('User to assign').selectOption({ label: `ada-${run}@acme.example` });
+    await page.getByLabel('User to assign').selectOption({ label: `${C('ada')}@acme.example` });
     await page.getByRole('button', { name: 'Assign role' }).click();
-    await page.getByRole('button', { name: `Remove ada-${run}@acme.example from Auditors` }).waitFor();
+    await page.getByRole('button', { name: `Remove ${C('ada')}@acme.example from Auditors` }).waitFor();
+    // Edit its permissions.
+    await page.getByRole('button', { name: 'Edit role' }).click();
+    const edit = page.getByRole('form', { name: 'Edit role Auditors' });
+    await edit.getByLabel('user_groups:read').check();
+    await edit.getByRole('button', { name: 'Save role' }).click();
+    await page.locator('table.list td.perms').getByText('user_groups:read').waitFor();
     await accessible('roles');
     await shot('roles');
   });
@@ -197,21 +207,21 @@ describe('admin console', () => {
   step('request a child organization and approve it', async () => {
     await tab('Requests');
     await page.getByRole('button', { name: 'Request a child organization' }).click();
-    await page.getByRole('form', { name: 'Request a child organization' }).getByLabel('Organization name').fill(`Beta ${run}`);
+    await page.getByRole('form', { name: 'Request a child organization' }).getByLabel('Organization name').fill(N('Beta'));
     await page.getByRole('button', { name: 'Send request' }).click();
-    const approve = page.getByRole('form', { name: `Approve Beta ${run}` });
+    const approve = page.getByRole('form', { name: `Approve ${N('Beta')}` });
     await approve.waitFor();
     await shot('requests');
     await accessible('requests');
-    await approve.getByLabel('Code').fill(`beta-${run}`);
+    await approve.getByLabel('Code').fill(C('beta'));
     await approve.getByLabel('Contact email').fill('beta@acme.example');
     await approve.getByRole('button', { name: 'Approve' }).click();
     await approve.waitFor({ state: 'detached' });
-    await tree().getByRole('link', { name: `Beta ${run}` }).waitFor();
+    await tree().getByRole('link', { name: N('Beta') }).waitFor();
   });
 
   step('user groups page', async () => {
-    await tree().getByRole('link', { name: `Acme ${run}` }).click();
+    await tree().getByRole('link', { name: N('Acme') }).click();
     await tab('User groups');
     await page.getByRole('button', { name: 'New user group' }).click();
     const form = page.getByRole('form', { name: 'New user group' });
@@ -223,8 +233,8 @@ describe('admin console', () => {
 
   step('a plain user sees no buttons the API does not allow', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await signIn(`bob-${run}@acme.example`);
-    await page.getByRole('heading', { name: `Acme ${run}` }).waitFor();
+    await signIn(`${C('bob')}@acme.example`);
+    await page.getByRole('heading', { name: N('Acme') }).waitFor();
     await page.getByRole('tab', { name: 'Details' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'New child organization' }).count(), 0);
     assert.equal(await page.getByRole('button', { name: 'Delete organization' }).count(), 0);

@@ -1,13 +1,14 @@
 // Custom roles of one organization (R17–R20): permissions and members.
 import { useEffect, useState } from 'preact/hooks';
-import { can, del, enc, get, post, put, type Obj } from '../api';
+import { can, del, enc, get, patch, post, put, type Obj } from '../api';
 import { Disclosure, ErrorBox, Field, Select, useAction } from '../ui';
 
-function RoleForm({ org, onDone }: { org: Obj; onDone: () => void }) {
-  const [name, setName] = useState('');
-  const [description, setDescription] = useState('');
+/** A new role, or the name, description and permissions of `role`. */
+function RoleForm({ org, role, onDone }: { org: Obj; role?: Obj; onDone: () => void }) {
+  const [name, setName] = useState(role?.name || '');
+  const [description, setDescription] = useState(role?.description || '');
   const [catalogue, setCatalogue] = useState<Obj[]>([]);
-  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [chosen, setChosen] = useState<Set<string>>(new Set(role?.permissions || []));
   const { error, busy, run } = useAction();
   useEffect(() => {
     get('/permissions').then((r) => setCatalogue(r.data), () => {});
@@ -15,14 +16,19 @@ function RoleForm({ org, onDone }: { org: Obj; onDone: () => void }) {
   const save = (e: Event) => {
     e.preventDefault();
     run(async () => {
-      await post(`/organizations/${enc(org.organization_id)}/roles`, { name, description: description || undefined, permissions: [...chosen] });
-      setName('');
-      setChosen(new Set());
+      const body = { name, description: description || undefined, permissions: [...chosen] };
+      const base = `/organizations/${enc(org.organization_id)}/roles`;
+      if (role) await patch(`${base}/${enc(role.role_id)}`, body);
+      else {
+        await post(base, body);
+        setName('');
+        setChosen(new Set());
+      }
       onDone();
     });
   };
   return (
-    <form class="form" onSubmit={save} aria-label="New role">
+    <form class="form" onSubmit={save} aria-label={role ? `Edit role ${role.name}` : 'New role'}>
       <Field label="Name" name="role_name" value={name} onInput={setName} required />
       <Field label="Description" value={description} onInput={setDescription} />
       <fieldset class="perm-grid">
@@ -43,7 +49,7 @@ function RoleForm({ org, onDone }: { org: Obj; onDone: () => void }) {
         ))}
       </fieldset>
       <ErrorBox error={error} />
-      <button disabled={busy}>Create role</button>
+      <button disabled={busy}>{role ? 'Save role' : 'Create role'}</button>
     </form>
   );
 }
@@ -203,6 +209,9 @@ export function Roles({ org }: { org: Obj }) {
               {open === r.role_id && (
                 <tr key={`${r.role_id}-m`}>
                   <td colSpan={4}>
+                    <Disclosure label="Edit role" allowed={can(org, 'roles:update')}>
+                      <RoleForm org={org} role={r} onDone={load} />
+                    </Disclosure>
                     <Members org={org} role={r} />
                   </td>
                 </tr>
