@@ -133,6 +133,30 @@ describe('admin console', () => {
     await shot('organization');
   });
 
+  step('upload a logo, with a preview first', async () => {
+    // A real PNG, drawn by the browser.
+    const dataUrl = await page.evaluate(() => {
+      const c = document.createElement('canvas');
+      c.width = c.height = 96;
+      const g = c.getContext('2d');
+      g.fillStyle = '#0f766e';
+      g.fillRect(0, 0, 96, 96);
+      g.fillStyle = '#fff';
+      g.font = 'bold 60px sans-serif';
+      g.textAlign = 'center';
+      g.textBaseline = 'middle';
+      g.fillText('A', 48, 52);
+      return c.toDataURL('image/png');
+    });
+    const png = Buffer.from(dataUrl.split(',')[1], 'base64');
+    await page.getByRole('button', { name: 'Upload logo' }).click();
+    await page.getByLabel('Image (PNG, JPEG, GIF or WebP)').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png });
+    await page.getByRole('img', { name: 'Preview of the new logo' }).waitFor();
+    await page.getByRole('button', { name: 'Upload logo' }).last().click();
+    await page.locator('.org-head img.logo').waitFor();
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+  });
+
   step('delete an organization, with the deletion progress until done', async () => {
     await tree().getByRole('link', { name: N('Short-lived') }).click();
     await page.getByRole('heading', { name: N('Short-lived') }).waitFor();
