@@ -230,7 +230,7 @@ impl DevIssuer {
                         )
                             .into_response()
                     }
-                    Err(resp) => resp,
+                    Err(refusal) => refusal.into_response(),
                 }
             }
             ("POST", "/token") => {

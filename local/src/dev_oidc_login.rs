@@ -37,9 +37,24 @@ pub fn form(bytes: &[u8]) -> Form {
     serde_urlencoded::from_bytes(bytes).unwrap_or_default()
 }
 
-fn error(status: StatusCode, code: &str, description: &str) -> Response {
-    let body = json!({"error": code, "error_description": description}).to_string();
-    (status, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response()
+/// An OAuth error answer of the token endpoint (RFC 6749 §5.2).
+#[derive(Debug)]
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub description: &'static str,
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let body = json!({"error": self.code, "error_description": self.description}).to_string();
+        let headers = [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")];
+        (self.status, headers, body).into_response()
+    }
+}
+
+fn error(status: StatusCode, code: &'static str, description: &'static str) -> Refusal {
+    Refusal { status, code, description }
 }
 
 /// Only loopback redirect targets (the issuer itself is loopback-only).
@@ -132,7 +147,7 @@ pub fn approve(f: &Form, audience: &str) -> Response {
 
 /// `POST token` with `grant_type=authorization_code`: the email the code was issued for, once,
 /// when the verifier, client and redirect URI match; else the OAuth error response.
-pub fn redeem(f: &Form) -> Result<String, Response> {
+pub fn redeem(f: &Form) -> Result<String, Refusal> {
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     if get("grant_type") != "authorization_code" {
         return Err(error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "authorization_code only"));
@@ -186,7 +201,7 @@ mod tests {
         form(location.split_once('?').unwrap().1.as_bytes())["code"].clone()
     }
 
-    fn exchange(code: &str, verifier: &str) -> Result<String, Response> {
+    fn exchange(code: &str, verifier: &str) -> Result<String, Refusal> {
         let f: Form = [
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -205,7 +220,7 @@ mod tests {
         let resp = approve(&request("http://127.0.0.1:3000/console/"), "orgs-local");
         assert_eq!(resp.status(), StatusCode::SEE_OTHER);
         let code = code_of(&resp);
-        assert_eq!(exchange(&code, "another-verifier-of-at-least-43-characters-000").unwrap_err().status(), 400);
+        assert_eq!(exchange(&code, "another-verifier-of-at-least-43-characters-000").unwrap_err().status, 400);
         // a failed exchange burns the code, as a used one
         assert!(exchange(&code, VERIFIER).is_err());
 
