@@ -99,7 +99,7 @@ export function App({ signInError }: { signInError: string | null }) {
       {me ? (
         <div class="layout">
           <nav class="side" aria-label="Organizations">
-            <Tree rootId={me.organization_id} selected={route.org} version={treeVersion} />
+            <Tree rootId={me.organization_id} groups={me.user_groups || []} selected={route.org} version={treeVersion} />
           </nav>
           <main class="content">
             {route.org ? (

@@ -15,8 +15,27 @@ interface NodeState {
   error?: unknown;
 }
 
-export function Tree({ rootId, selected, version }: { rootId: string; selected: string | null; version: number }) {
+/**
+ * The organizations that the caller's groups grant (R12), as more roots of the tree: each
+ * group's grants as the API shows them to the caller (a 403 on a group: nothing to add).
+ */
+async function grantedRoots(groups: Obj[], home: string): Promise<Obj[]> {
+  const ids = new Set<string>();
+  for (const g of groups) {
+    try {
+      const r = await get(`/user-groups/${enc(g.user_group_id)}`);
+      (r.data.accessible_organizations || []).forEach((a: Obj) => a.organization_id !== home && ids.add(a.organization_id));
+    } catch {
+      /* the caller may not read this group */
+    }
+  }
+  const orgs = await Promise.all([...ids].map((id) => get(`/organizations/${enc(id)}`).then((r) => r.data, () => null)));
+  return byName(orgs.filter(Boolean) as Obj[]);
+}
+
+export function Tree({ rootId, groups, selected, version }: { rootId: string; groups: Obj[]; selected: string | null; version: number }) {
   const [root, setRoot] = useState<Obj | null>(null);
+  const [granted, setGranted] = useState<Obj[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [nodes, setNodes] = useState<Record<string, NodeState>>({});
   const [query, setQuery] = useState('');
@@ -37,6 +56,7 @@ export function Tree({ rootId, selected, version }: { rootId: string; selected: 
       .then((r) => setRoot(r.data))
       .catch(setError);
     load(rootId);
+    if (groups.length) grantedRoots(groups, rootId).then(setGranted);
   }, [rootId]);
 
   // After a create or delete: list the open nodes' children again.
@@ -58,7 +78,7 @@ export function Tree({ rootId, selected, version }: { rootId: string; selected: 
     if (!q) return setFound(null);
     // Names among the organizations listed so far, and an exact code or id through the API.
     const seen = new Map<string, Obj>();
-    const all = [root, ...Object.values(nodes).flatMap((s) => s.kids || [])].filter(Boolean) as Obj[];
+    const all = [root, ...granted, ...Object.values(nodes).flatMap((s) => s.kids || [])].filter(Boolean) as Obj[];
     all.filter((o) => o.name.toLowerCase().includes(q) || (o.code || '').toLowerCase().includes(q)).forEach((o) => seen.set(o.organization_id, o));
     try {
       const r = await get(`/organizations/${enc(query.trim())}`);
@@ -140,6 +160,7 @@ export function Tree({ rootId, selected, version }: { rootId: string; selected: 
       {root && (
         <ul role="tree" aria-label="Organization tree">
           {row(root, 0)}
+          {granted.map((o) => row(o, 0))}
         </ul>
       )}
     </div>
