@@ -252,7 +252,13 @@ describe('admin console', () => {
     await form.getByLabel('Name').fill('Support');
     await form.getByRole('button', { name: 'Create group' }).click();
     await page.getByRole('heading', { name: 'Support' }).waitFor();
+    await page.getByRole('button', { name: 'Close', exact: true }).click();
+    const add = page.getByRole('form', { name: 'Add a member to Support' });
+    await add.getByLabel('User to add').selectOption({ label: `${C('ada')}@acme.example` });
+    await add.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('button', { name: `Remove ${C('ada')}@acme.example from Support` }).waitFor();
     await accessible('groups');
+    await shot('groups');
   });
 
   step('a plain user sees no buttons the API does not allow', async () => {
