@@ -66,6 +66,39 @@ ensure_infra_tools() { venv_install venv-infra "cfn-$CFN_LINT_VERSION-sam-$SAM_C
 ensure_schemathesis() { venv_install venv-schemathesis "schemathesis-$SCHEMATHESIS_VERSION" "schemathesis==$SCHEMATHESIS_VERSION"; }
 ensure_cargo_lambda() { venv_install venv-lambda "cargo-lambda-$CARGO_LAMBDA_VERSION" "cargo-lambda==$CARGO_LAMBDA_VERSION"; }
 
+# Debian's Chromium for the console's browser tests (Playwright's own browser download is not
+# reachable; playwright-core drives this one).
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] || { log "installing Chromium (Debian chromium, chromium-driver)"; apt_install chromium chromium-driver; }
+}
+
+# The admin console's npm packages, from the committed package-lock.json (npm ci), again when the
+# lock file changed since the last install.
+ensure_console_deps() {
+  local marker="$ROOT/console/node_modules/.installed-lock" sum
+  sum=$(sha256sum "$ROOT/console/package-lock.json" | cut -d' ' -f1)
+  if [ "$(cat "$marker" 2>/dev/null)" != "$sum" ]; then
+    log "installing the console's packages (npm ci)"
+    (cd "$ROOT/console" && npm ci --no-audit --no-fund --loglevel=error >&2)
+    echo "$sum" >"$marker"
+  fi
+}
+
+# Builds the console into console/dist (type check + vite build) and checks its size: the
+# gzipped total of the files a browser loads must stay under CONSOLE_MAX_GZ_KB (200).
+build_console() {
+  ensure_console_deps
+  log "building the console (console/dist)"
+  (cd "$ROOT/console" && npm run --silent build >"$LOCAL/logs/console-build.log" 2>&1) || {
+    cat "$LOCAL/logs/console-build.log" >&2
+    return 1
+  }
+  local gz
+  gz=$(cd "$ROOT/console/dist" && find . -type f \( -name '*.js' -o -name '*.css' -o -name '*.html' \) -exec gzip -9 -c {} \; | wc -c)
+  log "console bundle: $((gz / 1024)) KB gzipped (limit ${CONSOLE_MAX_GZ_KB:-200} KB)"
+  [ "$gz" -le $((${CONSOLE_MAX_GZ_KB:-200} * 1024)) ] || { echo "the console bundle is over the limit" >&2; return 1; }
+}
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -4,7 +4,8 @@
 //! Under its issuer URL (e.g. `http://127.0.0.1:3000/dev/oidc`) it serves the discovery document
 //! (`/.well-known/openid-configuration`), its JWKS (`/jwks`) and `POST /token {"email": "..."}`,
 //! which answers `{"id_token": "<JWT>"}` signed with a key generated at start (RS256; an ES256
-//! key too). It signs for anyone who asks: it exists only on a loopback address.
+//! key too), and the browser sign-in of the admin console: `authorize` and a form-encoded
+//! `token` (authorization code + PKCE, crate::dev_oidc_login). It signs for anyone who asks: it exists only on a loopback address.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -19,6 +20,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use http::StatusCode;
 use serde_json::{json, Value};
+
+use crate::dev_oidc_login as login;
 
 /// Where `orgs-local serve` mounts its development issuer.
 pub const PATH: &str = "/dev/oidc";
@@ -169,7 +172,11 @@ impl DevIssuer {
     }
 
     pub fn discovery(&self) -> Value {
-        json!({"issuer": self.issuer(), "jwks_uri": format!("{}/jwks", self.issuer()),
+        let i = self.issuer();
+        json!({"issuer": i, "jwks_uri": format!("{i}/jwks"),
+               "authorization_endpoint": format!("{i}/authorize"), "token_endpoint": format!("{i}/token"),
+               "response_types_supported": ["code"], "grant_types_supported": ["authorization_code"],
+               "code_challenge_methods_supported": ["S256"], "subject_types_supported": ["public"],
                "id_token_signing_alg_values_supported": ["RS256", "ES256"]})
     }
 
@@ -202,6 +209,30 @@ impl DevIssuer {
                 self.0.jwks_fetches.fetch_add(1, Ordering::SeqCst);
                 ok(self.jwks())
             }
+            // The console's sign-in: authorization code + PKCE (crate::dev_oidc_login).
+            ("GET", "/authorize") => login::page(&login::form(req.uri().query().unwrap_or("").as_bytes()), AUDIENCE),
+            ("POST", "/authorize") => {
+                let body = axum::body::to_bytes(req.into_body(), 64 * 1024).await.unwrap_or_default();
+                login::approve(&login::form(&body), AUDIENCE)
+            }
+            ("POST", "/token") if is_form(&req) => {
+                let body = axum::body::to_bytes(req.into_body(), 64 * 1024).await.unwrap_or_default();
+                match login::redeem(&login::form(&body)) {
+                    Ok(email) => {
+                        let jwt = self.sign(&self.kid(KeyKind::Rs256), &self.claims(&email, AUDIENCE));
+                        let body = json!({"id_token": jwt, "token_type": "Bearer", "expires_in": 3600});
+                        (
+                            [
+                                (http::header::CONTENT_TYPE, "application/json"),
+                                (http::header::CACHE_CONTROL, "no-store"),
+                            ],
+                            body.to_string(),
+                        )
+                            .into_response()
+                    }
+                    Err(refusal) => refusal.into_response(),
+                }
+            }
             ("POST", "/token") => {
                 let body = axum::body::to_bytes(req.into_body(), 64 * 1024).await.unwrap_or_default();
                 let email = serde_json::from_slice::<Value>(&body)
@@ -227,6 +258,14 @@ impl DevIssuer {
         });
         let _ = axum::serve(listener, app).await;
     }
+}
+
+/// Is the request body form-encoded (the OAuth token request) rather than JSON?
+fn is_form(req: &Request) -> bool {
+    req.headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 static INSTALLED: OnceLock<DevIssuer> = OnceLock::new();

@@ -196,6 +196,11 @@ pub async fn handle(state: AppState, mode: HeaderIdentity, addr: SocketAddr, req
         Ok(resp) => return resp,
         Err(req) => req,
     };
+    // The admin console's files, when installed (crate::console).
+    let req = match crate::console::answer(req).await {
+        Ok(resp) => return resp,
+        Err(req) => req,
+    };
     let (parts, body) = req.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_REQUEST).await {
         Ok(b) => b,

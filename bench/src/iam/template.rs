@@ -158,10 +158,21 @@ impl<'a> Template<'a> {
         first
     }
 
+    /// The logo bucket: the one the functions' `LOGO_BUCKET` names (`!Ref X` in the globals),
+    /// else the stack's only bucket (the console's bucket is read by CloudFront, not a function).
+    fn logo_bucket(&self) -> Option<&str> {
+        let named = self.globals.and_then(|g| g.get("Environment")?.get("Variables")?.get("LOGO_BUCKET"));
+        let named = match named {
+            Some(Value::Tagged(t)) if t.tag == "!Ref" => t.value.as_str(),
+            _ => None,
+        };
+        named.or_else(|| self.of_kind("AWS::S3::Bucket"))
+    }
+
     /// A `Resource` entry as one of the stack's resources.
     pub fn resource(&self, v: &Value) -> Res {
         let table = self.of_kind("AWS::DynamoDB::Table").unwrap_or("?");
-        let bucket = self.of_kind("AWS::S3::Bucket").unwrap_or("?");
+        let bucket = self.logo_bucket().unwrap_or("?");
         let other = || Res::Other(format!("{v:?}").replace('\n', " "));
         let Some((how, text)) = intrinsic(v) else { return other() };
         match how {

@@ -14,6 +14,9 @@ use crate::service::{DEFAULT_PAGE, MAX_PAGE};
 
 /// Query rounds one filter request may spend filling a page.
 const MAX_FILL_ROUNDS: usize = 3;
+/// Queries of 1,000 closure edges one round may spend finding direct children
+/// (`parent_organization_id`): a node with up to 10,000 descendants opens in one round.
+const CHILD_QUERY_ROUNDS: usize = 10;
 
 /// Checks the filter's fields before any read.
 fn check_filter(f: &OrgFilterRequest) -> ApiResult<u32> {
@@ -31,6 +34,9 @@ fn check_filter(f: &OrgFilterRequest) -> ApiResult<u32> {
         if catalogue::permission(p).is_none() {
             details.push(ErrorDetail::field(format!("user_permissions[{i}]"), "is not a permission of the catalogue"));
         }
+    }
+    if f.parent_organization_id.is_some() && f.root_organization_id.is_some() {
+        details.push(ErrorDetail::field("parent_organization_id", "replaces root_organization_id: give one of them"));
     }
     if f.user_permissions.as_ref().is_some_and(|p| p.len() > 50) {
         details.push(ErrorDetail::field("user_permissions", "must have at most 50 entries"));
@@ -108,7 +114,8 @@ pub async fn filter(
         include_desc_blockers: f.include_organizations_with_inaccessible_descendants.unwrap_or(true),
         wanted: PermissionSet::of(f.user_permissions.iter().flatten().filter_map(|p| Perm::parse(p))),
     };
-    let root = match f.root_organization_id.as_deref() {
+    let children_only = f.parent_organization_id.is_some();
+    let root = match f.parent_organization_id.as_deref().or(f.root_organization_id.as_deref()) {
         None => None,
         Some(ident) => {
             let held = holds::<shared::policy::permit::OrganizationsRead>(caller)?;
@@ -116,9 +123,9 @@ pub async fn filter(
         }
     };
     let (out, cursor) = if caller.grants.is_empty() {
-        page_from_edges(state, caller, &keep, root.as_ref(), limit).await?
+        page_from_edges(state, caller, &keep, root.as_ref(), children_only, limit).await?
     } else {
-        page_with_grants(state, caller, &keep, root.as_ref(), limit).await?
+        page_with_grants(state, caller, &keep, root.as_ref(), children_only, limit).await?
     };
     // `feature` is validated above; every catalogue feature is enabled for every organization
     // until per-organization feature switches exist, so it selects nothing away.
@@ -133,6 +140,7 @@ async fn page_from_edges(
     caller: &Caller,
     keep: &Keep<'_>,
     root: Option<&OrgItem>,
+    children_only: bool,
     limit: usize,
 ) -> ApiResult<(Vec<(OrgItem, Reach)>, Option<String>)> {
     let store = state.store();
@@ -149,7 +157,11 @@ async fn page_from_edges(
     let mut cursor = keep.f.cursor.clone();
     for _ in 0..MAX_FILL_ROUNDS {
         let want = (limit - out.len()) as i32;
-        let (edges, next) = store.edges_page(&root_id, want, cursor.as_deref()).await?;
+        let (edges, next) = if children_only {
+            store.child_edges_page(&root_id, want as usize, cursor.as_deref(), CHILD_QUERY_ROUNDS).await?
+        } else {
+            store.edges_page(&root_id, want, cursor.as_deref()).await?
+        };
         cursor = next;
         let candidates: Vec<(String, Reach)> = edges
             .into_iter()
@@ -171,12 +183,19 @@ async fn page_with_grants(
     caller: &Caller,
     keep: &Keep<'_>,
     root: Option<&OrgItem>,
+    children_only: bool,
     limit: usize,
 ) -> ApiResult<(Vec<(OrgItem, Reach)>, Option<String>)> {
     let mut accessible = caller.accessible_orgs(state).await?;
     if let Some(r) = root {
-        let below: std::collections::HashSet<String> =
-            state.store().all_edges(&r.organization_id).await?.into_iter().map(|e| e.descendant_id).collect();
+        let below: std::collections::HashSet<String> = state
+            .store()
+            .all_edges(&r.organization_id)
+            .await?
+            .into_iter()
+            .filter(|e| !children_only || e.distance == 1)
+            .map(|e| e.descendant_id)
+            .collect();
         accessible.retain(|id, _| *id != r.organization_id && below.contains(id));
     }
     let after_id = keep.f.cursor.as_deref().map(shared::store::reads::org_list_after).transpose()?;

@@ -69,6 +69,10 @@ async fn main() {
                 issuer.issuer()
             );
             orgs_local::dev_oidc::install(issuer);
+            // The admin console (console/dist, or CONSOLE_DIR), at /console.
+            let console = std::env::var("CONSOLE_DIR").unwrap_or_else(|_| "console/dist".to_string());
+            eprintln!("admin console: http://{addr}{}/ (files from {console})", orgs_local::console::PATH);
+            orgs_local::console::install(console.into());
             let state = state.with_config(config);
             // Deployed, a stream-fed worker finishes deletions; locally this loop does.
             let sweeper = state.clone();

@@ -263,27 +263,21 @@ pub struct UpdateOrgRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgFilterRequest {
-    #[serde(default)]
     pub user_permissions: Option<Vec<String>>,
-    #[serde(default)]
     pub include_organization_configuration: Option<bool>,
-    #[serde(default)]
     pub root_organization_id: Option<String>,
-    #[serde(default)]
+    /// Extension: only the direct children of this organization (id or code), e.g. to open one
+    /// node of a tree; in place of `root_organization_id` (both given: 400).
+    pub parent_organization_id: Option<String>,
     pub can_have_child_organizations: Option<bool>,
-    #[serde(default)]
     pub include_organizations_with_no_access: Option<bool>,
-    #[serde(default)]
     pub include_organizations_with_inaccessible_descendants: Option<bool>,
-    #[serde(default)]
     pub feature: Option<String>,
     /// Extension: page size, 1 to 100 (default 100: the seed's lists are whole, and a page of
     /// 100 is what one request answers within its budget; docs/DECISIONS.md "Pagination").
-    #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
     pub limit: Option<u32>,
     /// Extension: the `next_cursor` of the previous page.
-    #[serde(default)]
     pub cursor: Option<String>,
 }
 

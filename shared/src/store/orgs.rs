@@ -135,6 +135,39 @@ impl Store<'_> {
         Ok((edges, last.map(|sk| cursor::encode(&sk))))
     }
 
+    /// One page of the edges from `parent` to its direct children (distance 1), in id order: the
+    /// parent's closure edges read 1,000 per Query, at most `rounds` Queries, until `want`
+    /// children are found. The cursor is the sort key of the last edge looked at (the last child
+    /// taken when the page filled up), so the next page goes on from there.
+    pub async fn child_edges_page(
+        &self,
+        parent: &str,
+        want: usize,
+        cursor: Option<&str>,
+        rounds: usize,
+    ) -> ApiResult<(Vec<EdgeItem>, Option<String>)> {
+        let mut after = cursor.map(|c| cursor::decode(c, DESC_PREFIX)).transpose()?;
+        let mut out = Vec::new();
+        for _ in 0..rounds {
+            let (items, last) = self.query_prefix(&keys::org_pk(parent), DESC_PREFIX, 1000, after, false).await?;
+            after = last;
+            for edge in items.into_iter().map(from_item) {
+                let edge: EdgeItem = edge?;
+                if edge.distance == 1 {
+                    out.push(edge);
+                    if out.len() == want {
+                        let next = cursor::encode(&out[want - 1].sk);
+                        return Ok((out, Some(next)));
+                    }
+                }
+            }
+            if after.is_none() {
+                break;
+            }
+        }
+        Ok((out, after.map(|sk| cursor::encode(&sk))))
+    }
+
     /// Every closure edge below `ancestor` (all pages, 1,000 per Query). Linear in the size of
     /// the subtree: used only where a whole accessible set is needed (user filters).
     pub async fn all_edges(&self, ancestor: &str) -> ApiResult<Vec<EdgeItem>> {

@@ -65,3 +65,35 @@ fn every_route_is_authorized_mapped_and_served() {
         assert!(workspace.join(binary).join("Cargo.toml").exists(), "no crate for {binary}");
     }
 }
+
+/// The admin console's bucket is private and read only by its CloudFront distribution (Origin
+/// Access Control), which serves it under a strict Content-Security-Policy (issue 24).
+#[test]
+fn console_bucket_is_private_behind_cloudfront_with_a_strict_csp() {
+    let t = template().unwrap();
+    let r = &t["Resources"];
+    let block = &r["ConsoleBucket"]["Properties"]["PublicAccessBlockConfiguration"];
+    for k in ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"] {
+        assert_eq!(block[k].as_bool(), Some(true), "{k}");
+    }
+    let statements = r["ConsoleBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"].as_sequence().unwrap();
+    for s in statements.iter().filter(|s| s["Effect"].as_str() == Some("Allow")) {
+        assert_eq!(s["Principal"]["Service"].as_str(), Some("cloudfront.amazonaws.com"));
+        assert_eq!(s["Action"].as_str(), Some("s3:GetObject"));
+        let arn = tagged(&s["Condition"]["StringEquals"]["AWS:SourceArn"], "!Sub");
+        assert!(arn.ends_with(":distribution/${ConsoleDistribution}"), "{arn}");
+    }
+    let origins = r["ConsoleDistribution"]["Properties"]["DistributionConfig"]["Origins"].as_sequence().unwrap();
+    let s3 = origins.iter().find(|o| o["Id"].as_str() == Some("console")).unwrap();
+    assert_eq!(tagged(&s3["OriginAccessControlId"], "!GetAtt"), "ConsoleOriginAccessControl.Id");
+    let csp = &r["ConsoleHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        ["ContentSecurityPolicy"]["ContentSecurityPolicy"];
+    let Value::Tagged(sub) = csp else { panic!("the CSP is a !Sub") };
+    let policy = sub.value.as_sequence().unwrap()[0].as_str().unwrap();
+    for part in ["default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"] {
+        assert!(policy.contains(part), "{part} missing from {policy}");
+    }
+    assert!(!policy.contains("unsafe-"), "{policy}");
+    // The same policy as the local console's.
+    assert!(orgs_local::console::CSP.starts_with("default-src 'self'; script-src 'self'; style-src 'self';"));
+}

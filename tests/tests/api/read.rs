@@ -121,6 +121,48 @@ async fn filter_flags_r15() {
 }
 
 #[tokio::test]
+async fn parent_organization_id_lists_direct_children_only() {
+    let api = TestApi::new().await;
+    let t = tree(&api).await;
+    let children = |parent: &str| api.post("/organizations/filter", json!({"parent_organization_id": parent}));
+    // root's children: a and b, not a2 (a grandchild)
+    let r = children(&api.root_org).send().await;
+    r.expect(200);
+    assert_eq!(ids(r.data()), set(&[&t.a, &t.b]));
+    // by code; a1 hides itself unless listed-only organizations are asked for (R15, R27)
+    assert_eq!(ids(children("top-a").send().await.data()), set(&[&t.a2]));
+    let r = api
+        .post(
+            "/organizations/filter",
+            json!({"parent_organization_id": t.a, "include_organizations_with_no_access": true}),
+        )
+        .send()
+        .await;
+    assert_eq!(ids(r.data()), set(&[&t.a1, &t.a2]));
+    // a2 hides its descendants from root; seen from a2, a2x is its only child
+    assert_eq!(ids(children(&t.a2).send().await.data()), BTreeSet::new());
+    let u = api.create_user(&t.a2, Role::User).await;
+    let r = children(&t.a2).as_user(&u, &t.a2).send().await;
+    assert_eq!(ids(r.data()), set(&[&t.a2x]));
+    // pages: one child per page, the cursor goes on after it
+    let first =
+        api.post("/organizations/filter", json!({"parent_organization_id": api.root_org, "limit": 1})).send().await;
+    let cursor = first.body["next_cursor"].as_str().expect("a cursor after a full page").to_string();
+    let second = api
+        .post("/organizations/filter", json!({"parent_organization_id": api.root_org, "limit": 1, "cursor": cursor}))
+        .send()
+        .await;
+    let both: BTreeSet<String> = ids(first.data()).union(&ids(second.data())).cloned().collect();
+    assert_eq!(both, set(&[&t.a, &t.b]));
+    // with root_organization_id: one or the other; an inaccessible parent is a 404
+    api.post("/organizations/filter", json!({"parent_organization_id": t.a, "root_organization_id": t.a}))
+        .send()
+        .await
+        .expect_error(400, "validation_failed");
+    children(&t.a1).send().await.expect_error(404, "organization_not_found");
+}
+
+#[tokio::test]
 async fn filter_by_root_children_flag_and_permissions() {
     let api = TestApi::new().await;
     let t = tree(&api).await;
