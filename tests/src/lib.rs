@@ -174,7 +174,7 @@ impl Faults {
 
     fn http_client(&self) -> aws_sdk_dynamodb::config::SharedHttpClient {
         use aws_smithy_runtime_api::client::http::{http_client_fn, HttpClient, HttpConnector, HttpConnectorFuture};
-        let inner = shared::runtime::http_client::Http1Client::new(shared::runtime::http_client::tls_config(false));
+        let inner = shared::runtime::aws_clients::sdk_http_client(shared::runtime::aws_clients::aws_trust_store(false));
         let faults = self.clone();
         #[derive(Debug)]
         struct Injecting {

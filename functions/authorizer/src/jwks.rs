@@ -18,12 +18,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use http_body_util::BodyExt;
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::Value;
 use shared::runtime::config::OidcIssuer;
-use shared::runtime::http_client::Pool;
 
 /// Shortest time between two refetches caused by unknown `kid`s.
 pub const REFRESH_ON_UNKNOWN_KID: Duration = Duration::from_secs(60);
@@ -131,11 +129,19 @@ pub fn allowed_url(url: &str) -> bool {
     }
 }
 
-fn http_client() -> &'static Pool {
-    static CLIENT: OnceLock<Pool> = OnceLock::new();
+/// The HTTP client, built on the first fetch: reqwest (rustls on aws-lc-rs), trusting the system's
+/// roots, since identity providers sit behind public CAs. No redirects (the URL checked by
+/// [`allowed_url`] is the one fetched) and no proxy.
+fn http_client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
-        // Identity providers sit behind public CAs: the system's roots too.
-        shared::runtime::http_client::pool(shared::runtime::http_client::tls_config(true), Some(TIMEOUT))
+        reqwest::Client::builder()
+            .connect_timeout(TIMEOUT)
+            .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap_or_else(|e| panic!("the JWKS HTTP client: {e}"))
     })
 }
 
@@ -143,20 +149,24 @@ async fn get_json(url: &str) -> Result<Value, &'static str> {
     if !allowed_url(url) {
         return Err("not https (http only on a loopback host)");
     }
-    let req = http::Request::get(url)
+    let timed_out = |e: &reqwest::Error, otherwise| if e.is_timeout() { "timed out" } else { otherwise };
+    let mut resp = http_client()
+        .get(url)
         .header("accept", "application/json")
-        .body(aws_smithy_types::body::SdkBody::empty())
-        .map_err(|_| "bad URL")?;
-    let exchange = async {
-        let resp = http_client().request(req).await.map_err(|_| "unreachable")?;
-        if !resp.status().is_success() {
-            return Err("not a 2xx");
+        .send()
+        .await
+        .map_err(|e| timed_out(&e, "unreachable"))?;
+    if !resp.status().is_success() {
+        return Err("not a 2xx");
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| timed_out(&e, "body unreadable or too large"))? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err("body unreadable or too large");
         }
-        let body = http_body_util::Limited::new(resp.into_body(), MAX_BODY);
-        let bytes = body.collect().await.map_err(|_| "body unreadable or too large")?.to_bytes();
-        serde_json::from_slice(&bytes).map_err(|_| "not JSON")
-    };
-    tokio::time::timeout(TIMEOUT, exchange).await.map_err(|_| "timed out")?
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|_| "not JSON")
 }
 
 /// Discovery document, then its JWKS.

@@ -18,8 +18,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use aws_lc_rs::hmac;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use http::{Method, Request, StatusCode};
-use http_body_util::BodyExt;
+use http::StatusCode;
+use reqwest::Method;
 use serde_json::{json, Value};
 use shared::authz::{holds, org_permit};
 use shared::error::ErrorCode;
@@ -27,7 +27,6 @@ use shared::model::activity::ActivityKind;
 use shared::model::org::{Dashboard, OrgItem};
 use shared::policy::permit::{DashboardsRead, OrganizationsUpdate};
 use shared::runtime::config::MetabaseSettings;
-use shared::runtime::http_client::Pool;
 use shared::{ApiError, ApiResult, AppState, Caller};
 
 fn not_configured() -> ApiError {
@@ -55,40 +54,45 @@ pub fn settings(state: &AppState) -> ApiResult<&MetabaseSettings> {
     state.config.metabase.as_ref().ok_or_else(not_configured)
 }
 
-/// The HTTP client, built on the first call: the SDK clients' HTTP stack, https trusting the
-/// system's roots as well as the AWS ones (Metabase can sit behind any CA), or plain http.
-fn http_client() -> &'static Pool {
-    static CLIENT: OnceLock<Pool> = OnceLock::new();
+/// The HTTP client, built on the first call: reqwest (rustls on aws-lc-rs), https trusting the
+/// system's roots (Metabase can sit behind any CA), or plain http. No redirects (the API key goes
+/// to the configured site only) and no proxy.
+fn http_client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
-        shared::runtime::http_client::pool(shared::runtime::http_client::tls_config(true), Some(CONNECT_TIMEOUT))
+        reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .build()
+            .unwrap_or_else(|e| panic!("the Metabase HTTP client: {e}"))
     })
 }
 
 /// How long a connection to Metabase may take to open (the whole call is bounded by its timeout).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// One call to Metabase's API: the JSON answer of a 2xx, anything else is 502.
+/// One call to Metabase's API, bounded by `s.timeout` as a whole: the JSON answer of a 2xx,
+/// anything else is 502.
 async fn call(s: &MetabaseSettings, method: Method, path: &str, body: Option<Value>) -> ApiResult<Value> {
     let what = format!("{method} {path}");
-    let req = Request::builder()
-        .method(method)
-        .uri(format!("{}{path}", s.site_url))
+    let resp = http_client()
+        .request(method, format!("{}{path}", s.site_url))
+        .timeout(s.timeout)
         .header("x-api-key", &s.api_key)
         .header("content-type", "application/json")
         .header("accept", "application/json")
-        .body(aws_smithy_types::body::SdkBody::from(body.map(|b| b.to_string()).unwrap_or_default()))
+        .body(body.map(|b| b.to_string()).unwrap_or_default())
+        .send()
+        .await
         .map_err(|_| unavailable(&what))?;
-    let exchange = async {
-        let resp = http_client().request(req).await.map_err(|_| unavailable(&what))?;
-        let status = resp.status();
-        let bytes = resp.into_body().collect().await.map_err(|_| unavailable(&what))?.to_bytes();
-        if !status.is_success() {
-            tracing::warn!(status = status.as_u16(), call = %what, "Metabase refused");
-            return Err(unavailable(&what));
-        }
-        Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-    };
-    tokio::time::timeout(s.timeout, exchange).await.map_err(|_| unavailable(&what))?
+    let status = resp.status();
+    let bytes = resp.bytes().await.map_err(|_| unavailable(&what))?;
+    if !status.is_success() {
+        tracing::warn!(status = status.as_u16(), call = %what, "Metabase refused");
+        return Err(unavailable(&what));
+    }
+    Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
 /// The marker naming an organization's collections.

@@ -7,17 +7,19 @@
 //! (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_S3`, then `AWS_ENDPOINT_URL`), which is how the
 //! local stack is reached.
 //!
-//! Both clients share one HTTP/1.1 client ([`crate::runtime::http_client`]). TLS trusts the roots every
-//! AWS endpoint chains to (Amazon Root CA 1–4 and Starfield Services Root CA G2,
-//! `tls/aws_roots.pem`) instead of reading the system's whole store at init (a few milliseconds
-//! of every cold start, docs/PERFORMANCE.md). `TLS_NATIVE_ROOTS=true` adds the system's roots, for
-//! networks that re-sign TLS (an inspecting proxy).
+//! Both clients share one HTTP client, the SDK's own (`aws-smithy-http-client`: hyper, rustls on
+//! aws-lc-rs with post-quantum key exchange preferred), which maps transport errors onto the
+//! SDK's retry classes and applies the connect and read timeouts of each client's config. TLS
+//! trusts the roots every AWS endpoint chains to (Amazon Root CA 1–4 and Starfield Services Root
+//! CA G2, `tls/aws_roots.pem`) instead of reading the system's whole store at init (a few
+//! milliseconds of every cold start, docs/PERFORMANCE.md). `TLS_NATIVE_ROOTS=true` adds the
+//! system's roots, for networks that re-sign TLS (an inspecting proxy).
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider, SharedHttpClient};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 
-use crate::runtime::http_client::Http1Client;
-#[cfg(test)]
-use crate::runtime::http_client::AWS_ROOTS;
+/// Amazon Trust Services roots (PEM), which sign the certificates of every AWS endpoint.
+pub const AWS_ROOTS: &str = include_str!("tls/aws_roots.pem");
 
 /// What the clients are built from, read from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,9 +88,27 @@ pub fn build_dynamodb(s: &ClientSettings) -> aws_sdk_dynamodb::Client {
     dynamodb_with(s, http_client(s))
 }
 
-/// The HTTP client both SDK clients of a function share.
+/// The HTTP client both SDK clients of a function share: the AWS roots, and the system's too with
+/// `TLS_NATIVE_ROOTS`.
 pub fn http_client(s: &ClientSettings) -> SharedHttpClient {
-    Http1Client::shared(s.native_roots)
+    sdk_http_client(aws_trust_store(s.native_roots))
+}
+
+/// The bundled AWS roots, plus the system's when `native_roots`.
+pub fn aws_trust_store(native_roots: bool) -> TrustStore {
+    TrustStore::empty().with_native_roots(native_roots).with_pem_certificate(AWS_ROOTS.as_bytes())
+}
+
+/// The SDK's own HTTP client, rustls on aws-lc-rs, trusting `roots`. Its connector (and so the
+/// root store) is built when an SDK client first asks for it, once per connect and read timeout,
+/// and shared by every SDK client built on this one.
+pub fn sdk_http_client(roots: TrustStore) -> SharedHttpClient {
+    let context =
+        TlsContext::builder().with_trust_store(roots).build().expect("a TLS context without extra names builds");
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(context)
+        .build_https()
 }
 
 /// The S3 client (path-style addressing, which every S3 stand-in and AWS accept) over a given
@@ -112,6 +132,9 @@ pub fn build(s: &ClientSettings) -> (aws_sdk_dynamodb::Client, aws_sdk_s3::Clien
     let http = http_client(s);
     (dynamodb_with(s, http.clone()), build_s3(s, http))
 }
+
+#[cfg(test)]
+mod https_tests;
 
 #[cfg(test)]
 mod tests {
