@@ -1,0 +1,428 @@
+//! An organization's `case_configuration` (seed 000's shape): the case categories, the option
+//! lists a case's fields take their values from, and how statuses rank a case's priority.
+//!
+//! Settable on create and PATCH (the whole object, replaced; `null` on PATCH clears it). A field
+//! left out of a request takes the documented default's value
+//! (`shared/src/views/defaults/case_configuration.json`). An organization without its own
+//! inherits its nearest ancestor's (R16's rule, without a source field), else the default
+//! (docs/DECISIONS.md "Case configuration").
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::validate::Validator;
+
+pub const MAX_CATEGORIES: usize = 50;
+pub const MAX_SUB_CATEGORIES: usize = 50;
+pub const MAX_OPTIONS: usize = 20;
+pub const MAX_STATUS_REFS: usize = 20;
+pub const MAX_DISABLED_FEATURES: usize = 50;
+pub const MAX_LABEL: usize = 100;
+pub const MAX_STYLE: usize = 256;
+pub const MAX_KEY: u32 = 1000;
+/// The whole object, serialised, at most this many bytes (it is stored in the organization item).
+pub const MAX_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubCategory {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+        )
+    )]
+    pub sub_category_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseCategory {
+    /// Unique (case-insensitive) among the categories.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+        )
+    )]
+    pub category_name: String,
+    /// Names unique (case-insensitive) within the category.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    pub sub_categories: Vec<SubCategory>,
+}
+
+/// An icon shown before or after an option's label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Adornment {
+    #[serde(default, rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub kind: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub src: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub size: Option<String>,
+}
+
+/// How a client draws an option: free-form presentation values, each at most 256 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StyleConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub bg_color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub font_color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub font_size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub border: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub border_radius: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub size: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_adornments: Option<Adornment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_adornments: Option<Adornment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub text_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_clock_icon: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub wrapper_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_modified_at_time: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub tooltip_title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub icon_src: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub icon_color: Option<String>,
+}
+
+/// One value of a case field (severity, status, ...): `key` is what cases store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseOption {
+    /// Unique within its list.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
+    pub key: u32,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+        )
+    )]
+    pub label: String,
+    #[serde(default)]
+    pub style_config: StyleConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DisabledFeature {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*[^\\s\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069][^\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069]*$"
+        )
+    )]
+    pub name: String,
+}
+
+/// Keys of `status_options`, by how a case with that status ranks.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PriorityConfig {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub need_attention_statuses: Vec<u32>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub active_statuses: Vec<u32>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub closed_statuses: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CasePriorityConfig {
+    #[serde(default)]
+    pub analyst_priority_config: PriorityConfig,
+    #[serde(default)]
+    pub customer_priority_config: PriorityConfig,
+}
+
+/// The whole `case_configuration` as stored and returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseConfiguration {
+    pub case_categories: Vec<CaseCategory>,
+    pub severity_options: Vec<CaseOption>,
+    pub disposition_options: Vec<CaseOption>,
+    pub status_options: Vec<CaseOption>,
+    pub finding_risk_options: Vec<CaseOption>,
+    pub action_status_options: Vec<CaseOption>,
+    pub disabled_features: Vec<DisabledFeature>,
+    pub case_priority_config: CasePriorityConfig,
+    pub case_closed_statuses: Vec<u32>,
+    pub reply_to_email: Option<String>,
+}
+
+/// `case_configuration` in a create or PATCH body: every field optional, a field left out takes
+/// the default's value. Status references (`case_priority_config`, `case_closed_statuses`) must
+/// be keys of the resulting `status_options`; keys are unique within each option list.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CaseConfigurationRequest {
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    pub case_categories: Option<Vec<CaseCategory>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub severity_options: Option<Vec<CaseOption>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub disposition_options: Option<Vec<CaseOption>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub status_options: Option<Vec<CaseOption>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub finding_risk_options: Option<Vec<CaseOption>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub action_status_options: Option<Vec<CaseOption>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 50))]
+    pub disabled_features: Option<Vec<DisabledFeature>>,
+    pub case_priority_config: Option<CasePriorityConfig>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
+    pub case_closed_statuses: Option<Vec<u32>>,
+    #[cfg_attr(feature = "openapi", schema(format = Email, max_length = 254))]
+    pub reply_to_email: Option<String>,
+}
+
+/// The documented default (`shared/src/views/defaults/case_configuration.json`).
+pub fn default_case_configuration() -> &'static CaseConfiguration {
+    static V: OnceLock<CaseConfiguration> = OnceLock::new();
+    V.get_or_init(|| {
+        serde_json::from_str(include_str!("../views/defaults/case_configuration.json"))
+            .expect("the default case configuration parses")
+    })
+}
+
+impl CaseConfigurationRequest {
+    /// The configuration this request sets: its fields over the default's.
+    pub fn resolve(&self) -> CaseConfiguration {
+        let d = default_case_configuration();
+        let pick = |v: &Option<Vec<CaseOption>>, d: &Vec<CaseOption>| v.clone().unwrap_or_else(|| d.clone());
+        CaseConfiguration {
+            case_categories: self.case_categories.clone().unwrap_or_else(|| d.case_categories.clone()),
+            severity_options: pick(&self.severity_options, &d.severity_options),
+            disposition_options: pick(&self.disposition_options, &d.disposition_options),
+            status_options: pick(&self.status_options, &d.status_options),
+            finding_risk_options: pick(&self.finding_risk_options, &d.finding_risk_options),
+            action_status_options: pick(&self.action_status_options, &d.action_status_options),
+            disabled_features: self.disabled_features.clone().unwrap_or_else(|| d.disabled_features.clone()),
+            case_priority_config: self.case_priority_config.clone().unwrap_or_else(|| d.case_priority_config.clone()),
+            case_closed_statuses: self.case_closed_statuses.clone().unwrap_or_else(|| d.case_closed_statuses.clone()),
+            reply_to_email: self.reply_to_email.clone().or_else(|| d.reply_to_email.clone()),
+        }
+    }
+}
+
+fn check_style(v: &mut Validator, field: &str, s: &StyleConfig) {
+    let texts = [
+        ("bg_color", &s.bg_color),
+        ("font_color", &s.font_color),
+        ("font_size", &s.font_size),
+        ("border", &s.border),
+        ("border_radius", &s.border_radius),
+        ("size", &s.size),
+        ("text_class", &s.text_class),
+        ("wrapper_class", &s.wrapper_class),
+        ("tooltip_title", &s.tooltip_title),
+        ("icon_src", &s.icon_src),
+        ("icon_color", &s.icon_color),
+    ];
+    let adornments = [("start_adornments", &s.start_adornments), ("end_adornments", &s.end_adornments)];
+    let adornment_texts = adornments.iter().filter_map(|(n, a)| a.as_ref().map(|a| (n, a))).flat_map(|(n, a)| {
+        [("type", &a.kind), ("src", &a.src), ("size", &a.size)].map(|(f, t)| (format!("{n}.{f}"), t))
+    });
+    let all = texts.iter().map(|(n, t)| (n.to_string(), *t)).chain(adornment_texts);
+    for (name, text) in all {
+        if text.as_ref().is_some_and(|t| t.chars().count() > MAX_STYLE) {
+            v.add(&format!("{field}.{name}"), format!("must be at most {MAX_STYLE} characters"));
+        }
+    }
+}
+
+fn check_options(v: &mut Validator, field: &str, list: &[CaseOption]) {
+    if list.len() > MAX_OPTIONS {
+        return v.add(field, format!("must have at most {MAX_OPTIONS} entries"));
+    }
+    let mut keys = HashSet::new();
+    for (i, o) in list.iter().enumerate() {
+        if o.key > MAX_KEY {
+            v.add(&format!("{field}[{i}].key"), format!("must be 0 to {MAX_KEY}"));
+        } else if !keys.insert(o.key) {
+            v.add(&format!("{field}[{i}].key"), "repeats a key of this list");
+        }
+        v.text(&format!("{field}[{i}].label"), &o.label, MAX_LABEL);
+        check_style(v, &format!("{field}[{i}].style_config"), &o.style_config);
+    }
+}
+
+fn check_names<'a>(v: &mut Validator, field: &str, what: &str, names: impl Iterator<Item = &'a str>) {
+    let mut seen = HashSet::new();
+    for (i, n) in names.enumerate() {
+        v.text(&format!("{field}[{i}].{what}"), n, MAX_LABEL);
+        if !seen.insert(n.trim().to_lowercase()) {
+            v.add(&format!("{field}[{i}].{what}"), "repeats a name of this list");
+        }
+    }
+}
+
+fn check_status_refs(v: &mut Validator, field: &str, refs: &[u32], statuses: &HashSet<u32>) {
+    if refs.len() > MAX_STATUS_REFS {
+        return v.add(field, format!("must have at most {MAX_STATUS_REFS} entries"));
+    }
+    for (i, k) in refs.iter().enumerate() {
+        if !statuses.contains(k) {
+            v.add(&format!("{field}[{i}]"), "must be a key of status_options");
+        }
+    }
+}
+
+/// Checks a resolved configuration, reporting fields as `{prefix}.<path>`.
+pub fn check(v: &mut Validator, prefix: &str, c: &CaseConfiguration) {
+    let f = |name: &str| format!("{prefix}.{name}");
+    if c.case_categories.len() > MAX_CATEGORIES {
+        v.add(&f("case_categories"), format!("must have at most {MAX_CATEGORIES} entries"));
+    } else {
+        check_names(
+            v,
+            &f("case_categories"),
+            "category_name",
+            c.case_categories.iter().map(|c| c.category_name.as_str()),
+        );
+        for (i, cat) in c.case_categories.iter().enumerate() {
+            let field = f(&format!("case_categories[{i}].sub_categories"));
+            if cat.sub_categories.len() > MAX_SUB_CATEGORIES {
+                v.add(&field, format!("must have at most {MAX_SUB_CATEGORIES} entries"));
+            } else {
+                check_names(
+                    v,
+                    &field,
+                    "sub_category_name",
+                    cat.sub_categories.iter().map(|s| s.sub_category_name.as_str()),
+                );
+            }
+        }
+    }
+    check_options(v, &f("severity_options"), &c.severity_options);
+    check_options(v, &f("disposition_options"), &c.disposition_options);
+    check_options(v, &f("status_options"), &c.status_options);
+    check_options(v, &f("finding_risk_options"), &c.finding_risk_options);
+    check_options(v, &f("action_status_options"), &c.action_status_options);
+    if c.disabled_features.len() > MAX_DISABLED_FEATURES {
+        v.add(&f("disabled_features"), format!("must have at most {MAX_DISABLED_FEATURES} entries"));
+    } else {
+        check_names(v, &f("disabled_features"), "name", c.disabled_features.iter().map(|d| d.name.as_str()));
+    }
+    let statuses: HashSet<u32> = c.status_options.iter().map(|o| o.key).collect();
+    for (who, p) in [
+        ("analyst_priority_config", &c.case_priority_config.analyst_priority_config),
+        ("customer_priority_config", &c.case_priority_config.customer_priority_config),
+    ] {
+        for (list, refs) in [
+            ("need_attention_statuses", &p.need_attention_statuses),
+            ("active_statuses", &p.active_statuses),
+            ("closed_statuses", &p.closed_statuses),
+        ] {
+            check_status_refs(v, &f(&format!("case_priority_config.{who}.{list}")), refs, &statuses);
+        }
+    }
+    check_status_refs(v, &f("case_closed_statuses"), &c.case_closed_statuses, &statuses);
+    if let Some(e) = &c.reply_to_email {
+        v.email(&f("reply_to_email"), e);
+    }
+    if v.is_ok() && serde_json::to_vec(c).map(|b| b.len()).unwrap_or(usize::MAX) > MAX_BYTES {
+        v.add(prefix, format!("must be at most {MAX_BYTES} bytes as JSON"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(body: serde_json::Value) -> Vec<String> {
+        let r: CaseConfigurationRequest = serde_json::from_value(body).expect("parses");
+        let mut v = Validator::new();
+        check(&mut v, "case_configuration", &r.resolve());
+        match v.finish() {
+            Ok(()) => Vec::new(),
+            Err(e) => e.details.into_iter().filter_map(|d| d.field).collect(),
+        }
+    }
+
+    #[test]
+    fn the_default_is_valid_and_fills_what_is_left_out() {
+        assert!(checked(serde_json::json!({})).is_empty());
+        let r: CaseConfigurationRequest =
+            serde_json::from_value(serde_json::json!({"case_categories": []})).expect("parses");
+        let c = r.resolve();
+        assert!(c.case_categories.is_empty());
+        assert_eq!(c.status_options, default_case_configuration().status_options);
+    }
+
+    #[test]
+    fn refusals_name_the_field() {
+        let fields = checked(serde_json::json!({
+            "status_options": [{"key": 1, "label": "Open"}, {"key": 1, "label": " "}],
+            "case_closed_statuses": [9],
+            "reply_to_email": "nope",
+            "case_categories": [{"category_name": "A"}, {"category_name": "a"}],
+        }));
+        for f in [
+            "case_configuration.status_options[1].key",
+            "case_configuration.status_options[1].label",
+            "case_configuration.case_closed_statuses[0]",
+            "case_configuration.reply_to_email",
+            "case_configuration.case_categories[1].category_name",
+            // the default's priority lists name statuses 2 to 5, gone now
+            "case_configuration.case_priority_config.analyst_priority_config.active_statuses[0]",
+        ] {
+            assert!(fields.iter().any(|x| x == f), "{f} not in {fields:?}");
+        }
+        assert!(serde_json::from_value::<CaseConfigurationRequest>(serde_json::json!({"colour": 1})).is_err());
+    }
+}
