@@ -40,6 +40,24 @@ pub struct RoleRequest {
     pub permissions: Option<Vec<String>>,
 }
 
+/// The PUT body as documented: a role body without `id` (ids never change; sent, it is a 400).
+#[cfg(feature = "openapi")]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Support lead", "stage": "GA", "permissions": ["users:read"]}))]
+#[allow(dead_code)]
+pub struct ReplaceRoleRequest {
+    #[schema(schema_with = shared::edge::openapi_fields::text_100)]
+    pub name: String,
+    #[schema(schema_with = shared::edge::openapi_fields::text_100_opt)]
+    pub namespace: Option<String>,
+    #[schema(schema_with = shared::edge::openapi_fields::text_1000_opt)]
+    pub description: Option<String>,
+    pub stage: Option<RoleStage>,
+    #[schema(schema_with = shared::edge::openapi_fields::permission_ids_opt)]
+    pub permissions: Option<Vec<String>>,
+}
+
 /// PATCH: only the fields sent change; `null` clears `namespace` or `description`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
