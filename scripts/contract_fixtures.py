@@ -88,5 +88,12 @@ fixtures["REQUEST"] = request("Contract approved")
 fixtures["REJECTED_REQUEST"] = request("Contract rejected")
 fixtures["ACTIVITY"] = call("GET", f"/organizations/{fixtures['ORG']}/activities")["data"][0]["activity_id"]
 
+# Metabase: enabled and provisioned in the caller's organization (GET /metabase/session), enabled
+# in one to recreate (its own: PATCH /organizations/{id} may turn the fixture's off).
+call("PATCH", f"/organizations/{ORG}", {"enable_metabase": True})
+call("POST", f"/organizations/{ORG}/metabase/recreate")
+fixtures["METABASE_ORG"] = org("contract-metabase")
+call("PATCH", f"/organizations/{fixtures['METABASE_ORG']}", {"enable_metabase": True})
+
 for name, value in fixtures.items():
     print(f"export CONTRACT_{name}='{value}'")
