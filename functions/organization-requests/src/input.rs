@@ -85,7 +85,7 @@ pub struct UserRef {
 /// Seed 004's body. `customproperty1` to `customproperty28` are strings too.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
-    "organizationname": "Acme Labs", "parentorganization": "acme", "description": "R&D",
+    "organizationname": "Acme Labs", "description": "R&D",
     "organizationtype": "company", "startdate": "01-15-2027", "enddate": "12-31-2027",
     "owners": [{"owner": "ada@acme.io", "rank": 1, "policy": "ADMIN"}], "customproperty1": "cost-center-7"
 })))]

@@ -89,7 +89,8 @@ pub struct GenerateRequest {
 /// Seed 002's bulk body.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"members": ["u-1", "u-2"]})))]
+// No example: member ids exist only in a running system.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkMembersRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::id_list_100))]
     pub members: Option<Vec<String>>,

@@ -17,8 +17,7 @@ pub const MAX_CATEGORIES: usize = 50;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
-    "name": "Support", "description": "First-line support", "parent_organization_id": "root",
-    "accessible_organizations": [{"organization_id": "root", "select_all_child_orgs": true}]
+    "name": "Support", "description": "First-line support", "parent_organization_id": "root"
 })))]
 pub struct CreateGroupRequest {
     #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::text_200))]
