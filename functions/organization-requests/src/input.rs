@@ -90,11 +90,11 @@ pub struct UserRef {
     "owners": [{"owner": "ada@acme.io", "rank": 1, "policy": "ADMIN"}], "customproperty1": "cost-center-7"
 })))]
 pub struct CreateRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::text_200))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::text_200))]
     pub organizationname: Option<String>,
     /// The parent: an organization's id, code or name that the requester reaches (default: their
     /// own organization).
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_200_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_200_opt))]
     pub parentorganization: Option<String>,
     #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub comments: Option<String>,
@@ -108,10 +108,10 @@ pub struct CreateRequest {
     #[cfg_attr(feature = "openapi", schema(schema_with = organization_type))]
     pub organizationtype: Option<String>,
     /// MM-dd-yyyy.
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::date_mdy_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::date_mdy_opt))]
     pub startdate: Option<String>,
     /// MM-dd-yyyy, not before `startdate`.
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::date_mdy_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::date_mdy_opt))]
     pub enddate: Option<String>,
     #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub endpoints: Option<Vec<Endpoint>>,
@@ -260,11 +260,11 @@ pub fn check_create(b: &CreateRequest) -> ApiResult<serde_json::Map<String, Valu
     "can_have_child_organizations": false
 })))]
 pub struct ApproveRequest {
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::code_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::code_opt))]
     pub code: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::email))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::email))]
     pub contact_email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::id))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::id))]
     pub rbac_template_id: Option<String>,
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = bool))]
     pub can_have_child_organizations: Option<bool>,
@@ -276,7 +276,7 @@ pub struct ApproveRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"reason": "Use the existing Labs organization."})))]
 pub struct RejectRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::text_1024))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::text_1024))]
     pub reason: Option<String>,
 }
 

@@ -25,19 +25,27 @@ pub const MAX_DESCRIPTION: usize = 1000;
 })))]
 pub struct RoleRequest {
     /// A slug (`a-z`, `0-9`, `-`, `_`; at most 64) for the new role's id; unused, or a UUID is given.
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::role_slug_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::role_slug_opt))]
     pub id: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::text_100))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::text_100))]
     pub name: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub namespace: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_1000_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_1000_opt))]
     pub description: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RoleStage>))]
     pub stage: Option<String>,
     /// Catalogue permission ids (GET /permissions).
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::permission_ids_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = permission_ids_opt))]
     pub permissions: Option<Vec<String>>,
+}
+
+/// Catalogue permission ids (`GET /permissions`), at most 64.
+#[cfg(feature = "openapi")]
+fn permission_ids_opt() -> utoipa::openapi::Array {
+    use shared::openapi_fields::{list, string};
+    let ids = string(false).enum_values(Some(shared::model::catalogue::all_permission_ids())).build();
+    list(ids, 64, true)
 }
 
 /// The PUT body as documented: a role body without `id` (ids never change; sent, it is a 400).
@@ -47,14 +55,14 @@ pub struct RoleRequest {
 #[schema(example = json!({"name": "Support lead", "stage": "GA", "permissions": ["users:read"]}))]
 #[allow(dead_code)]
 pub struct ReplaceRoleRequest {
-    #[schema(schema_with = shared::edge::openapi_fields::text_100)]
+    #[schema(schema_with = shared::openapi_fields::text_100)]
     pub name: String,
-    #[schema(schema_with = shared::edge::openapi_fields::text_100_opt)]
+    #[schema(schema_with = shared::openapi_fields::text_100_opt)]
     pub namespace: Option<String>,
-    #[schema(schema_with = shared::edge::openapi_fields::text_1000_opt)]
+    #[schema(schema_with = shared::openapi_fields::text_1000_opt)]
     pub description: Option<String>,
     pub stage: Option<RoleStage>,
-    #[schema(schema_with = shared::edge::openapi_fields::permission_ids_opt)]
+    #[schema(schema_with = permission_ids_opt)]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -63,17 +71,17 @@ pub struct ReplaceRoleRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"stage": "DEPRECATED"})))]
 pub struct PatchRoleRequest {
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub namespace: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_1000_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_1000_opt))]
     pub description: Option<Option<String>>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RoleStage>))]
     pub stage: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::permission_ids_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = permission_ids_opt))]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -82,7 +90,7 @@ pub struct PatchRoleRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"namespace": "acme"})))]
 pub struct GenerateRequest {
     /// Prefixes the generated roles' names (`<namespace>:<feature>:viewer`).
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub namespace: Option<String>,
 }
 
@@ -92,7 +100,7 @@ pub struct GenerateRequest {
 // No example: member ids exist only in a running system.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkMembersRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::id_list_100))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::id_list_100))]
     pub members: Option<Vec<String>>,
 }
 

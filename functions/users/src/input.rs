@@ -21,17 +21,17 @@ pub const MAX_LIST_FILTER: usize = 100;
     "password": "correct horse battery staple", "organization_id": "root", "role": "admin"
 })))]
 pub struct CreateUserRequest {
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub first_name: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub last_name: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub preferred_name: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::email))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::email))]
     pub email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::password_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::password_opt))]
     pub password: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::edge::openapi_fields::id))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::id))]
     pub organization_id: Option<String>,
     pub role: Option<Role>,
 }
@@ -44,13 +44,13 @@ type Patch<T> = Option<Option<T>>;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"preferred_name": "Ada", "role": "user"})))]
 pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub first_name: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub last_name: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::text_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub preferred_name: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
     #[cfg_attr(feature = "openapi", schema(value_type = Role))]
@@ -64,20 +64,20 @@ pub struct UpdateUserRequest {
 pub struct ListUserFilter {
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub search: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::id_list_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub organization_id_list: Option<Vec<String>>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::id_list_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub user_id_list: Option<Vec<String>>,
     #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub email_id_list: Option<Vec<String>>,
     pub status_list: Option<Vec<UserStatus>>,
     pub role_list: Option<Vec<Role>>,
     pub never_logged_in: Option<bool>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::id_list_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub created_by: Option<Vec<String>>,
     pub only_logged_in_users: Option<bool>,
     pub exclude_system_users: Option<bool>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::id_list_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub accessible_organization_list: Option<Vec<String>>,
     pub include_child_users_with_org_context_access: Option<bool>,
 }
@@ -97,7 +97,7 @@ pub struct FilterUsersRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoggedInFilterRequest {
-    #[cfg_attr(feature = "openapi", schema(schema_with = shared::edge::openapi_fields::id_list_100_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub accessible_organization_list: Option<Vec<String>>,
 }
 
@@ -119,17 +119,17 @@ pub struct VerifyRequest {
 
 #[cfg(feature = "openapi")]
 fn bulk_delete_ids() -> utoipa::openapi::Array {
-    shared::edge::openapi_fields::id_set(MAX_BULK_DELETE)
+    shared::openapi_fields::id_set(MAX_BULK_DELETE)
 }
 
 #[cfg(feature = "openapi")]
 fn verify_emails() -> utoipa::openapi::Array {
-    shared::edge::openapi_fields::emails(MAX_VERIFY)
+    shared::openapi_fields::emails(MAX_VERIFY)
 }
 
 #[cfg(feature = "openapi")]
 fn user_sort() -> utoipa::openapi::Array {
-    shared::edge::openapi_fields::sort_of(&SORT_FIELDS)
+    shared::openapi_fields::sort_of(&SORT_FIELDS)
 }
 
 /// Fields a user list may be sorted by.

@@ -10,6 +10,4 @@ pub mod lambda;
 pub mod logo;
 #[cfg(feature = "openapi")]
 pub mod openapi;
-#[cfg(feature = "openapi")]
-pub mod openapi_fields;
 pub mod paging;

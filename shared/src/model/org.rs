@@ -26,20 +26,20 @@ pub enum ConfigSource {
 pub struct SsoConfiguration {
     pub sso_config_source: ConfigSource,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::text_200_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_200_opt))]
     pub identity_provider_name: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::text_2048_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_2048_opt))]
     pub entity_id: Option<String>,
     /// PEM text, at most 16 KiB (UTF-8 bytes).
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_length = 16384))]
     pub certificate: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::url_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::url_opt))]
     pub sso_url: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::url_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::url_opt))]
     pub logout_url: Option<String>,
 }
 
@@ -57,10 +57,10 @@ impl SsoConfiguration {
 pub struct DarrylConfigurationRequest {
     pub darryl_config_source: ConfigSource,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::text_200_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_200_opt))]
     pub name: Option<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::text_32_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_32_opt))]
     pub color: Option<String>,
 }
 

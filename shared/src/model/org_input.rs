@@ -23,35 +23,35 @@ pub fn patch_field<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Resu
     "can_have_child_organizations": true, "rbac_template_id": "default"
 })))]
 pub struct CreateOrgRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = crate::edge::openapi_fields::text_200))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = crate::openapi_fields::text_200))]
     pub name: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::code_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::code_opt))]
     pub code: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = crate::edge::openapi_fields::email))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = crate::openapi_fields::email))]
     pub contact_email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::email_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::email_opt))]
     pub updates_email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = crate::edge::openapi_fields::id))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = crate::openapi_fields::id))]
     pub parent_organization_id: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::email_list_50_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::email_list_50_opt))]
     pub updates_email_for_escalations_from_parent: Option<Vec<String>>,
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = bool))]
     pub can_have_child_organizations: Option<bool>,
     pub parent_has_access_to_descendants: Option<bool>,
     pub parent_has_access: Option<bool>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::email_list_50_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::email_list_50_opt))]
     pub updates_email_for_escalations_from_children: Option<Vec<String>>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::url_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::url_opt))]
     pub logo_url: Option<String>,
     pub sso_configuration: Option<SsoConfiguration>,
     pub darryl_configuration: Option<DarrylConfigurationRequest>,
     pub case_configuration: Option<CaseConfigurationRequest>,
-    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = crate::edge::openapi_fields::id))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = crate::openapi_fields::id))]
     pub rbac_template_id: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::metadata_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::metadata_opt))]
     pub metadata: Option<BTreeMap<String, String>>,
     /// Extension: email domains this organization owns (unique across organizations).
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::domains_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::domains_opt))]
     pub domains: Option<Vec<String>>,
 }
 
@@ -64,22 +64,22 @@ type Patch<T> = Option<Option<T>>;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "Acme Inc.", "updates_email": null})))]
 pub struct UpdateOrgRequest {
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::text_200))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_200))]
     pub name: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::email_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::email_opt))]
     pub contact_email: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::email_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::email_opt))]
     pub updates_email: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::email_list_50_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::email_list_50_opt))]
     pub updates_email_for_escalations_from_parent: Patch<Vec<String>>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::email_list_50_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::email_list_50_opt))]
     pub updates_email_for_escalations_from_children: Patch<Vec<String>>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::url_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::url_opt))]
     pub logo_url: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
     pub enable_metabase: Patch<bool>,
@@ -90,13 +90,13 @@ pub struct UpdateOrgRequest {
     #[serde(default, deserialize_with = "patch_field")]
     pub case_configuration: Patch<CaseConfigurationRequest>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::id))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::id))]
     pub rbac_template_id: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::metadata_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::metadata_opt))]
     pub metadata: Patch<BTreeMap<String, String>>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(schema_with = crate::edge::openapi_fields::domains_opt))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::domains_opt))]
     pub domains: Patch<Vec<String>>,
 }
 

@@ -10,7 +10,7 @@ use crate::validate::MAX_ID_LEN;
 /// Control and bidirectional control characters (`Validator::text` refuses them).
 const CONTROLS: &str = "\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069";
 
-fn string(nullable: bool) -> ObjectBuilder {
+pub fn string(nullable: bool) -> ObjectBuilder {
     let t = if nullable { SchemaType::from_iter([Type::String, Type::Null]) } else { SchemaType::new(Type::String) };
     ObjectBuilder::new().schema_type(t)
 }
@@ -37,7 +37,7 @@ pub fn url_of(nullable: bool) -> Object {
     string(nullable).max_length(Some(2048)).pattern(Some(pattern)).build()
 }
 
-fn list(items: Object, max: usize, nullable: bool) -> Array {
+pub fn list(items: Object, max: usize, nullable: bool) -> Array {
     let t = if nullable { SchemaType::from_iter([Type::Array, Type::Null]) } else { SchemaType::new(Type::Array) };
     ArrayBuilder::new().schema_type(t).items(items).max_items(Some(max)).build()
 }
@@ -133,14 +133,6 @@ pub fn id_set_50_opt() -> Array {
 /// At most 50 case category names.
 pub fn text_100_list_50_opt() -> Array {
     list(text(100, false), 50, true)
-}
-/// Catalogue permission ids (`GET /permissions`), at most 64.
-pub fn permission_ids_opt() -> Array {
-    let ids = ObjectBuilder::new()
-        .schema_type(SchemaType::new(Type::String))
-        .enum_values(Some(crate::model::catalogue::all_permission_ids()))
-        .build();
-    list(ids, 64, true)
 }
 /// A caller-chosen role id (`roles::input::is_role_slug`).
 pub fn role_slug_opt() -> Object {
