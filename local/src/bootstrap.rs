@@ -103,6 +103,7 @@ pub async fn bootstrap(store: &Store<'_>, opts: &BootstrapOptions) -> ApiResult<
         sso_configuration: None,
         darryl_configuration: None,
         metabase_configuration: Default::default(),
+        case_configuration: None,
         rbac_template_id: DEFAULT_TEMPLATE_ID.into(),
         metadata: Default::default(),
         domains: vec![],

@@ -181,10 +181,31 @@ fn add_links(doc: &mut Value) {
     }
 }
 
+/// Seed 004's organization request body flattens `customproperty1` … `customproperty28` beside its
+/// named fields (utoipa writes that as `allOf` with an open object); the code refuses any other
+/// field and takes only strings of at most 1024 characters there. Written as one closed object.
+fn close_custom_properties(doc: &mut Value) {
+    let Some(schema) = doc.pointer_mut("/components/schemas/CreateRequest") else { return };
+    let Some(named) = schema.get("allOf").and_then(|a| a.get(1)).cloned() else { return };
+    let description = schema.get("description").cloned();
+    let example = schema.get("example").cloned();
+    *schema = named;
+    schema["additionalProperties"] = json!(false);
+    schema["patternProperties"] =
+        json!({"^customproperty([1-9]|1[0-9]|2[0-8])$": {"type": "string", "maxLength": 1024}});
+    if let Some(d) = description {
+        schema["description"] = d;
+    }
+    if let Some(e) = example {
+        schema["example"] = e;
+    }
+}
+
 /// The document as committed: pretty JSON (keys sorted) with a final newline.
 pub fn to_json() -> String {
     let mut doc = serde_json::to_value(document()).expect("the OpenAPI document serialises");
     add_links(&mut doc);
+    close_custom_properties(&mut doc);
     let mut s = serde_json::to_string_pretty(&doc).expect("JSON serialises");
     s.push('\n');
     s

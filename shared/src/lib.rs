@@ -30,6 +30,9 @@ pub mod envelope;
 pub mod error;
 pub mod jobs;
 pub mod model;
+/// Schemas of the validated field kinds, for the OpenAPI document (feature `openapi`).
+#[cfg(feature = "openapi")]
+pub mod openapi_fields;
 pub mod password;
 pub mod policy;
 pub mod runtime;

@@ -6,6 +6,7 @@ mod api {
     pub mod bad_input;
     pub mod bootstrap;
     pub mod calls;
+    pub mod case_config;
     pub mod create;
     pub mod delete;
     pub mod events;

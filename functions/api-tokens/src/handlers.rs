@@ -26,7 +26,7 @@ pub struct CreateQuery {
     schema(example = json!({"name": "ci"}))
 )]
 pub struct CreateTokenRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::text_100))]
     pub name: Option<String>,
     /// When the token stops working: an ISO-8601 date-time with a time zone, in the future and at
     /// most the deployment's longest lifetime away (default 365 days); absent: that longest

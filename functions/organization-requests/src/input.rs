@@ -56,9 +56,11 @@ pub struct Entitlement {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Owner {
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub owner: Option<String>,
     pub rank: Option<f64>,
     /// SUPERADMIN, ADMIN, BULKADMIN or READONLY.
+    #[cfg_attr(feature = "openapi", schema(schema_with = owner_policy))]
     pub policy: Option<String>,
 }
 
@@ -83,38 +85,71 @@ pub struct UserRef {
 /// Seed 004's body. `customproperty1` to `customproperty28` are strings too.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
-    "organizationname": "Acme Labs", "parentorganization": "acme", "description": "R&D",
+    "organizationname": "Acme Labs", "description": "R&D",
     "organizationtype": "company", "startdate": "01-15-2027", "enddate": "12-31-2027",
     "owners": [{"owner": "ada@acme.io", "rank": 1, "policy": "ADMIN"}], "customproperty1": "cost-center-7"
 })))]
 pub struct CreateRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, min_length = 1, max_length = 200))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::text_200))]
     pub organizationname: Option<String>,
     /// The parent: an organization's id, code or name that the requester reaches (default: their
     /// own organization).
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_200_opt))]
     pub parentorganization: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub comments: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub username: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub description: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
     pub primarycontact: Option<String>,
-    /// `data security`, `grouping`, `request rules` or `company`.
+    /// `data security`, `grouping`, `request rules` or `company` (any case).
+    #[cfg_attr(feature = "openapi", schema(schema_with = organization_type))]
     pub organizationtype: Option<String>,
     /// MM-dd-yyyy.
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::date_mdy_opt))]
     pub startdate: Option<String>,
     /// MM-dd-yyyy, not before `startdate`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::date_mdy_opt))]
     pub enddate: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub endpoints: Option<Vec<Endpoint>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub roles: Option<Vec<RoleRef>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub rules: Option<Vec<Rule>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub entitlements: Option<Vec<Entitlement>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub owners: Option<Vec<Owner>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub attributes: Option<Vec<AttributeGroup>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub users: Option<Vec<UserRef>>,
     pub dynamicattrsvalidation: Option<bool>,
     /// `customproperty1` … `customproperty28`; any other field is refused.
     #[serde(flatten)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub custom: BTreeMap<String, Value>,
+}
+
+/// One of `values`, or `null`.
+#[cfg(feature = "openapi")]
+fn one_of(values: &[&str]) -> utoipa::openapi::Object {
+    use utoipa::openapi::{schema::SchemaType, ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(values.iter().map(|t| Some(t.to_string())).chain([None])))
+        .build()
+}
+#[cfg(feature = "openapi")]
+fn organization_type() -> utoipa::openapi::Object {
+    one_of(&ORGANIZATION_TYPES)
+}
+#[cfg(feature = "openapi")]
+fn owner_policy() -> utoipa::openapi::Object {
+    one_of(&POLICIES)
 }
 
 pub const POLICIES: [&str; 4] = ["SUPERADMIN", "ADMIN", "BULKADMIN", "READONLY"];
@@ -225,10 +260,11 @@ pub fn check_create(b: &CreateRequest) -> ApiResult<serde_json::Map<String, Valu
     "can_have_child_organizations": false
 })))]
 pub struct ApproveRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::code_opt))]
     pub code: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::email))]
     pub contact_email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::id))]
     pub rbac_template_id: Option<String>,
     #[cfg_attr(feature = "openapi", schema(required = true, value_type = bool))]
     pub can_have_child_organizations: Option<bool>,
@@ -240,7 +276,7 @@ pub struct ApproveRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"reason": "Use the existing Labs organization."})))]
 pub struct RejectRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, min_length = 1, max_length = 1024))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::text_1024))]
     pub reason: Option<String>,
 }
 

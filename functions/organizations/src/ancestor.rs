@@ -26,6 +26,7 @@ pub fn template_only(body: &UpdateOrgRequest) -> bool {
         enable_metabase,
         sso_configuration,
         darryl_configuration,
+        case_configuration,
         rbac_template_id,
         metadata,
         domains,
@@ -40,6 +41,7 @@ pub fn template_only(body: &UpdateOrgRequest) -> bool {
         && enable_metabase.is_none()
         && sso_configuration.is_none()
         && darryl_configuration.is_none()
+        && case_configuration.is_none()
         && metadata.is_none()
         && domains.is_none()
 }

@@ -97,7 +97,7 @@ pub async fn get_one(
     feature = "openapi",
     utoipa::path(
         patch, path = "/organizations/{organization_identifier}",
-        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root"), ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")),
+        params(("organization_identifier" = String, Path, description = "The organization id or code.", example = "root"), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"?[0-9]{1,19}\"?$", description = "The `version` last seen (a number, optionally in double quotes): the update fails with 409 if it changed.")),
         request_body = UpdateOrgRequest,
         responses((status = 200, description = "Organization updated (R4). A superadmin of an ancestor who moved it to a template hiding its data from parents gets only its `OrgSummary` (R24).", body = Envelope<OrgEntry>))
     )

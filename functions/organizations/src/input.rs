@@ -1,5 +1,6 @@
 //! Validation of the organizations request bodies: every problem reported at once.
 
+use shared::model::case_config;
 use shared::model::org::{CreateOrgRequest, DarrylConfigurationRequest, SsoConfiguration, UpdateOrgRequest};
 use shared::validate::Validator;
 use shared::ApiResult;
@@ -142,6 +143,9 @@ pub fn check_create(b: &CreateOrgRequest) -> ApiResult<()> {
     if let Some(d) = &b.darryl_configuration {
         check_darryl(&mut v, d);
     }
+    if let Some(c) = &b.case_configuration {
+        case_config::check(&mut v, "case_configuration", &c.resolve());
+    }
     if let Some(t) = v.required("rbac_template_id", &b.rbac_template_id) {
         v.id("rbac_template_id", t);
     }
@@ -182,6 +186,9 @@ pub fn check_update(b: &UpdateOrgRequest) -> ApiResult<()> {
     }
     if let Some(Some(d)) = &b.darryl_configuration {
         check_darryl(&mut v, d);
+    }
+    if let Some(Some(c)) = &b.case_configuration {
+        case_config::check(&mut v, "case_configuration", &c.resolve());
     }
     match &b.rbac_template_id {
         Some(None) => v.add("rbac_template_id", "cannot be null"),

@@ -68,6 +68,9 @@ pub(crate) fn apply_patch(
         });
         set!(darryl_configuration, new);
     }
+    if let Some(v) = &body.case_configuration {
+        set!(case_configuration, v.as_ref().map(|c| c.resolve()));
+    }
     if let Some(v) = &body.enable_metabase {
         let enabled = v.unwrap_or(false);
         diff(changes, "enable_metabase", json!(org.metabase_configuration.enabled), json!(enabled));

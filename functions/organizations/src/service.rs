@@ -102,6 +102,7 @@ pub async fn prepare_create(
             color: d.color,
         }),
         metabase_configuration: Default::default(),
+        case_configuration: body.case_configuration.as_ref().map(|c| c.resolve()),
         rbac_template_id: body.rbac_template_id.unwrap_or_default(),
         metadata: body.metadata.unwrap_or_default(),
         domains: input::normalize_domains(body.domains.unwrap_or_default()),

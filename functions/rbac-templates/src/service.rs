@@ -21,12 +21,15 @@ use shared::{ApiError, ApiResult, AppState, Caller};
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemplateBody {
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id))]
     pub template_id: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_200))]
     pub display_name: String,
     pub parent_visibility: ParentVisibility,
     pub child_visibility: OrgDataVisibility,
     pub org_visibility: OrgDataVisibility,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_50))]
     pub allowlist: Vec<String>,
 }
 

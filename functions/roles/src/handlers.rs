@@ -142,8 +142,8 @@ pub async fn get_one(State(state): State<AppState>, caller: Caller, p: Params) -
     feature = "openapi",
     utoipa::path(
         put, path = "/organizations/{organization_identifier}/roles/{role_id}",
-        params(("organization_identifier" = String, Path, description = "The organization id or code."), ("role_id" = String, Path, description = "The role id."), ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")),
-        request_body = RoleRequest,
+        params(("organization_identifier" = String, Path, description = "The organization id or code."), ("role_id" = String, Path, description = "The role id."), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"?[0-9]{1,19}\"?$", description = "The `version` last seen (a number, optionally in double quotes): the update fails with 409 if it changed.")),
+        request_body = crate::input::ReplaceRoleRequest,
         responses((status = 200, description = "Role replaced (R19).", body = Envelope<RoleResponse>))
     )
 )]
@@ -162,7 +162,7 @@ pub async fn replace(
     feature = "openapi",
     utoipa::path(
         patch, path = "/organizations/{organization_identifier}/roles/{role_id}",
-        params(("organization_identifier" = String, Path, description = "The organization id or code."), ("role_id" = String, Path, description = "The role id."), ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")),
+        params(("organization_identifier" = String, Path, description = "The organization id or code."), ("role_id" = String, Path, description = "The role id."), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"?[0-9]{1,19}\"?$", description = "The `version` last seen (a number, optionally in double quotes): the update fails with 409 if it changed.")),
         request_body = PatchRoleRequest,
         responses((status = 200, description = "Role updated (R19).", body = Envelope<RoleResponse>))
     )

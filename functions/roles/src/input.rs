@@ -25,16 +25,44 @@ pub const MAX_DESCRIPTION: usize = 1000;
 })))]
 pub struct RoleRequest {
     /// A slug (`a-z`, `0-9`, `-`, `_`; at most 64) for the new role's id; unused, or a UUID is given.
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::role_slug_opt))]
     pub id: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, min_length = 1, max_length = 100))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::text_100))]
     pub name: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub namespace: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_1000_opt))]
     pub description: Option<String>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RoleStage>))]
     pub stage: Option<String>,
     /// Catalogue permission ids (GET /permissions).
+    #[cfg_attr(feature = "openapi", schema(schema_with = permission_ids_opt))]
+    pub permissions: Option<Vec<String>>,
+}
+
+/// Catalogue permission ids (`GET /permissions`), at most 64.
+#[cfg(feature = "openapi")]
+fn permission_ids_opt() -> utoipa::openapi::Array {
+    use shared::openapi_fields::{list, string};
+    let ids = string(false).enum_values(Some(shared::model::catalogue::all_permission_ids())).build();
+    list(ids, 64, true)
+}
+
+/// The PUT body as documented: a role body without `id` (ids never change; sent, it is a 400).
+#[cfg(feature = "openapi")]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Support lead", "stage": "GA", "permissions": ["users:read"]}))]
+#[allow(dead_code)]
+pub struct ReplaceRoleRequest {
+    #[schema(schema_with = shared::openapi_fields::text_100)]
+    pub name: String,
+    #[schema(schema_with = shared::openapi_fields::text_100_opt)]
+    pub namespace: Option<String>,
+    #[schema(schema_with = shared::openapi_fields::text_1000_opt)]
+    pub description: Option<String>,
+    pub stage: Option<RoleStage>,
+    #[schema(schema_with = permission_ids_opt)]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -43,16 +71,17 @@ pub struct RoleRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"stage": "DEPRECATED"})))]
 pub struct PatchRoleRequest {
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, min_length = 1, max_length = 100))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 100))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub namespace: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, max_length = 1000))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_1000_opt))]
     pub description: Option<Option<String>>,
     #[cfg_attr(feature = "openapi", schema(value_type = Option<RoleStage>))]
     pub stage: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = permission_ids_opt))]
     pub permissions: Option<Vec<String>>,
 }
 
@@ -61,16 +90,17 @@ pub struct PatchRoleRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"namespace": "acme"})))]
 pub struct GenerateRequest {
     /// Prefixes the generated roles' names (`<namespace>:<feature>:viewer`).
-    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub namespace: Option<String>,
 }
 
 /// Seed 002's bulk body.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"members": ["u-1", "u-2"]})))]
+// No example: member ids exist only in a running system.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkMembersRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Vec<String>, min_items = 1, max_items = 100))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::id_list_100))]
     pub members: Option<Vec<String>>,
 }
 

@@ -67,7 +67,7 @@ pub async fn get_one(
         patch, path = "/user-groups/{user_group_id}",
         params(
             ("user_group_id" = String, Path, description = "The user group id."),
-            ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")
+            ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"?[0-9]{1,19}\"?$", description = "The `version` last seen (a number, optionally in double quotes): the update fails with 409 if it changed.")
         ),
         request_body = UpdateGroupRequest,
         responses((status = 200, description = "User group updated (R11).", body = Envelope<GroupResponse>))

@@ -17,18 +17,21 @@ pub const MAX_CATEGORIES: usize = 50;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
-    "name": "Support", "description": "First-line support", "parent_organization_id": "root",
-    "accessible_organizations": [{"organization_id": "root", "select_all_child_orgs": true}]
+    "name": "Support", "description": "First-line support", "parent_organization_id": "root"
 })))]
 pub struct CreateGroupRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::text_200))]
     pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::plain_1000_opt))]
     pub description: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::id))]
     pub parent_organization_id: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_set_50_opt))]
     pub user_ids: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub accessible_organizations: Option<Vec<Grant>>,
     pub can_assign_cases: Option<bool>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_list_50_opt))]
     pub case_categories: Option<Vec<String>>,
 }
 
@@ -37,12 +40,17 @@ pub struct CreateGroupRequest {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"description": "Second-line support"})))]
 pub struct UpdateGroupRequest {
     #[serde(default, deserialize_with = "patch_field")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_200))]
     pub name: Option<Option<String>>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::plain_1000_opt))]
     pub description: Option<Option<String>>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_set_50_opt))]
     pub user_ids: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 20))]
     pub accessible_organizations: Option<Vec<Grant>>,
     pub can_assign_cases: Option<bool>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_list_50_opt))]
     pub case_categories: Option<Vec<String>>,
 }
 

@@ -156,7 +156,7 @@ pub async fn get_one(
         patch, path = "/users/{user_id}",
         params(
             ("user_id" = String, Path, description = "The user id."),
-            ("If-Match" = Option<String>, Header, description = "The `version` last seen: the update fails with 409 if it changed.")
+            ("If-Match" = Option<String>, Header, nullable = false, pattern = "^\"?[0-9]{1,19}\"?$", description = "The `version` last seen (a number, optionally in double quotes): the update fails with 409 if it changed.")
         ),
         request_body = UpdateUserRequest,
         responses((status = 200, description = "User updated (R8).", body = Envelope<UserResponse>))

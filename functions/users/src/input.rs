@@ -21,13 +21,17 @@ pub const MAX_LIST_FILTER: usize = 100;
     "password": "correct horse battery staple", "organization_id": "root", "role": "admin"
 })))]
 pub struct CreateUserRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub first_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub last_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub preferred_name: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, format = Email))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::email))]
     pub email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::password_opt))]
     pub password: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = shared::openapi_fields::id))]
     pub organization_id: Option<String>,
     pub role: Option<Role>,
 }
@@ -40,12 +44,16 @@ type Patch<T> = Option<Option<T>>;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"preferred_name": "Ada", "role": "user"})))]
 pub struct UpdateUserRequest {
     #[serde(default, deserialize_with = "patch_field")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub first_name: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub last_name: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::text_100_opt))]
     pub preferred_name: Patch<String>,
     #[serde(default, deserialize_with = "patch_field")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Role))]
     pub role: Patch<Role>,
 }
 
@@ -54,16 +62,22 @@ pub struct UpdateUserRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ListUserFilter {
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub search: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub organization_id_list: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub user_id_list: Option<Vec<String>>,
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub email_id_list: Option<Vec<String>>,
     pub status_list: Option<Vec<UserStatus>>,
     pub role_list: Option<Vec<Role>>,
     pub never_logged_in: Option<bool>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub created_by: Option<Vec<String>>,
     pub only_logged_in_users: Option<bool>,
     pub exclude_system_users: Option<bool>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub accessible_organization_list: Option<Vec<String>>,
     pub include_child_users_with_org_context_access: Option<bool>,
 }
@@ -74,6 +88,7 @@ pub struct ListUserFilter {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FilterUsersRequest {
     pub filter: Option<ListUserFilter>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = user_sort))]
     pub sort: Option<Vec<SortField>>,
 }
 
@@ -82,6 +97,7 @@ pub struct FilterUsersRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoggedInFilterRequest {
+    #[cfg_attr(feature = "openapi", schema(schema_with = shared::openapi_fields::id_list_100_opt))]
     pub accessible_organization_list: Option<Vec<String>>,
 }
 
@@ -89,6 +105,7 @@ pub struct LoggedInFilterRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkDeleteRequest {
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = bulk_delete_ids))]
     pub user_id_list: Option<Vec<String>>,
 }
 
@@ -96,8 +113,23 @@ pub struct BulkDeleteRequest {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VerifyRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Vec<String>))]
+    #[cfg_attr(feature = "openapi", schema(required = true, schema_with = verify_emails))]
     pub email_ids: Option<Vec<String>>,
+}
+
+#[cfg(feature = "openapi")]
+fn bulk_delete_ids() -> utoipa::openapi::Array {
+    shared::openapi_fields::id_set(MAX_BULK_DELETE)
+}
+
+#[cfg(feature = "openapi")]
+fn verify_emails() -> utoipa::openapi::Array {
+    shared::openapi_fields::emails(MAX_VERIFY)
+}
+
+#[cfg(feature = "openapi")]
+fn user_sort() -> utoipa::openapi::Array {
+    shared::openapi_fields::sort_of(&SORT_FIELDS)
 }
 
 /// Fields a user list may be sorted by.

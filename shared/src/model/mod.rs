@@ -1,9 +1,11 @@
 //! Stored items and API shapes.
 
 pub mod activity;
+pub mod case_config;
 pub mod catalogue;
 pub mod group;
 pub mod org;
+pub mod org_input;
 pub mod org_request;
 pub mod role;
 pub mod template;

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::value::RawValue;
+use serde::{Deserialize, Serialize};
 
+use crate::model::case_config::CaseConfiguration;
 use crate::model::catalogue::{FeatureList, PermissionSet};
 use crate::model::template::{OrgDataVisibility, ParentVisibility};
 
@@ -26,14 +26,20 @@ pub enum ConfigSource {
 pub struct SsoConfiguration {
     pub sso_config_source: ConfigSource,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_200_opt))]
     pub identity_provider_name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_2048_opt))]
     pub entity_id: Option<String>,
+    /// PEM text, at most 16 KiB (UTF-8 bytes).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 16384))]
     pub certificate: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::url_opt))]
     pub sso_url: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::url_opt))]
     pub logout_url: Option<String>,
 }
 
@@ -51,8 +57,10 @@ impl SsoConfiguration {
 pub struct DarrylConfigurationRequest {
     pub darryl_config_source: ConfigSource,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_200_opt))]
     pub name: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi_fields::text_32_opt))]
     pub color: Option<String>,
 }
 
@@ -135,6 +143,9 @@ pub struct OrgItem {
     pub darryl_configuration: Option<DarrylConfiguration>,
     #[serde(default, skip_serializing_if = "MetabaseConfiguration::is_off")]
     pub metabase_configuration: MetabaseConfiguration,
+    /// Its own case configuration (absent: inherited, `shared::model::case_config`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_configuration: Option<CaseConfiguration>,
     pub rbac_template_id: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
@@ -185,101 +196,7 @@ impl OrgItem {
     }
 }
 
-/// Deserialises a present field (value or `null`) as `Some(..)`, so that with `#[serde(default)]`
-/// an absent field is `None`, `null` is `Some(None)` and a value is `Some(Some(v))`.
-pub fn patch_field<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// `POST /organizations` body. Every field is optional at the serde level so that validation can
-/// report all missing and invalid fields at once.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({
-    "name": "Acme", "contact_email": "ops@acme.io", "parent_organization_id": "root",
-    "can_have_child_organizations": true, "rbac_template_id": "default"
-})))]
-pub struct CreateOrgRequest {
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
-    pub name: Option<String>,
-    pub code: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String, format = Email))]
-    pub contact_email: Option<String>,
-    pub updates_email: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
-    pub parent_organization_id: Option<String>,
-    pub updates_email_for_escalations_from_parent: Option<Vec<String>>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = bool))]
-    pub can_have_child_organizations: Option<bool>,
-    pub parent_has_access_to_descendants: Option<bool>,
-    pub parent_has_access: Option<bool>,
-    pub updates_email_for_escalations_from_children: Option<Vec<String>>,
-    pub logo_url: Option<String>,
-    pub sso_configuration: Option<SsoConfiguration>,
-    pub darryl_configuration: Option<DarrylConfigurationRequest>,
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = String))]
-    pub rbac_template_id: Option<String>,
-    pub metadata: Option<BTreeMap<String, String>>,
-    /// Extension: email domains this organization owns (unique across organizations).
-    pub domains: Option<Vec<String>>,
-}
-
-type Patch<T> = Option<Option<T>>;
-
-/// `PATCH /organizations/{organization_identifier}` body: absent = unchanged, `null` = cleared.
-/// Parent and access flags are not here: they never change after creation.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(example = json!({"name": "Acme Inc.", "updates_email": null})))]
-pub struct UpdateOrgRequest {
-    #[serde(default, deserialize_with = "patch_field")]
-    pub name: Patch<String>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub contact_email: Patch<String>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub updates_email: Patch<String>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub updates_email_for_escalations_from_parent: Patch<Vec<String>>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub updates_email_for_escalations_from_children: Patch<Vec<String>>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub logo_url: Patch<String>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub enable_metabase: Patch<bool>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub sso_configuration: Patch<SsoConfiguration>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub darryl_configuration: Patch<DarrylConfigurationRequest>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub rbac_template_id: Patch<String>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub metadata: Patch<BTreeMap<String, String>>,
-    #[serde(default, deserialize_with = "patch_field")]
-    pub domains: Patch<Vec<String>>,
-}
-
-/// `POST /organizations/filter` body.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct OrgFilterRequest {
-    pub user_permissions: Option<Vec<String>>,
-    pub include_organization_configuration: Option<bool>,
-    pub root_organization_id: Option<String>,
-    /// Extension: only the direct children of this organization (id or code), e.g. to open one
-    /// node of a tree; in place of `root_organization_id` (both given: 400).
-    pub parent_organization_id: Option<String>,
-    pub can_have_child_organizations: Option<bool>,
-    pub include_organizations_with_no_access: Option<bool>,
-    pub include_organizations_with_inaccessible_descendants: Option<bool>,
-    pub feature: Option<String>,
-    /// Extension: page size, 1 to 100 (default 100: the seed's lists are whole, and a page of
-    /// 100 is what one request answers within its budget; docs/DECISIONS.md "Pagination").
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 100))]
-    pub limit: Option<u32>,
-    /// Extension: the `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
+pub use crate::model::org_input::{patch_field, CreateOrgRequest, OrgFilterRequest, UpdateOrgRequest};
 
 /// `parent_organization` in responses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -301,28 +218,11 @@ pub struct RbacConfiguration {
     pub org_visibility: OrgDataVisibility,
 }
 
-/// A `case_configuration` object: JSON rendered once per process (`shared::views::org_view` has the
-/// documented default), written into responses as is.
-#[derive(Debug, Clone, Copy)]
-pub struct CaseConfiguration(pub &'static RawValue);
-
-impl PartialEq for CaseConfiguration {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
-    }
-}
-
-impl Serialize for CaseConfiguration {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
-    }
-}
-
 /// The `configuration` object (on get, create, update, and lists when asked for).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgConfiguration {
-    #[cfg_attr(feature = "openapi", schema(value_type = serde_json::Value))]
+    /// The organization's own, else its nearest ancestor's (R16), else the default.
     pub case_configuration: CaseConfiguration,
     pub sso_configuration: Option<SsoConfiguration>,
     pub darryl_configuration: Option<DarrylConfiguration>,

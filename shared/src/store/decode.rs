@@ -190,6 +190,7 @@ mod tests {
                 dashboards: vec![Dashboard { id: "1".into(), name: "Main".into() }],
                 collection_id: (n > 1).then_some(u64::MAX - n),
             },
+            case_configuration: (n % 2 == 0).then(|| crate::model::case_config::default_case_configuration().clone()),
             rbac_template_id: "default".into(),
             metadata: BTreeMap::from([("k".into(), "v".into()), ("empty".into(), String::new())]),
             domains: vec!["acme.io".into()],

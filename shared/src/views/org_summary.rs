@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::error::ApiResult;
+use crate::model::case_config::{default_case_configuration, CaseConfiguration};
 use crate::model::org::{ConfigSource, DarrylConfiguration, OrgItem, ParentSummary, SsoConfiguration};
 use crate::model::template::{builtin_visibility, TemplateItem, Visibility, VisibilitySet};
 use crate::store::keys::{self, ORG_SK, TEMPLATE_SK};
@@ -67,6 +68,17 @@ pub fn resolve_darryl(org: &OrgItem, book: &OrgBook) -> Option<DarrylConfigurati
             DarrylConfiguration { darryl_config_source: ConfigSource::Parent, logo_url: None, name: None, color: None }
         }
     })
+}
+
+/// The effective case configuration of `org`: its own, else the nearest sharing ancestor's own
+/// (as R16 resolves `parent`), else the documented default.
+pub fn resolve_case(org: &OrgItem, book: &OrgBook) -> CaseConfiguration {
+    let own = |a: &OrgItem| a.case_configuration.is_some();
+    org.case_configuration
+        .as_ref()
+        .or_else(|| nearest_sharing(org, book, own).and_then(|a| a.case_configuration.as_ref()))
+        .unwrap_or_else(|| default_case_configuration())
+        .clone()
 }
 
 /// The short form of `org` used as `parent_organization` in responses.

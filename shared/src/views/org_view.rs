@@ -2,30 +2,15 @@
 //! permissions, and the `configuration` object (R16 resolution lives in `shared::views::org_summary`).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use crate::model::catalogue::{all_features, PermissionSet};
-use crate::model::org::{CaseConfiguration, OrgConfiguration, OrgItem, OrgResponse, ParentSummary, RbacConfiguration};
+use crate::model::org::{OrgConfiguration, OrgItem, OrgResponse, ParentSummary, RbacConfiguration};
 use crate::model::template::VisibilitySet;
 use crate::policy::reach::Reach;
-use crate::views::org_summary::{resolve_darryl, resolve_sso, summary, OrgBook};
+use crate::views::org_summary::{resolve_case, resolve_darryl, resolve_sso, summary, OrgBook};
 use crate::{ApiError, ApiResult, AppState, Caller};
-
-/// The documented default case configuration (`shared/src/views/defaults/case_configuration.json`).
-pub fn default_case_configuration() -> &'static serde_json::Value {
-    static V: OnceLock<serde_json::Value> = OnceLock::new();
-    V.get_or_init(|| serde_json::from_str(include_str!("defaults/case_configuration.json")).unwrap_or_default())
-}
-
-/// [`default_case_configuration`] as responses carry it (rendered once).
-fn default_case_config() -> CaseConfiguration {
-    static RENDERED: OnceLock<Box<RawValue>> = OnceLock::new();
-    let render = || serde_json::value::to_raw_value(default_case_configuration()).unwrap_or_default();
-    CaseConfiguration(RENDERED.get_or_init(render))
-}
 
 pub fn host_url(state: &AppState, org: &OrgItem) -> Option<String> {
     org.code.as_ref().map(|c| format!("https://{}.{}", c.to_lowercase(), state.config.public_host_domain))
@@ -90,7 +75,7 @@ fn derive(caller: &Caller, o: &OrgItem, reach: Reach, book: &OrgBook, with_confi
         PermissionSet::EMPTY
     };
     let configuration = with_config.then(|| OrgConfiguration {
-        case_configuration: default_case_config(),
+        case_configuration: resolve_case(o, book),
         sso_configuration: resolve_sso(o, book),
         darryl_configuration: resolve_darryl(o, book),
         metabase_configuration: Default::default(),
