@@ -1,10 +1,16 @@
-// The organization tree: lazy, each node's children are listed when it is opened.
-import { useEffect, useState } from 'preact/hooks';
-import { children, enc, get, type Obj } from './api';
+// The organization tree: lazy, each node's children are listed when it is opened. Search looks
+// an exact code or id up, then pages through every organization the caller reaches.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError, children, enc, get, type Envelope, type Obj } from './api';
 import { ErrorBox, Flags } from './ui';
 import { navigate } from './app';
 
 const byName = (l: Obj[]) => l.sort((a, b) => a.name.localeCompare(b.name));
+
+/** Search reads at most this many pages of GET /organizations (100 each)… */
+const SEARCH_PAGES = 20;
+/** …and stops once it has this many matches. */
+const SEARCH_MAX = 50;
 
 interface NodeState {
   open: boolean;
@@ -40,6 +46,19 @@ export function Tree({ rootId, groups, selected, version }: { rootId: string; gr
   const [nodes, setNodes] = useState<Record<string, NodeState>>({});
   const [query, setQuery] = useState('');
   const [found, setFound] = useState<Obj[] | null>(null);
+  const [searching, setSearching] = useState(false);
+  const [searchError, setSearchError] = useState<unknown>(null);
+  /** More organizations than the search read (page or match limit). */
+  const [partial, setPartial] = useState(false);
+  /** The latest search: an older one still paging stops updating the results. */
+  const searchTicket = useRef(0);
+  const clearSearch = () => {
+    searchTicket.current++;
+    setFound(null);
+    setSearching(false);
+    setSearchError(null);
+    setPartial(false);
+  };
 
   const load = async (id: string, more?: string | null) => {
     setNodes((n) => ({ ...n, [id]: { ...n[id], open: true, loading: true, error: null } }));
@@ -74,19 +93,47 @@ export function Tree({ rootId, groups, selected, version }: { rootId: string; gr
 
   const search = async (e: Event) => {
     e.preventDefault();
-    const q = query.trim().toLowerCase();
+    const typed = query.trim();
+    const q = typed.toLowerCase();
+    const ticket = ++searchTicket.current;
+    setSearchError(null);
+    setPartial(false);
     if (!q) return setFound(null);
-    // Names among the organizations listed so far, and an exact code or id through the API.
+    const current = () => ticket === searchTicket.current;
+    const matches = (o: Obj) => (o.name || '').toLowerCase().includes(q) || (o.code || '').toLowerCase().includes(q) || o.organization_id === typed;
     const seen = new Map<string, Obj>();
-    const all = [root, ...granted, ...Object.values(nodes).flatMap((s) => s.kids || [])].filter(Boolean) as Obj[];
-    all.filter((o) => o.name.toLowerCase().includes(q) || (o.code || '').toLowerCase().includes(q)).forEach((o) => seen.set(o.organization_id, o));
+    setSearching(true);
+    setFound([]);
+    // 1. An exact code or id, through the API.
     try {
-      const r = await get(`/organizations/${enc(query.trim())}`);
+      const r = await get(`/organizations/${enc(typed)}`);
       seen.set(r.data.organization_id, r.data);
-    } catch {
-      /* no organization with that code or id that the caller may see */
+    } catch (err) {
+      // No organization with that code or id that the caller may see: not an error here.
+      if (!(err instanceof ApiError && [400, 403, 404].includes(err.status)) && current()) setSearchError(err);
     }
+    if (!current()) return;
+    // 2. The organizations listed so far in the tree.
+    const listed = [root, ...granted, ...Object.values(nodes).flatMap((s) => s.kids || [])].filter(Boolean) as Obj[];
+    listed.filter(matches).forEach((o) => seen.has(o.organization_id) || seen.set(o.organization_id, o));
     setFound([...seen.values()]);
+    // 3. Every organization the caller reaches, page by page (GET /organizations), names and codes.
+    let cursor: string | null = null;
+    try {
+      for (let pageNo = 0; pageNo < SEARCH_PAGES && seen.size < SEARCH_MAX; pageNo++) {
+        const r: Envelope<Obj[]> = await get(`/organizations?limit=100${cursor ? `&cursor=${enc(cursor)}` : ''}`);
+        if (!current()) return;
+        (r.data || []).filter(matches).forEach((o) => seen.set(o.organization_id, o));
+        setFound([...seen.values()]);
+        cursor = r.next_cursor || null;
+        if (!cursor) break;
+      }
+      if (cursor) setPartial(true);
+    } catch (err) {
+      if (current()) setSearchError(err);
+    } finally {
+      if (current()) setSearching(false);
+    }
   };
 
   const row = (o: Obj, depth: number) => {
@@ -140,13 +187,16 @@ export function Tree({ rootId, groups, selected, version }: { rootId: string; gr
         <button type="submit">Search</button>
       </form>
       {found && (
-        <div class="found">
+        <section class="found" aria-label="Search results" aria-busy={searching}>
           <div class="found-head">
-            <strong>{found.length} found</strong>{' '}
-            <button type="button" class="link" onClick={() => setFound(null)}>
+            <strong role="status">{searching ? `Searching… ${found.length} found so far` : `${found.length} found`}</strong>{' '}
+            <button type="button" class="link" onClick={clearSearch}>
               clear
             </button>
           </div>
+          <ErrorBox error={searchError} />
+          {partial && !searching && <p class="muted small">Only the first matches are shown: type more of the name or code.</p>}
+          {!searching && !found.length && !searchError && <p class="muted small">No organization you can reach has that name or code.</p>}
           <ul>
             {found.map((o) => (
               <li key={o.organization_id}>
@@ -154,7 +204,7 @@ export function Tree({ rootId, groups, selected, version }: { rootId: string; gr
               </li>
             ))}
           </ul>
-        </div>
+        </section>
       )}
       <ErrorBox error={error} />
       {root && (

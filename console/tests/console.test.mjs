@@ -244,6 +244,24 @@ describe('admin console', () => {
     await tree().getByRole('link', { name: N('Beta') }).waitFor();
   });
 
+  step('search by name across the whole tree, beyond the loaded nodes', async () => {
+    // After a reload the tree lists Root's children only: Beta (below Acme) is not loaded.
+    await page.reload();
+    await tree().getByRole('link', { name: N('Acme') }).waitFor();
+    assert.equal(await tree().getByRole('link', { name: N('Beta') }).count(), 0, 'Beta is not loaded in the tree');
+    // Part of its name, in another case: not a code, so found by paging GET /organizations.
+    await page.getByLabel('Search organizations by name or code').fill(N('Beta').slice(1).toUpperCase());
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    const results = page.getByRole('region', { name: 'Search results' });
+    await results.getByText('1 found', { exact: true }).waitFor();
+    assert.equal(await results.getByRole('alert').count(), 0, 'no error: an unknown code is not one');
+    await accessible('search');
+    await results.getByRole('link', { name: N('Beta') }).click();
+    await page.getByRole('heading', { name: N('Beta') }).waitFor();
+    await results.getByRole('button', { name: 'clear' }).click();
+    await results.waitFor({ state: 'detached' });
+  });
+
   step('user groups page', async () => {
     await tree().getByRole('link', { name: N('Acme') }).click();
     await tab('User groups');
@@ -257,6 +275,20 @@ describe('admin console', () => {
     await add.getByLabel('User to add').selectOption({ label: `${C('ada')}@acme.example` });
     await add.getByRole('button', { name: 'Add member' }).click();
     await page.getByRole('button', { name: `Remove ${C('ada')}@acme.example from Support` }).waitFor();
+    // A grant added after the creation: an unknown code is refused and the form keeps it.
+    const grant = page.getByRole('form', { name: 'Add a grant to Support' });
+    await grant.getByLabel('Organization to grant (code or id)').fill(C('no-such-org'));
+    await grant.getByRole('button', { name: 'Add grant' }).click();
+    await grant.getByRole('alert').waitFor();
+    assert.equal(await grant.getByLabel('Organization to grant (code or id)').inputValue(), C('no-such-org'));
+    await grant.getByLabel('Organization to grant (code or id)').fill(C('beta'));
+    await grant.getByLabel('…and all its child organizations').uncheck();
+    await grant.getByRole('button', { name: 'Add grant' }).click();
+    const removeGrant = page.getByRole('button', { name: `Remove the grant of ${N('Beta')} from Support` });
+    await removeGrant.waitFor();
+    await page.reload();
+    await removeGrant.waitFor();
+    await page.getByRole('heading', { name: 'Support' }).locator('xpath=ancestor::article').getByText('itself', { exact: true }).waitFor();
     await accessible('groups');
     await shot('groups');
   });

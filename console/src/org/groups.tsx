@@ -1,6 +1,6 @@
 // User groups whose parent is this organization, with their members and grants (R11, R12).
 import { useEffect, useState } from 'preact/hooks';
-import { can, del, enc, patch, post, type Obj } from '../api';
+import { can, del, enc, get, patch, post, type Obj } from '../api';
 import { Check, Disclosure, ErrorBox, Field, Select, useAction } from '../ui';
 
 function CreateGroup({ org, onDone }: { org: Obj; onDone: () => void }) {
@@ -30,6 +30,52 @@ function CreateGroup({ org, onDone }: { org: Obj; onDone: () => void }) {
       <Check label="…including that organization itself" checked={includeIt} onChange={setIncludeIt} />
       <ErrorBox error={error} />
       <button disabled={busy}>Create group</button>
+    </form>
+  );
+}
+
+/** A grant as PATCH /user-groups takes it (the API shows more: name, code). */
+const grantBody = (a: Obj): Obj => ({
+  organization_id: a.organization_id,
+  select_all_child_orgs: !!a.select_all_child_orgs,
+  include_current_organization: !!a.include_current_organization,
+});
+
+/**
+ * Adds an accessible organization to a group after its creation: PATCH of the whole
+ * `accessible_organizations` list. The organization is typed as its code or id (looked up
+ * first); a grant of the same organization is replaced.
+ */
+function AddGrant({ group, onDone }: { group: Obj; onDone: () => void }) {
+  const [target, setTarget] = useState('');
+  const [allBelow, setAllBelow] = useState(true);
+  const [includeIt, setIncludeIt] = useState(true);
+  const { error, busy, run } = useAction();
+  return (
+    <form
+      class="form"
+      aria-label={`Add a grant to ${group.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        run(async () => {
+          const org = (await get(`/organizations/${enc(target.trim())}`)).data;
+          const others = (group.accessible_organizations || []).filter((a: Obj) => a.organization_id !== org.organization_id);
+          await patch(`/user-groups/${enc(group.user_group_id)}`, {
+            accessible_organizations: [
+              ...others.map(grantBody),
+              { organization_id: org.organization_id, select_all_child_orgs: allBelow, include_current_organization: includeIt },
+            ],
+          });
+          setTarget('');
+          onDone();
+        });
+      }}
+    >
+      <Field label="Organization to grant (code or id)" value={target} onInput={setTarget} required />
+      <Check label="…and all its child organizations" checked={allBelow} onChange={setAllBelow} />
+      <Check label="…including that organization itself" checked={includeIt} onChange={setIncludeIt} />
+      <ErrorBox error={error} />
+      <button disabled={busy}>Add grant</button>
     </form>
   );
 }
@@ -135,7 +181,7 @@ export function Groups({ org }: { org: Obj }) {
                           update(g, {
                             accessible_organizations: g.accessible_organizations
                               .filter((x: Obj) => x.organization_id !== a.organization_id)
-                              .map((x: Obj) => ({ organization_id: x.organization_id, select_all_child_orgs: x.select_all_child_orgs, include_current_organization: x.include_current_organization })),
+                              .map(grantBody),
                           })
                         }
                       >
@@ -148,6 +194,7 @@ export function Groups({ org }: { org: Obj }) {
             ) : (
               <p class="muted small">none</p>
             )}
+            {mayEdit && <AddGrant group={g} onDone={load} />}
             <h4>Members ({g.users?.length || 0})</h4>
             <ul>
               {(g.users || []).map((u: Obj) => (
