@@ -18,12 +18,14 @@ use crate::validate::path_identifier;
 /// route (`crate::store::ahead`) is not read again.
 pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgItem> {
     path_identifier(identifier, "organization identifier")?;
-    let org_id = resolve_identifier(state, caller, identifier).await?.ok_or_else(org_not_found)?;
+    // A code's guard, the organization and its edge may have been read with the identity.
+    let store = caller.store(state);
+    let org_id = store.resolve_org_identifier(identifier).await?.ok_or_else(org_not_found)?;
     let mut wanted = vec![(keys::org_pk(&org_id), ORG_SK.to_string())];
     wanted.extend(caller.reach_keys(&org_id));
     let mut org = None;
     let mut edges = Vec::new();
-    for item in caller.store(state).batch_get_raw(wanted, true).await? {
+    for item in store.batch_get_raw(wanted, true).await? {
         if item.get(keys::SK).and_then(|v| v.as_s().ok()).is_some_and(|s| s == ORG_SK) {
             org = Some(from_item::<OrgItem>(item)?);
         } else {
@@ -36,8 +38,3 @@ pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str
     }
 }
 
-/// The id an identifier names: itself when it is an id, else the owner of the code (its guard
-/// read ahead with the identity when the route's target is this identifier).
-pub async fn resolve_identifier(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<Option<String>> {
-    caller.store(state).resolve_org_identifier(identifier).await
-}
