@@ -37,4 +37,3 @@ pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str
         _ => Err(org_not_found()),
     }
 }
-
