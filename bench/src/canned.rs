@@ -264,8 +264,10 @@ pub fn s3_client() -> aws_sdk_s3::Client {
 #[derive(Debug, Clone, Default)]
 pub struct SdkClock(Arc<AtomicU64>);
 
+/// When a DynamoDB call began (the SDK's first interceptor hook), kept in its config bag: the
+/// [`SdkClock`] and the round-trip `Timeline` (crate::rounds) both time calls from it.
 #[derive(Debug, Clone)]
-struct Started(Instant);
+pub(crate) struct Started(pub(crate) Instant);
 
 impl Storable for Started {
     type Storer = StoreReplace<Self>;

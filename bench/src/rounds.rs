@@ -22,7 +22,9 @@ use aws_smithy_runtime_api::client::interceptors::context::{
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::canned::Started;
 
 /// What every DynamoDB call waits before it is sent.
 pub const DELAY: Duration = Duration::from_millis(10);
@@ -69,13 +71,6 @@ pub fn delayed(client: &aws_sdk_dynamodb::Client, delay: Duration, timeline: &Ti
 /// When each DynamoDB call started and ended.
 #[derive(Debug, Clone, Default)]
 pub struct Timeline(Arc<Mutex<Vec<(Instant, Instant)>>>);
-
-#[derive(Debug, Clone)]
-struct Started(Instant);
-
-impl Storable for Started {
-    type Storer = StoreReplace<Self>;
-}
 
 impl Timeline {
     /// The calls recorded since the last take.

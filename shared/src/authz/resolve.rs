@@ -21,7 +21,7 @@ use crate::store::ahead::{key_of, keys_for, Key, Prefetched};
 use crate::store::deletions::{path_deleting, roots_in};
 use crate::store::from_item;
 use crate::store::keys;
-use crate::store::roles::{grants_in, is_roles_item, roles_key};
+use crate::store::roles::{grants_in, roles_key};
 use crate::validate::is_identifier;
 
 /// The user and the deletions registry, in one consistent BatchGetItem.
@@ -78,7 +78,7 @@ async fn identity_read(
         let key = key_of(&item);
         if key.as_ref() == Some(&registry_key) {
             read.deleting = roots_in(&item);
-        } else if key.is_some() && key == roles && is_roles_item(&item) {
+        } else if roles.is_some() && key == roles {
             if let Some((_, grants)) = read.roles.as_mut() {
                 *grants = grants_in(&item);
             }

@@ -55,11 +55,6 @@ pub fn grants_in(item: &Item) -> HashMap<String, PermissionSet> {
         .collect()
 }
 
-/// Is this raw item an organization's `ROLES` item?
-pub fn is_roles_item(item: &Item) -> bool {
-    item.get(keys::SK).and_then(|v| v.as_s().ok()).is_some_and(|sk| sk == keys::ROLES_SK)
-}
-
 /// The key of organization `org_id`'s `ROLES` item.
 pub fn roles_key(org_id: &str) -> (String, String) {
     (keys::org_pk(org_id), keys::ROLES_SK.to_string())
