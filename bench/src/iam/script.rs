@@ -107,6 +107,12 @@ impl Script<'_> {
         // A group id that is not a UUID is not read ahead with the caller (shared::store::ahead):
         // its own GetItem answers (as a retry after a conflict re-reads a group).
         self.send_case(api.get("/user-groups/iam-probe"), "an id read on its own").await.expect(404);
+        // A role under an organization named by its code is not read ahead either: its own
+        // GetItem answers (as the re-read of a role being deleted in steps does).
+        self.org(&api.root_org, json!({"code": "iam-roles"})).await;
+        self.send_case(api.get("/organizations/iam-roles/roles/iam-probe"), "an organization by code")
+            .await
+            .expect(404);
         let org = self.org(&api.root_org, json!({})).await;
         self.send(api.patch(&format!("/organizations/{org}"), json!({"enable_metabase": true}))).await.expect(200);
         self.send(api.post(&format!("/organizations/{org}/metabase/recreate"), json!({}))).await.expect(200);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map};
 use shared::authz::load::load_accessible;
-use shared::authz::{also_holds, holds, org_permit};
+use shared::authz::{also_holds, holds, org_permit, permit_in};
 use shared::model::activity::ActivityKind;
 use shared::model::now_ms;
 use shared::model::org::{CreateOrgRequest, OrgItem};
@@ -74,7 +74,7 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateRequest) -> ApiR
     let held = holds::<OrganizationRequestsCreate>(caller)?;
     let stored = input::check_create(&b)?;
     let parent = resolve_parent(state, caller, b.parentorganization.as_deref()).await?;
-    let (parent, permit) = org_permit(state, caller, held, &parent.organization_id).await?;
+    let permit = permit_in(state, caller, held, &parent).await?;
     let now = now_ms();
     let name = b.organizationname.unwrap_or_default().trim().to_string();
     let id = uuid::Uuid::now_v7().to_string();
@@ -90,18 +90,17 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateRequest) -> ApiR
     Ok(view::request(&r))
 }
 
-/// The permit to decide requests addressed to `r`'s parent, if the caller holds one there.
-async fn decider(state: &AppState, caller: &Caller, r: &OrgRequestItem) -> Option<Permit<OrganizationsCreate>> {
+/// The permit to decide requests addressed to `r`'s parent, with that parent, if the caller
+/// holds one there.
+type Decider = (OrgItem, Permit<OrganizationsCreate>);
+
+async fn decider(state: &AppState, caller: &Caller, r: &OrgRequestItem) -> Option<Decider> {
     let held = also_holds::<OrganizationsCreate>(caller).ok()?;
-    org_permit(state, caller, held, &r.parent_organization_id).await.ok().map(|(_, p)| p)
+    org_permit(state, caller, held, &r.parent_organization_id).await.ok()
 }
 
 /// A request the caller may see: their own, or one they may decide (404 otherwise).
-async fn load(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> ApiResult<(OrgRequestItem, Option<Permit<OrganizationsCreate>>)> {
+async fn load(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(OrgRequestItem, Option<Decider>)> {
     path_identifier(id, "request id")?;
     let r = caller.store(state).get_org_request(id).await?.ok_or_else(request_not_found)?;
     if caller.hides(&r.parent_path) {
@@ -129,8 +128,16 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ApiResult<
         None => store.org_requests_of(caller.user_id()).await?,
         Some(org) => {
             let held = also_holds::<OrganizationsCreate>(caller)?;
-            let (org, _) = org_permit(state, caller, held, org).await?;
-            store.org_requests_to(&org.organization_id).await?
+            if uuid::Uuid::try_parse(org).is_ok() {
+                // By id: the requests are read while the permit is decided, and answered only
+                // if it is granted.
+                let (permit, items) = tokio::join!(org_permit(state, caller, held, org), store.org_requests_to(org));
+                permit?;
+                items?
+            } else {
+                let (org, _) = org_permit(state, caller, held, org).await?;
+                store.org_requests_to(&org.organization_id).await?
+            }
         }
     };
     items.retain(|r| status.is_none_or(|s| r.status == s) && !caller.hides(&r.parent_path));
@@ -142,11 +149,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: ListQuery) -> ApiResult<
 
 /// The decider's permit for a pending request (403 for one the caller only sees as its
 /// requester, 409 for a decided one).
-async fn pending_for_decision(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> ApiResult<(OrgRequestItem, Permit<OrganizationsCreate>)> {
+async fn pending_for_decision(state: &AppState, caller: &Caller, id: &str) -> ApiResult<(OrgRequestItem, Decider)> {
     holds::<OrganizationsCreate>(caller)?;
     let (r, decider) = load(state, caller, id).await?;
     let permit = decider.ok_or_else(|| {
@@ -164,8 +167,7 @@ async fn pending_for_decision(
 /// R23: creates the organization exactly as POST /organizations would (its checks, its
 /// transaction and activity), marking the request approved in that same transaction.
 pub async fn approve(state: &AppState, caller: &Caller, id: &str, b: ApproveRequest) -> ApiResult<RequestResponse> {
-    let (mut r, _) = pending_for_decision(state, caller, id).await?;
-    let held = holds::<OrganizationsCreate>(caller)?;
+    let (mut r, (parent, permit)) = pending_for_decision(state, caller, id).await?;
     let mut metadata = BTreeMap::new();
     metadata.insert("organization_request_id".to_string(), r.request_id.clone());
     let body = CreateOrgRequest {
@@ -180,7 +182,8 @@ pub async fn approve(state: &AppState, caller: &Caller, id: &str, b: ApproveRequ
         metadata: Some(metadata),
         ..Default::default()
     };
-    let (org, permit, mut actions) = organizations::service::prepare_create(state, caller, held, body).await?;
+    // The parent and the permit there were read to decide who may approve: not read again.
+    let (org, permit, mut actions) = organizations::service::prepare_create_in(state, caller, parent, permit, body)?;
     let read_version = r.version;
     let now = now_ms();
     r.status = RequestStatus::Approved;
@@ -201,7 +204,7 @@ pub async fn approve(state: &AppState, caller: &Caller, id: &str, b: ApproveRequ
 
 pub async fn reject(state: &AppState, caller: &Caller, id: &str, b: RejectRequest) -> ApiResult<RequestResponse> {
     let reason = input::check_reject(&b)?;
-    let (mut r, permit) = pending_for_decision(state, caller, id).await?;
+    let (mut r, (_, permit)) = pending_for_decision(state, caller, id).await?;
     let read_version = r.version;
     let now = now_ms();
     r.status = RequestStatus::Rejected;

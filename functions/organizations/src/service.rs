@@ -35,8 +35,12 @@ async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResul
 pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -> ApiResult<OrgResponse> {
     let held = holds::<OrganizationsCreate>(caller)?;
     let (org, _, actions) = prepare_create(state, caller, held, body).await?;
-    state.store().transact(actions).await?;
-    render_one(state, caller, org).await
+    // The answer reads only what existed before the write (the ancestors, the template), so it
+    // is read while the transaction runs; it is sent only if the transaction succeeded.
+    let store = state.store();
+    let (written, rendered) = tokio::join!(store.transact(actions), render_one(state, caller, org));
+    written?;
+    rendered
 }
 
 /// Everything of R3 but the write: the checks, the new organization, the permit in its parent
@@ -61,6 +65,19 @@ pub async fn prepare_create(
             e
         }
     })?;
+    prepare_create_in(state, caller, parent, permit, body)
+}
+
+/// [`prepare_create`] under a parent already loaded with the permit to create there (an
+/// approved request's parent, read when the request was).
+pub fn prepare_create_in(
+    state: &AppState,
+    caller: &Caller,
+    parent: OrgItem,
+    permit: shared::policy::Permit<OrganizationsCreate>,
+    body: CreateOrgRequest,
+) -> ApiResult<(OrgItem, shared::policy::Permit<OrganizationsCreate>, Vec<shared::store::TxAction>)> {
+    input::check_create(&body)?;
     if !parent.can_have_child_organizations {
         return Err(ApiError::conflict(
             ErrorCode::ParentCannotHaveChildren,

@@ -245,7 +245,8 @@ pub async fn replace(state: &AppState, caller: &Caller, id: &str, b: TemplateBod
             activity(state, &permit, ActivityKind::RbacTemplateUpdated, id, changes)?,
         ])
         .await?;
-    get(state, id).await
+    // The template as written (the update sets exactly these fields and the next version).
+    Ok(TemplateItem { version: current.version + 1, ..replaced }.into())
 }
 
 /// A template in use by any organization cannot be deleted (409 `rbac_template_in_use`).

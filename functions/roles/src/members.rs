@@ -40,7 +40,18 @@ async fn users_of(
     ids: &[String],
     field: &str,
 ) -> ApiResult<HashMap<String, UserItem>> {
-    let found = state.store().users(ids, true).await?;
+    let found = caller.store(state).users(ids, true).await?;
+    check_users(caller, org, ids, found, field)
+}
+
+/// Checks that `found` holds each of `ids` as a user of `org` the caller sees (R19).
+pub(crate) fn check_users(
+    caller: &Caller,
+    org: &OrgItem,
+    ids: &[String],
+    found: HashMap<String, UserItem>,
+    field: &str,
+) -> ApiResult<HashMap<String, UserItem>> {
     let bad: Vec<ErrorDetail> = ids
         .iter()
         .enumerate()
@@ -197,24 +208,57 @@ pub async fn delete_role(state: &AppState, permit: &Permit<RolesDelete>, mut rol
 pub(crate) type InOrg = (OrgItem, Permit<RolesUpdate>, PermissionSet);
 
 /// Adds `user_ids` to roles `role_ids` (every pair), after R19: the caller holds each role's
-/// permissions where it applies, and every user belongs to the role's organization.
+/// permissions where it applies, and every user belongs to the role's organization. Returns the
+/// roles and the users as written (new member counts, new `role_ids`), so that the answer needs
+/// no read after the write.
 pub(crate) async fn add(
     state: &AppState,
     caller: &Caller,
-    (org, permit, effective): &InOrg,
+    scope: &InOrg,
     roles: Vec<RoleItem>,
     user_ids: &[String],
     field: &str,
-) -> ApiResult<usize> {
-    let effective = *effective;
+) -> ApiResult<Written> {
     for r in &roles {
-        r19_holds_all(effective, r.permission_set())?;
+        r19_holds_all(scope.2, r.permission_set())?;
     }
-    let users = users_of(state, caller, org, user_ids, field).await?;
+    let users = users_of(state, caller, &scope.0, user_ids, field).await?;
+    add_users(state, scope, roles, users).await
+}
+
+/// [`add`] for users already read and checked ([`check_users`]).
+pub(crate) async fn add_users(
+    state: &AppState,
+    (_, permit, effective): &InOrg,
+    roles: Vec<RoleItem>,
+    users: HashMap<String, UserItem>,
+) -> ApiResult<Written> {
+    for r in &roles {
+        r19_holds_all(*effective, r.permission_set())?;
+    }
     let pairs: Vec<(String, String)> =
-        roles.iter().flat_map(|r| user_ids.iter().map(|u| (r.role_id.clone(), u.clone()))).collect();
-    let roles = roles.into_iter().map(|r| (r.role_id.clone(), r)).collect();
-    write_pairs(state, permit, &roles, users, &pairs, true).await
+        roles.iter().flat_map(|r| users.keys().map(|u| (r.role_id.clone(), u.clone()))).collect();
+    // The pairs that change anything (adding twice is one assignment), for the answer.
+    let new: Vec<(String, String)> =
+        pairs.iter().filter(|(r, u)| users.get(u).is_some_and(|u| !u.role_ids.contains(r))).cloned().collect();
+    let mut roles: HashMap<String, RoleItem> = roles.into_iter().map(|r| (r.role_id.clone(), r)).collect();
+    let mut after = users.clone();
+    write_pairs(state, permit, &roles, users, &pairs, true).await?;
+    for (r, u) in new {
+        if let Some(role) = roles.get_mut(&r) {
+            role.member_count += 1;
+        }
+        if let Some(user) = after.get_mut(&u) {
+            user.role_ids.push(r);
+        }
+    }
+    Ok(Written { roles, users: after })
+}
+
+/// What [`add`] wrote: the roles with their new member counts, the users with their new roles.
+pub(crate) struct Written {
+    pub roles: HashMap<String, RoleItem>,
+    pub users: HashMap<String, UserItem>,
 }
 
 /// Removes one assignment (R19 as for adding); 404 when the user does not hold the role.
@@ -229,16 +273,23 @@ pub(crate) async fn remove(
     path_identifier(user_id, "user id")?;
     let role = load_role(state, caller, &org, role_id).await?;
     r19_holds_all(effective, role.permission_set())?;
-    let user = holder(state, &org, &role, user_id).await?;
+    let user = holder(state, caller, &org, &role, user_id).await?;
     let roles = HashMap::from([(role.role_id.clone(), role)]);
     let pairs = [(role_id.to_string(), user_id.to_string())];
     write_pairs(state, &permit, &roles, HashMap::from([(user_id.to_string(), user)]), &pairs, false).await?;
     Ok(())
 }
 
-/// The user `user_id` of `org` holding `role` (404 otherwise).
-async fn holder(state: &AppState, org: &OrgItem, role: &RoleItem, user_id: &str) -> ApiResult<UserItem> {
-    let user = state.store().users(&[user_id], true).await?.remove(user_id);
+/// The user `user_id` of `org` holding `role` (404 otherwise); read with the caller's identity
+/// where the path names them (`shared::store::ahead`).
+async fn holder(
+    state: &AppState,
+    caller: &Caller,
+    org: &OrgItem,
+    role: &RoleItem,
+    user_id: &str,
+) -> ApiResult<UserItem> {
+    let user = caller.store(state).users(&[user_id], true).await?.remove(user_id);
     user.filter(|u| u.organization_id == org.organization_id && u.role_ids.contains(&role.role_id))
         .ok_or_else(not_a_member)
 }
@@ -259,8 +310,8 @@ pub async fn add_members(
     let org = &scope.0;
     let members = input::check_ids("members", &members)?;
     let role = load_role(state, caller, org, role_id).await?;
-    add(state, caller, &scope, vec![role], &members, "members").await?;
-    Ok(view::role(&load_role(state, caller, org, role_id).await?))
+    let written = add(state, caller, &scope, vec![role], &members, "members").await?;
+    written.roles.get(role_id).map(view::role).ok_or_else(|| ApiError::internal("role vanished"))
 }
 
 pub async fn remove_member(
@@ -322,8 +373,10 @@ pub async fn member(
     path_identifier(user_id, "user id")?;
     let role = load_role(state, caller, &org, role_id).await?;
     let store = state.store();
-    let user = holder(state, &org, &role, user_id).await?;
-    let a = store.role_members(&org.organization_id, &role.role_id).await?;
+    let (user, a) = tokio::try_join!(
+        holder(state, caller, &org, &role, user_id),
+        store.role_members(&org.organization_id, &role.role_id)
+    )?;
     let a = a.into_iter().find(|a| a.user_id == user_id).ok_or_else(not_a_member)?;
     Ok(view::member(&user, &a))
 }

@@ -1,6 +1,8 @@
 //! A user's roles in an organization (seed 001: GET, POST of several, PUT and DELETE of one),
 //! and the caller's own (`/user/roles`), over the assignments of [`crate::members`].
 
+use std::collections::HashMap;
+
 use shared::model::org::OrgItem;
 use shared::model::user::UserItem;
 use shared::policy::permit::{RolesRead, RolesUpdate};
@@ -9,7 +11,7 @@ use shared::validate::path_identifier;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input;
-use crate::members::{add, remove};
+use crate::members::{add_users, check_users, remove};
 use crate::service::{in_org, load_role};
 use crate::view::{self, RoleResponse};
 
@@ -19,15 +21,16 @@ async fn roles_of_user(state: &AppState, org: &OrgItem, user: &UserItem) -> ApiR
     Ok(roles.iter().filter(|r| !r.deleting && user.role_ids.contains(&r.role_id)).map(view::role).collect())
 }
 
-async fn user_in(state: &AppState, org: &OrgItem, user_id: &str) -> ApiResult<UserItem> {
+/// The user `user_id` of `org`; read with the caller's identity (`shared::store::ahead`).
+async fn user_in(state: &AppState, caller: &Caller, org: &OrgItem, user_id: &str) -> ApiResult<UserItem> {
     path_identifier(user_id, "user id")?;
-    let user = state.store().users(&[user_id], true).await?.remove(user_id);
+    let user = caller.store(state).users(&[user_id], true).await?.remove(user_id);
     user.filter(|u| u.organization_id == org.organization_id).ok_or_else(user_not_found)
 }
 
 pub async fn user_roles(state: &AppState, caller: &Caller, ident: &str, user_id: &str) -> ApiResult<Vec<RoleResponse>> {
     let (org, _, _) = in_org::<RolesRead>(state, caller, ident).await?;
-    let user = user_in(state, &org, user_id).await?;
+    let user = user_in(state, caller, &org, user_id).await?;
     if caller.hides(&user.org_path) {
         return Err(user_not_found());
     }
@@ -45,8 +48,9 @@ pub async fn add_user_roles(
     let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
     let org = &scope.0;
     let role_ids = input::check_ids("role_ids", &role_ids)?;
-    let user = user_in(state, org, user_id).await?;
-    let all = state.store().roles_of_org(&org.organization_id, true).await?;
+    let store = state.store();
+    let (user, all) =
+        tokio::try_join!(user_in(state, caller, org, user_id), store.roles_of_org(&org.organization_id, true))?;
     let mut roles = Vec::new();
     let mut bad = Vec::new();
     for (i, id) in role_ids.iter().enumerate() {
@@ -58,9 +62,16 @@ pub async fn add_user_roles(
     if !bad.is_empty() {
         return Err(ApiError::validation(bad));
     }
-    add(state, caller, &scope, roles, std::slice::from_ref(&user.user_id), "user_id").await?;
-    let user = user_in(state, org, user_id).await?;
-    roles_of_user(state, org, &user).await
+    let id = user.user_id.clone();
+    let checked = check_users(caller, org, std::slice::from_ref(&id), HashMap::from([(id.clone(), user)]), "user_id")?;
+    let written = add_users(state, &scope, roles, checked).await?;
+    let user = written.users.get(&id).ok_or_else(|| ApiError::internal("user vanished"))?;
+    // The roles as written: those just added carry their new member counts.
+    Ok(all
+        .iter()
+        .filter(|r| !r.deleting && user.role_ids.contains(&r.role_id))
+        .map(|r| view::role(written.roles.get(&r.role_id).unwrap_or(r)))
+        .collect())
 }
 
 /// PUT of one assignment: idempotent.
@@ -74,9 +85,11 @@ pub async fn put_user_role(
     let scope = in_org::<RolesUpdate>(state, caller, ident).await?;
     let org = &scope.0;
     let role = load_role(state, caller, org, role_id).await?;
-    let user = user_in(state, org, user_id).await?;
-    add(state, caller, &scope, vec![role], &[user.user_id], "user_id").await?;
-    Ok(view::role(&load_role(state, caller, org, role_id).await?))
+    let user = user_in(state, caller, org, user_id).await?;
+    let id = user.user_id.clone();
+    let checked = check_users(caller, org, std::slice::from_ref(&id), HashMap::from([(id.clone(), user)]), "user_id")?;
+    let written = add_users(state, &scope, vec![role], checked).await?;
+    written.roles.get(role_id).map(view::role).ok_or_else(|| ApiError::internal("role vanished"))
 }
 
 pub async fn delete_user_role(

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use shared::error::ErrorCode;
 use shared::model::group::Grant;
-use shared::model::org::OrgItem;
 use shared::policy::reach::Reach;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
@@ -39,9 +38,9 @@ struct GrantReach {
 impl GrantReach {
     /// One consistent BatchGetItem: the edges from `parent` to every granted organization and,
     /// `with_orgs`, the items of those granted with `select_all_child_orgs` (for their flag).
-    async fn read(state: &AppState, parent: &OrgItem, grants: &[Grant], with_orgs: bool) -> ApiResult<Self> {
+    async fn read(state: &AppState, parent: &str, grants: &[Grant], with_orgs: bool) -> ApiResult<Self> {
         let mut reach = GrantReach { edges: HashMap::new(), closes_descendants: HashMap::new() };
-        let edges = grants.iter().map(|g| (parent.organization_id.as_str(), g.organization_id.as_str()));
+        let edges = grants.iter().map(|g| (parent, g.organization_id.as_str()));
         let orgs = grants.iter().filter(|g| with_orgs && g.select_all_child_orgs).map(|g| &g.organization_id);
         let (edges, orgs) = state.store().edges_and_orgs(edges, orgs, true).await?;
         for o in orgs.into_values() {
@@ -54,8 +53,8 @@ impl GrantReach {
     }
 
     /// R11: the grant names a strict descendant of `parent`.
-    fn names_a_descendant(&self, parent: &OrgItem, g: &Grant) -> bool {
-        g.organization_id != parent.organization_id && self.edges.contains_key(&g.organization_id)
+    fn names_a_descendant(&self, parent: &str, g: &Grant) -> bool {
+        g.organization_id != parent && self.edges.contains_key(&g.organization_id)
     }
 
     /// R25: does `g` give anything `parent` does not reach by R2? The granted organization itself
@@ -72,7 +71,7 @@ impl GrantReach {
     fn check(
         &self,
         caller: &Caller,
-        parent: &OrgItem,
+        parent: &str,
         grants: &[Grant],
         checked: impl Fn(&Grant) -> bool,
     ) -> ApiResult<()> {
@@ -107,8 +106,9 @@ impl GrantReach {
     }
 }
 
-/// The grants of a new group: R11, and R25 for every grant.
-pub async fn check_create(state: &AppState, caller: &Caller, parent: &OrgItem, grants: &[Grant]) -> ApiResult<()> {
+/// The grants of a new group under the organization `parent` (its id): R11, and R25 for every
+/// grant.
+pub async fn check_create(state: &AppState, caller: &Caller, parent: &str, grants: &[Grant]) -> ApiResult<()> {
     if grants.is_empty() {
         return Ok(());
     }
@@ -116,7 +116,7 @@ pub async fn check_create(state: &AppState, caller: &Caller, parent: &OrgItem, g
     reach.check(caller, parent, grants, |_| true)
 }
 
-/// A PATCH of a group holding `old` grants: `new` is the list sent when it differs. R11 for the
+/// A PATCH of a group under `parent` (its parent organization's id) holding `old` grants: `new` is the list sent when it differs. R11 for the
 /// new list; R25 for its grants that are new or changed (grants kept as they were are not
 /// written by this caller); and when the request `adds_members`, the resulting list must not
 /// cross a closed edge unless the caller may open one (adding a member extends the opening to
@@ -124,7 +124,7 @@ pub async fn check_create(state: &AppState, caller: &Caller, parent: &OrgItem, g
 pub async fn check_update(
     state: &AppState,
     caller: &Caller,
-    parent: &OrgItem,
+    parent: &str,
     old: &[Grant],
     new: Option<&[Grant]>,
     adds_members: bool,

@@ -41,7 +41,8 @@ pub async fn filter(
     OptionalJsonBody(body): OptionalJsonBody<FilterGroupsRequest>,
 ) -> ApiResult<Envelope<Vec<GroupResponse>>> {
     let (groups, total) =
-        service::filter(&state, &caller, body.filter.unwrap_or_default(), body.sort.unwrap_or_default(), page).await?;
+        crate::filter::filter(&state, &caller, body.filter.unwrap_or_default(), body.sort.unwrap_or_default(), page)
+            .await?;
     Ok(Envelope::ok("User groups.", groups).with_total(total))
 }
 

@@ -1,6 +1,7 @@
 //! User groups (seed 000, R11, R12): thin [`handlers`] over the [`service`], request shapes
 //! and checks in [`input`], responses in [`view`].
 
+pub mod filter;
 pub mod grants;
 pub mod handlers;
 pub mod input;

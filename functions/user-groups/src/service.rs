@@ -4,12 +4,10 @@
 
 use std::collections::HashMap;
 
-use futures_util::stream::{self, StreamExt, TryStreamExt};
 use serde_json::{json, Map};
-use shared::authz::{holds, org_permit};
+use shared::authz::{holds, org_permit, Held};
 use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
-use shared::model::catalogue::{Perm, PermissionSet};
 use shared::model::group::GroupItem;
 use shared::model::now_ms;
 use shared::model::org::OrgItem;
@@ -23,47 +21,45 @@ use shared::store::TxAction;
 use shared::validate::path_identifier;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
-use crate::input::{
-    self, CreateGroupRequest, ListUserGroupFilter, PageQuery, SortField, UpdateGroupRequest, MAX_GROUPS_PER_USER,
-    MAX_MEMBERS,
-};
+use crate::input::{self, CreateGroupRequest, UpdateGroupRequest, MAX_GROUPS_PER_USER, MAX_MEMBERS};
 use crate::view::{render, GroupResponse};
 
-/// A group the caller may act on with `N`, with its parent organization and the permit there.
-/// Groups are user management of their parent organization (shared::authz::templates): hidden there,
-/// 404; read-only there, writes are 403 `rbac_read_only`.
-async fn load_group<N: Need>(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> ApiResult<(GroupItem, OrgItem, Permit<N>)> {
-    let held = holds::<N>(caller)?;
+/// The group `id` unless the caller's hidden-path rules hide it (404); read with the caller's
+/// identity (`shared::store::ahead`).
+async fn read_group(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupItem> {
     path_identifier(id, "user group id")?;
     let g = caller.store(state).get_group(id).await?.ok_or_else(group_not_found)?;
     if caller.hides(&g.parent_path) {
         return Err(group_not_found());
     }
-    let (parent, permit) = org_permit(state, caller, held, &g.parent_organization_id).await.map_err(|e| {
+    Ok(g)
+}
+
+/// The group's parent organization and the permit there. Groups are user management of their
+/// parent organization (shared::authz::templates): hidden there, 404; read-only there, writes
+/// are 403 `rbac_read_only`.
+async fn permit_for<N: Need>(
+    state: &AppState,
+    caller: &Caller,
+    held: Held<N>,
+    g: &GroupItem,
+) -> ApiResult<(OrgItem, Permit<N>)> {
+    org_permit(state, caller, held, &g.parent_organization_id).await.map_err(|e| {
         if e.code == ErrorCode::RbacReadOnly {
             e
         } else {
             group_not_found()
         }
-    })?;
-    Ok((g, parent, permit))
+    })
 }
 
-/// Loads the users `ids`, each required to be a user of `parent` (R11).
-async fn members_of(
-    state: &AppState,
+/// Checks that the users `ids` (as `found`) are users of `parent` (R11).
+fn members_of(
     caller: &Caller,
     parent: &OrgItem,
     ids: &[String],
+    mut found: HashMap<String, UserItem>,
 ) -> ApiResult<HashMap<String, UserItem>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let found: HashMap<String, UserItem> = state.store().users(ids, true).await?;
     let bad: Vec<ErrorDetail> = ids
         .iter()
         .enumerate()
@@ -73,6 +69,7 @@ async fn members_of(
         .map(|(i, _)| ErrorDetail::field(format!("user_ids[{i}]"), "must be a user of the group's parent organization"))
         .collect();
     if bad.is_empty() {
+        found.retain(|k, _| ids.contains(k));
         Ok(found)
     } else {
         Err(ApiError::validation(bad))
@@ -142,11 +139,27 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
     let held = holds::<UserGroupsCreate>(caller)?;
     input::check_create(&b)?;
     let parent_ident = b.parent_organization_id.as_deref().unwrap_or_default();
-    let (parent, permit) = org_permit(state, caller, held, parent_ident).await?;
     let user_ids = b.user_ids.clone().unwrap_or_default();
     let grants = b.accessible_organizations.clone().unwrap_or_default();
-    let members = members_of(state, caller, &parent, &user_ids).await?;
-    crate::grants::check_create(state, caller, &parent, &grants).await?;
+    let store = state.store();
+    // By id, the parent's permit, the members and the grants' edges are read together; nothing
+    // is written unless each passes, and the parent's verdict is looked at first.
+    let (permitted, found, grants_checked) = if uuid::Uuid::try_parse(parent_ident).is_ok() {
+        tokio::join!(
+            org_permit(state, caller, held, parent_ident),
+            store.users(&user_ids, true),
+            crate::grants::check_create(state, caller, parent_ident, &grants)
+        )
+    } else {
+        let permitted = org_permit(state, caller, held, parent_ident).await;
+        let parent_id = permitted.as_ref().map(|(p, _)| p.organization_id.clone()).unwrap_or_default();
+        let (found, checked) =
+            tokio::join!(store.users(&user_ids, true), crate::grants::check_create(state, caller, &parent_id, &grants));
+        (permitted, found, checked)
+    };
+    let (parent, permit) = permitted?;
+    let members = members_of(caller, &parent, &user_ids, found?)?;
+    grants_checked?;
     let now = now_ms();
     let id = uuid::Uuid::new_v4().to_string();
     let mut g = GroupItem {
@@ -170,7 +183,6 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
         version: 1,
     };
     shared::store::reads::fill_group_keys(&mut g);
-    let store = state.store();
     let mut actions = store.create_group_actions(&permit, &g)?;
     actions.extend(member_actions(
         state,
@@ -185,13 +197,26 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
     changes.insert("user_ids".into(), json!({"to": g.user_ids}));
     changes.insert("accessible_organizations".into(), json!({"to": g.accessible_organizations}));
     actions.push(activity(state, &permit, ActivityKind::UserGroupCreated, &g, changes)?);
-    store.transact(actions).await?;
-    render_one(state, g).await
+    write_and_render(state, actions, g).await
 }
 
+/// Writes `actions` and renders `g` as written. The answer reads only users and organizations
+/// that exist before the write, so it is read while the transaction runs and sent only if the
+/// transaction succeeded.
+async fn write_and_render(state: &AppState, actions: Vec<TxAction>, g: GroupItem) -> ApiResult<GroupResponse> {
+    let store = state.store();
+    let (written, rendered) = tokio::join!(store.transact(actions), render_one(state, g));
+    written?;
+    rendered
+}
+
+/// One group: access is decided while the answer is read; a refusal is looked at first.
 pub async fn get(state: &AppState, caller: &Caller, id: &str) -> ApiResult<GroupResponse> {
-    let (g, _, _) = load_group::<UserGroupsRead>(state, caller, id).await?;
-    render_one(state, g).await
+    let held = holds::<UserGroupsRead>(caller)?;
+    let g = read_group(state, caller, id).await?;
+    let (permitted, rendered) = tokio::join!(permit_for(state, caller, held, &g), render_one(state, g.clone()));
+    permitted?;
+    rendered
 }
 
 pub async fn update(
@@ -201,20 +226,49 @@ pub async fn update(
     b: UpdateGroupRequest,
     expected: Option<u64>,
 ) -> ApiResult<GroupResponse> {
-    holds::<UserGroupsUpdate>(caller)?;
+    let held = holds::<UserGroupsUpdate>(caller)?;
     input::check_update(&b)?;
-    let (mut g, parent, permit) = load_group::<UserGroupsUpdate>(state, caller, id).await?;
+    let mut g = read_group(state, caller, id).await?;
     let read_version = g.version;
+    // R11 and R25 for new grants, and for members added to a group whose grants cross.
+    let new_grants = b.accessible_organizations.as_deref().filter(|n| *n != g.accessible_organizations.as_slice());
+    let (added, removed): (Vec<String>, Vec<String>) = match &b.user_ids {
+        Some(ids) => (
+            ids.iter().filter(|u| !g.user_ids.contains(u)).cloned().collect(),
+            g.user_ids.iter().filter(|u| !ids.contains(u)).cloned().collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    // The permit, the grants' edges and the members that change are read together; the
+    // permit's verdict is looked at first.
+    let store = state.store();
+    let (permitted, grants_checked, changing) = tokio::join!(
+        permit_for(state, caller, held, &g),
+        crate::grants::check_update(
+            state,
+            caller,
+            &g.parent_organization_id,
+            &g.accessible_organizations,
+            new_grants,
+            !added.is_empty()
+        ),
+        store.users(added.iter().chain(removed.iter()), true)
+    );
+    let (parent, permit) = permitted?;
+    if added.len() + removed.len() > MAX_MEMBERS {
+        return Err(ApiError::validation(vec![ErrorDetail::field(
+            "user_ids",
+            format!("at most {MAX_MEMBERS} members can be added or removed in one request"),
+        )]));
+    }
+    grants_checked?;
+    let mut changing = changing?;
     if expected.is_some_and(|v| v != read_version) {
         return Err(ApiError::conflict(
             ErrorCode::VersionConflict,
             "The user group was changed by another request; reload and retry.",
         ));
     }
-    // R11 and R25 for new grants, and for members added to a group whose grants cross.
-    let new_grants = b.accessible_organizations.as_deref().filter(|n| *n != g.accessible_organizations.as_slice());
-    let adds = b.user_ids.as_ref().is_some_and(|ids| ids.iter().any(|u| !g.user_ids.contains(u)));
-    crate::grants::check_update(state, caller, &parent, &g.accessible_organizations, new_grants, adds).await?;
     let mut changes = Map::new();
     if let Some(Some(n)) = &b.name {
         let n = n.trim().to_string();
@@ -250,103 +304,37 @@ pub async fn update(
         }
     }
     let mut member_changes = Vec::new();
-    if let Some(ids) = &b.user_ids {
-        let added: Vec<String> = ids.iter().filter(|u| !g.user_ids.contains(u)).cloned().collect();
-        let removed: Vec<String> = g.user_ids.iter().filter(|u| !ids.contains(u)).cloned().collect();
-        if added.len() + removed.len() > MAX_MEMBERS {
-            return Err(ApiError::validation(vec![ErrorDetail::field(
-                "user_ids",
-                format!("at most {MAX_MEMBERS} members can be added or removed in one request"),
-            )]));
-        }
-        if !added.is_empty() || !removed.is_empty() {
-            let added_users = members_of(state, caller, &parent, &added).await?;
-            let removed_users: Vec<UserItem> = state.store().users(&removed, true).await?.into_values().collect();
-            member_changes = member_actions(state, &permit, id, added_users.into_values(), removed_users.into_iter())?;
-            changes.insert("user_ids".into(), json!({"from": g.user_ids, "to": ids}));
-            g.user_ids = ids.clone();
-        }
+    if let (Some(ids), false) = (&b.user_ids, added.is_empty() && removed.is_empty()) {
+        let removed_users: Vec<UserItem> = removed.iter().filter_map(|u| changing.remove(u)).collect();
+        let added_users = members_of(caller, &parent, &added, changing)?;
+        member_changes = member_actions(state, &permit, id, added_users.into_values(), removed_users.into_iter())?;
+        changes.insert("user_ids".into(), json!({"from": g.user_ids, "to": ids}));
+        g.user_ids = ids.clone();
     }
     if changes.is_empty() {
         return render_one(state, g).await;
     }
     g.version = read_version + 1;
     g.modified_at = now_ms();
-    let store = state.store();
     let mut actions = store.update_group_actions(&permit, &g, read_version, &old_grants)?;
     actions.extend(member_changes);
     actions.push(not_deleting_check(store.table, &g.parent_path)?);
     actions.push(activity(state, &permit, ActivityKind::UserGroupUpdated, &g, changes)?);
-    store.transact(actions).await?;
-    render_one(state, g).await
+    write_and_render(state, actions, g).await
 }
 
 pub async fn delete(state: &AppState, caller: &Caller, id: &str) -> ApiResult<()> {
-    let (g, _, permit) = load_group::<UserGroupsDelete>(state, caller, id).await?;
+    let held = holds::<UserGroupsDelete>(caller)?;
+    let g = read_group(state, caller, id).await?;
     let store = state.store();
-    let members: Vec<UserItem> = store.users(&g.user_ids, true).await?.into_values().collect();
+    // The members are read while the permit is decided; its verdict is looked at first.
+    let (permitted, members) = tokio::join!(permit_for(state, caller, held, &g), store.users(&g.user_ids, true));
+    let (_, permit) = permitted?;
+    let members: Vec<UserItem> = members?.into_values().collect();
     let mut actions = store.delete_group_actions(&permit, &g)?;
     actions.extend(member_actions(state, &permit, id, std::iter::empty(), members.into_iter())?);
     let mut changes = Map::new();
     changes.insert("name".into(), json!({"from": g.name}));
     actions.push(activity(state, &permit, ActivityKind::UserGroupDeleted, &g, changes)?);
     store.transact(actions).await
-}
-
-fn matches(g: &GroupItem, f: &ListUserGroupFilter) -> bool {
-    if let Some(s) = f.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let s = s.to_lowercase();
-        let hit = g.name.to_lowercase().contains(&s)
-            || g.description.as_deref().is_some_and(|d| d.to_lowercase().contains(&s));
-        if !hit {
-            return false;
-        }
-    }
-    f.accessible_organization_list.as_ref().is_none_or(|l| {
-        l.iter().any(|o| g.accessible_organizations.iter().any(|a| a.organization_id == o.organization_id))
-    }) && f.user_id_list.as_ref().is_none_or(|l| l.iter().any(|u| g.user_ids.contains(u)))
-        && (f.no_organization_linked != Some(true) || g.accessible_organizations.is_empty())
-        && (f.no_user_present != Some(true) || g.user_ids.is_empty())
-        && f.user_group_types.as_ref().is_none_or(|l| l.contains(&g.kind))
-        && f.category_names.as_ref().is_none_or(|l| l.iter().any(|c| g.case_categories.contains(c)))
-}
-
-/// R10: groups of organizations the caller fully reaches; no filter = all of them.
-pub async fn filter(
-    state: &AppState,
-    caller: &Caller,
-    f: ListUserGroupFilter,
-    sort: Vec<SortField>,
-    page: PageQuery,
-) -> ApiResult<(Vec<GroupResponse>, u64)> {
-    holds::<UserGroupsRead>(caller)?;
-    input::check_filter(&f, &sort, &page)?;
-    let mut orgs = caller.user_mgmt_visible_orgs(state).await?;
-    if let Some(l) = &f.parent_organization_id_list {
-        orgs.retain(|o| l.contains(o));
-    }
-    // Groups carry no permissions of their own: `permissions` keeps all groups when the caller
-    // holds them all, none otherwise.
-    let wanted = PermissionSet::of(f.permissions.iter().flatten().filter_map(|p| Perm::parse(p)));
-    if !caller.base_permissions().covers(wanted) {
-        orgs.clear();
-    }
-    let store = state.store();
-    let per_org: Vec<Vec<GroupItem>> =
-        stream::iter(orgs.into_iter().map(|o| async move { store.groups_of_org(&o).await }))
-            .buffer_unordered(8)
-            .try_collect()
-            .await?;
-    let groups: Vec<GroupItem> =
-        per_org.into_iter().flatten().filter(|g| !caller.hides(&g.parent_path) && matches(g, &f)).collect();
-    let sort = if sort.is_empty() { vec![SortField { field: "created_at".into(), sort_order: 1 }] } else { sort };
-    let compare = |a: &GroupItem, b: &GroupItem, field: &str| match field {
-        "name" => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
-        "modified_at" => a.modified_at.cmp(&b.modified_at),
-        "parent_organization_id" => a.parent_organization_id.cmp(&b.parent_organization_id),
-        _ => a.created_at.cmp(&b.created_at),
-    };
-    let (page_groups, total) =
-        shared::edge::paging::sorted_page(groups, &sort, &page, compare, |a, b| a.user_group_id.cmp(&b.user_group_id));
-    Ok((render(state, page_groups).await?, total))
 }

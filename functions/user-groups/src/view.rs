@@ -48,14 +48,19 @@ pub struct GroupResponse {
     pub version: u64,
 }
 
-/// Renders groups: one BatchGetItem per 100 members, one per 100 organizations and ancestors.
+/// Renders groups: one BatchGetItem per 100 members, one per 100 organizations and ancestors,
+/// the two issued together.
 pub async fn render(state: &AppState, groups: Vec<GroupItem>) -> ApiResult<Vec<GroupResponse>> {
     let store = state.store();
-    let members: HashMap<String, UserItem> = store.users(groups.iter().flat_map(|g| g.user_ids.iter()), false).await?;
     let mut book = OrgBook::default();
     let mut orgs: Vec<String> = groups.iter().flat_map(|g| g.parent_path.iter().cloned()).collect();
     orgs.extend(groups.iter().flat_map(|g| g.accessible_organizations.iter().map(|a| a.organization_id.clone())));
-    book.load(&store, &orgs, &[]).await?;
+    // Members and organizations are independent: read together.
+    let (members, ()) = tokio::try_join!(
+        store.users(groups.iter().flat_map(|g| g.user_ids.iter()), false),
+        book.load(&store, &orgs, &[])
+    )?;
+    let members: HashMap<String, UserItem> = members;
     let lookup = |id: &str| book.get(id);
     Ok(groups
         .into_iter()

@@ -8,12 +8,14 @@ use shared::authz::rules::{r6_may_create_with_role, r8_may_change_role, r9_may_d
 use shared::authz::{holds, org_permit};
 use shared::error::ErrorCode;
 use shared::model::activity::ActivityKind;
+use shared::model::group::GroupItem;
 use shared::model::now_ms;
 use shared::model::template::Visibility;
 use shared::model::user::{Role, UserItem};
 use shared::policy::permit::{SelfService, UsersCreate, UsersDelete, UsersRead, UsersUpdate};
 use shared::policy::{Need, Permit};
 use shared::store::activity::Change;
+use shared::store::tokens::TokenItem;
 use shared::store::users::user_not_found;
 use shared::store::TxAction;
 use shared::validate::{is_email, path_identifier};
@@ -99,8 +101,11 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUserRequest) 
             changes,
         },
     )?);
-    store.transact(actions).await?;
-    render_one(state, user).await
+    // The answer reads only the organizations above the user, which exist before the write: read
+    // while the transaction runs, sent only if it succeeded.
+    let (written, rendered) = tokio::join!(store.transact(actions), render_one(state, user));
+    written?;
+    rendered
 }
 
 /// One user: the target was read with the caller's identity (`shared::store::ahead`); deciding
@@ -125,7 +130,8 @@ pub async fn get_by_email(state: &AppState, caller: &Caller, email: &str) -> Api
             "The email in the path is not a valid email address.",
         ));
     }
-    let id = state.store().user_id_by_email(email).await?.ok_or_else(user_not_found)?;
+    // The email's guard was read with the caller's identity (`shared::store::ahead`).
+    let id = caller.store(state).user_id_by_email(email).await?.ok_or_else(user_not_found)?;
     get(state, caller, &id).await
 }
 
@@ -206,22 +212,34 @@ pub async fn update(
     Err(ApiError::conflict(ErrorCode::VersionConflict, "The user was changed by another request; reload and retry."))
 }
 
-/// Puts of the groups `users` belong to, without them (one per group, in the deleting
-/// transaction), each under the permit for its organization (a group's members are users of
-/// its parent organization, R11).
-async fn group_removals(
+/// The groups `users` belong to (consistent; none read for users in no group).
+async fn groups_of(state: &AppState, users: &[&UserItem]) -> ApiResult<HashMap<String, GroupItem>> {
+    let ids: HashSet<&String> = users.iter().flat_map(|u| u.group_ids.iter()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    state.store().groups(&ids, true).await
+}
+
+/// The API tokens of each of `ids`, read concurrently.
+async fn tokens_of(state: &AppState, ids: &[String]) -> ApiResult<HashMap<String, Vec<TokenItem>>> {
+    let store = state.store();
+    let read = ids.iter().map(|id| async move { Ok::<_, ApiError>((id.clone(), store.tokens_of(id).await?)) });
+    Ok(futures_util::future::try_join_all(read).await?.into_iter().collect())
+}
+
+/// Puts of `groups` without `users` (one per group, in the deleting transaction), each under the
+/// permit for its organization (a group's members are users of its parent organization, R11).
+fn group_removals(
     state: &AppState,
+    groups: HashMap<String, GroupItem>,
     users: &[&UserItem],
     permits: &HashMap<String, Permit<UsersDelete>>,
 ) -> ApiResult<Vec<TxAction>> {
-    let ids: HashSet<&String> = users.iter().flat_map(|u| u.group_ids.iter()).collect();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
     let store = state.store();
     let gone: HashSet<&String> = users.iter().map(|u| &u.user_id).collect();
     let mut actions = Vec::new();
-    for mut g in store.groups(&ids, true).await?.into_values() {
+    for mut g in groups.into_values() {
         let permit = permits
             .get(&g.parent_organization_id)
             .ok_or_else(|| ApiError::internal("a deleted user's group is outside the deletion's organizations"))?;
@@ -235,13 +253,18 @@ async fn group_removals(
     Ok(actions)
 }
 
-/// The actions deleting `user`: the user, its email guard, its API tokens, and the activity item
-/// (its group memberships are removed by [`group_removals`]).
-async fn delete_actions(state: &AppState, permit: &Permit<UsersDelete>, user: &UserItem) -> ApiResult<Vec<TxAction>> {
+/// The actions deleting `user`: the user, its email guard, its API `tokens`, and the activity
+/// item (its group memberships are removed by [`group_removals`]).
+fn delete_actions(
+    state: &AppState,
+    permit: &Permit<UsersDelete>,
+    user: &UserItem,
+    tokens: &[TokenItem],
+) -> ApiResult<Vec<TxAction>> {
     let store = state.store();
     let mut actions = store.delete_user_actions(permit, user)?;
-    for t in store.tokens_of(&user.user_id).await? {
-        actions.extend(store.delete_token_actions(permit, &t)?);
+    for t in tokens {
+        actions.extend(store.delete_token_actions(permit, t)?);
     }
     let mut changes = Map::new();
     changes.insert("email".into(), json!({"from": user.email}));
@@ -266,12 +289,20 @@ pub async fn delete(state: &AppState, caller: &Caller, user_id: &str) -> ApiResu
         return Err(ApiError::forbidden(ErrorCode::CannotDeleteSelf, "Nobody can delete their own account."));
     }
     let user = caller.store(state).get_user(user_id).await?.ok_or_else(user_not_found)?;
-    let permit = user_permit::<UsersDelete>(state, caller, &user).await?;
+    // What the deletion writes is read while access is decided; nothing is written unless it is
+    // granted.
+    let (ids, users) = ([user.user_id.clone()], [&user]);
+    let (permit, tokens, groups) = tokio::join!(
+        user_permit::<UsersDelete>(state, caller, &user),
+        tokens_of(state, &ids),
+        groups_of(state, &users)
+    );
+    let permit = permit?;
     r9_may_delete_user(caller, &permit, &user)?;
-    let mut actions = delete_actions(state, &permit, &user).await?;
+    let mut actions = delete_actions(state, &permit, &user, &tokens?.remove(user_id).unwrap_or_default())?;
     actions.extend(state.store().drop_assignments_actions(&permit, &[&user])?);
     let org = user.organization_id.clone();
-    actions.extend(group_removals(state, &[&user], &HashMap::from([(org, permit)])).await?);
+    actions.extend(group_removals(state, groups?, &[&user], &HashMap::from([(org, permit)]))?);
     state.store().transact(actions).await
 }
 
@@ -280,10 +311,13 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
     let held = holds::<UsersDelete>(caller)?;
     let ids = input::check_id_list("user_id_list", &ids, MAX_BULK_DELETE)?;
     let store = state.store();
-    let found: HashMap<String, UserItem> = store.users(&ids, true).await?;
+    // The users and their tokens together, then their organizations' levels and their groups.
+    let (found, mut tokens) = tokio::try_join!(store.users(&ids, true), tokens_of(state, &ids))?;
+    let found: HashMap<String, UserItem> = found;
     let orgs: Vec<String> =
         found.values().map(|u| u.organization_id.clone()).collect::<HashSet<_>>().into_iter().collect();
-    let levels = caller.user_mgmt(state, &orgs).await?;
+    let listed: Vec<&UserItem> = found.values().collect();
+    let (levels, groups) = tokio::try_join!(caller.user_mgmt(state, &orgs), groups_of(state, &listed))?;
     let level_of = |u: &UserItem| match caller.hides(&u.org_path) {
         true => Visibility::NoAccess,
         false => levels.get(&u.organization_id).copied().unwrap_or(Visibility::NoAccess),
@@ -304,7 +338,7 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
                         details.push(ErrorDetail::field(field, e.message));
                     }
                     Ok(p) => {
-                        actions.extend(delete_actions(state, &p, u).await?);
+                        actions.extend(delete_actions(state, &p, u, &tokens.remove(id).unwrap_or_default())?);
                         permits.insert(u.organization_id.clone(), p);
                     }
                 }
@@ -321,7 +355,7 @@ pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<Stri
         return Err(ApiError::new(status, code, "Some users cannot be deleted; none were.").with_details(details));
     }
     let deleted: Vec<&UserItem> = ids.iter().filter_map(|id| found.get(id)).collect();
-    actions.extend(group_removals(state, &deleted, &permits).await?);
+    actions.extend(group_removals(state, groups, &deleted, &permits)?);
     // Their role assignments (R19), per organization under its permit.
     for (org, permit) in &permits {
         let of_org: Vec<&UserItem> = deleted.iter().copied().filter(|u| u.organization_id == *org).collect();

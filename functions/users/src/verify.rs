@@ -55,31 +55,44 @@ pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String
     org_ids.extend(orgs.keys().cloned());
     org_ids.sort();
     org_ids.dedup();
-    let reach = caller.reaches(state, &org_ids).await?;
-    let users_seen = caller.user_mgmt_of(state, &reach).await?;
+    // What the caller reaches and may see, read while every candidate is rendered (and the
+    // organizations' templates read); only what the caller may read is answered.
+    let candidates: Vec<UserItem> = users.values().cloned().collect();
+    let all_orgs: Vec<(OrgItem, Reach)> = orgs.values().map(|o| (o.clone(), Reach::Full)).collect();
+    let seen = async {
+        let reach = caller.reaches(state, &org_ids).await?;
+        let users_seen = caller.user_mgmt_of(state, &reach).await?;
+        Ok::<_, shared::ApiError>((reach, users_seen))
+    };
+    let ((reach, users_seen), rendered_users, templates, rendered_orgs) = tokio::try_join!(
+        seen,
+        render(state, candidates),
+        TemplateBook::load(state, orgs.values().map(|o| o.rbac_template_id.as_str())),
+        render_orgs(state, caller, all_orgs, false)
+    )?;
     let full = |org: &str| reach.get(org).is_some_and(|a| a.reach == Reach::Full);
     let may_read_user = |u: &UserItem| {
         u.user_id == caller.user_id()
             || (also_holds::<UsersRead>(caller).is_ok()
                 && users_seen.get(&u.organization_id).is_some_and(|l| *l != Visibility::NoAccess))
     };
-    let readable_users: Vec<UserItem> = users.values().filter(|u| may_read_user(u)).cloned().collect();
-    let rendered_users: HashMap<String, UserResponse> =
-        render(state, readable_users).await?.into_iter().map(|u| (u.user_id.clone(), u)).collect();
-    let templates = TemplateBook::load(state, orgs.values().map(|o| o.rbac_template_id.as_str())).await?;
-    let org_data_seen = |o: &OrgItem| templates.level_at(caller, o, Aspect::OrgData) != Visibility::NoAccess;
-    let readable_orgs: Vec<(OrgItem, Reach)> = orgs
-        .values()
-        .filter(|_| also_holds::<OrganizationsRead>(caller).is_ok())
-        .filter(|o| full(&o.organization_id) && !caller.hides(&o.path()) && org_data_seen(o))
-        .map(|o| (o.clone(), Reach::Full))
+    let rendered_users: HashMap<String, UserResponse> = rendered_users
+        .into_iter()
+        .filter(|r| users.get(&r.user_id).is_some_and(may_read_user))
+        .map(|u| (u.user_id.clone(), u))
         .collect();
-    let rendered_orgs: HashMap<String, shared::model::org::OrgResponse> =
-        render_orgs(state, caller, readable_orgs, false)
-            .await?
-            .into_iter()
-            .map(|o| (o.organization_id.clone(), o))
-            .collect();
+    let org_data_seen = |o: &OrgItem| templates.level_at(caller, o, Aspect::OrgData) != Visibility::NoAccess;
+    let readable_org = |o: &OrgItem| {
+        also_holds::<OrganizationsRead>(caller).is_ok()
+            && full(&o.organization_id)
+            && !caller.hides(&o.path())
+            && org_data_seen(o)
+    };
+    let rendered_orgs: HashMap<String, shared::model::org::OrgResponse> = rendered_orgs
+        .into_iter()
+        .filter(|r| orgs.get(&r.organization_id).is_some_and(readable_org))
+        .map(|o| (o.organization_id.clone(), o))
+        .collect();
     Ok(emails
         .iter()
         .zip(&norm)

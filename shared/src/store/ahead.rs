@@ -4,7 +4,8 @@
 //! `ROLES` item; `crate::authz::resolve`). Where the route declares its target as a path
 //! parameter (`crate::policy::route::Target::Path`), the keys that decide it are known before anything is
 //! read: an organization by id and the closure edge from the organization the caller claims to
-//! it (R2), a code's guard, a user, a user group, an organization request, a role. They go into
+//! it (R2), a code's guard, a user, a user group, an organization request, a role, a user named
+//! under the organization, an email's guard. They go into
 //! that same BatchGetItem (consistent, like every read that decides access), and the reads that
 //! would fetch them later through the caller's store (`Caller::store`, [`Store::reading_ahead`])
 //! are answered from it ([`Prefetched::serve`]). Nothing is trusted from
@@ -56,11 +57,18 @@ pub fn keys_for(target: Option<&str>, params: &[(String, String)], claimed_org: 
             if let Some(role) = param("role_id").filter(|r| crate::validate::is_identifier(r)) {
                 out.push((keys::org_pk(id), keys::role_sk(role)));
             }
+            // A user named under the organization (a role's member, a user's roles).
+            if let Some(user) = param("user_id").filter(|u| is_uuid(u)) {
+                out.push((keys::user_pk(user), keys::USER_SK.to_string()));
+            }
         }
         Some(("organization_identifier", code)) if crate::validate::is_identifier(code) => {
             out.push((keys::org_code_pk(code), keys::GUARD_SK.to_string()));
         }
         Some(("user_id", id)) if is_uuid(id) => out.push((keys::user_pk(id), keys::USER_SK.to_string())),
+        Some(("email_id", email)) if crate::validate::is_email(email) => {
+            out.push((keys::email_pk(email), keys::GUARD_SK.to_string()))
+        }
         Some(("user_group_id", id)) if is_uuid(id) => out.push((keys::group_pk(id), keys::GROUP_SK.to_string())),
         Some(("request_id", id)) if is_uuid(id) => {
             out.push((keys::org_request_pk(id), keys::ORG_REQUEST_SK.to_string()))
