@@ -146,6 +146,15 @@ pub enum Kind {
     Write,
     /// The authorizer's own lookups, counted apart from the route's: ≤ 2.
     Authorizer,
+    /// The authorizer when it records a token's use (at most once per token per five minutes):
+    /// its two lookups, then the conditional writes of `last_used_at` and `last_login`, which
+    /// need what the second lookup returns (only an allowed request is recorded, and only when
+    /// due, so that an authorization writes nothing otherwise): ≤ 3.
+    AuthorizerRecording,
+    /// A case that cannot happen deployed: another organization claimed as the context with the
+    /// identity headers of a local run (deployed, the authorizer's context names the caller's own
+    /// organization, `shared::authz::identity`). Pinned, no goal.
+    LocalOnly,
     /// A job run inline within a time budget (the purge of a deleted organization, deleting every
     /// role): its steps grow with what it deletes, and are pinned but have no goal.
     Job,
@@ -155,8 +164,8 @@ impl Kind {
     pub fn goal(self) -> Option<usize> {
         match self {
             Kind::Read | Kind::Authorizer => Some(2),
-            Kind::List | Kind::Write => Some(3),
-            Kind::Job => None,
+            Kind::List | Kind::Write | Kind::AuthorizerRecording => Some(3),
+            Kind::Job | Kind::LocalOnly => None,
         }
     }
 
@@ -166,7 +175,9 @@ impl Kind {
             Kind::List => "list",
             Kind::Write => "write",
             Kind::Authorizer => "authorizer",
+            Kind::AuthorizerRecording => "authorizer, recording use",
             Kind::Job => "job",
+            Kind::LocalOnly => "local only",
         }
     }
 }
@@ -177,7 +188,9 @@ pub fn kind(label: &str) -> Kind {
     let (method, path) = route.split_once(' ').unwrap_or(("", route));
     let last = path.rsplit('/').next().unwrap_or("");
     match method {
+        _ if label.starts_with("authorizer (first use") => Kind::AuthorizerRecording,
         _ if route == "authorizer" => Kind::Authorizer,
+        _ if label.contains("(foreign Organization-ID context)") => Kind::LocalOnly,
         "DELETE" if path == "/organizations/{id}" || path == "/organizations/{id}/roles" => Kind::Job,
         "GET" if last.starts_with('{') || last == "deletion" => Kind::Read,
         "GET" => Kind::List,
@@ -193,7 +206,7 @@ pub const PINNED: &[(&str, usize)] = &[
     ("GET /organizations", 3),
     ("POST /organizations/filter", 3),
     ("GET /organizations/{id}", 2),
-    ("GET /organizations/{id} (by code)", 3),
+    ("GET /organizations/{id} (by code)", 2),
     ("GET /organizations/{id} (foreign Organization-ID context)", 4),
     ("PATCH /organizations/{id}", 3),
     ("POST /organizations/{id}/logo", 2),
@@ -202,7 +215,7 @@ pub const PINNED: &[(&str, usize)] = &[
     ("POST /users", 3),
     ("GET /users/{id}", 2),
     ("GET /users/{id} (own user)", 2),
-    ("GET /users/by-email/{email}", 3),
+    ("GET /users/by-email/{email}", 2),
     ("PATCH /users/{id}", 3),
     ("POST /users/filter", 4),
     ("POST /users/logged-in/filter", 3),
@@ -320,6 +333,8 @@ mod tests {
         assert_eq!(kind("PATCH /users/{id}"), Kind::Write);
         assert_eq!(kind("DELETE /organizations/{id} (empty leaf)"), Kind::Job);
         assert_eq!(kind("authorizer (allowed)"), Kind::Authorizer);
+        assert_eq!(kind("authorizer (first use: records last use)"), Kind::AuthorizerRecording);
+        assert_eq!(kind("GET /organizations/{id} (foreign Organization-ID context)"), Kind::LocalOnly);
         assert_eq!(kind("GET /organizations/{id}/deletion"), Kind::Read);
     }
 }

@@ -113,6 +113,9 @@ impl Script<'_> {
         self.send_case(api.get("/organizations/iam-roles/roles/iam-probe"), "an organization by code")
             .await
             .expect(404);
+        // A user id that is not a UUID is not read ahead either: its own GetItem answers (as the
+        // re-read of a user after a conflicting update does).
+        self.send_case(api.get("/users/iam-probe"), "an id read on its own").await.expect(404);
         let org = self.org(&api.root_org, json!({})).await;
         self.send(api.patch(&format!("/organizations/{org}"), json!({"enable_metabase": true}))).await.expect(200);
         self.send(api.post(&format!("/organizations/{org}/metabase/recreate"), json!({}))).await.expect(200);

@@ -1,5 +1,9 @@
 //! Lambda entry point of the authorizer: build state once, then answer API Gateway.
 
+// The layout of the handler's future nests deeper than rustc's default query depth in release
+// builds (the SDK's futures inside ours).
+#![recursion_limit = "256"]
+
 use authorizer::{authorize, Decision};
 use lambda_http::aws_lambda_events::apigw::{
     ApiGatewayV2CustomAuthorizerSimpleResponse, ApiGatewayV2CustomAuthorizerV2Request,

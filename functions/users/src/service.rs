@@ -17,12 +17,12 @@ use shared::policy::{Need, Permit};
 use shared::store::activity::Change;
 use shared::store::tokens::TokenItem;
 use shared::store::users::user_not_found;
-use shared::store::TxAction;
+use shared::store::{Store, TxAction};
 use shared::validate::{is_email, path_identifier};
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input::{self, CreateUserRequest, UpdateUserRequest, MAX_BULK_DELETE};
-use crate::view::{render_one, UserResponse};
+use crate::view::{render_one, render_with, UserResponse};
 
 const UPDATE_ATTEMPTS: usize = 3;
 
@@ -117,8 +117,11 @@ pub async fn get(state: &AppState, caller: &Caller, user_id: &str) -> ApiResult<
         let _own = own_record::<UsersRead>(caller);
         return render_one(state, caller.user.clone()).await;
     }
-    let user = caller.store(state).get_user(user_id).await?.ok_or_else(user_not_found)?;
-    let (permit, view) = tokio::join!(user_permit::<UsersRead>(state, caller, &user), render_one(state, user.clone()));
+    let store = caller.store(state);
+    let user = store.get_user(user_id).await?.ok_or_else(user_not_found)?;
+    let (permit, view) =
+        tokio::join!(user_permit::<UsersRead>(state, caller, &user), render_with(&store, vec![user.clone()]));
+    let view = view?.pop().ok_or_else(|| ApiError::internal("render returned nothing"));
     permit?;
     view
 }
@@ -130,9 +133,15 @@ pub async fn get_by_email(state: &AppState, caller: &Caller, email: &str) -> Api
             "The email in the path is not a valid email address.",
         ));
     }
-    // The email's guard was read with the caller's identity (`shared::store::ahead`).
-    let id = caller.store(state).user_id_by_email(email).await?.ok_or_else(user_not_found)?;
-    get(state, caller, &id).await
+    // The email's guard was read with the caller's identity (`shared::store::ahead`); it names
+    // the user and their organizations, read ahead together with the caller's edges to them.
+    let guard = caller.store(state).email_guard(email).await?.ok_or_else(user_not_found)?;
+    if let Some(org) = guard.org_path.last().filter(|_| guard.user_id != caller.user_id()) {
+        let mut wanted = Store::user_view_keys(&guard);
+        wanted.extend(caller.reach_keys(org));
+        caller.read_ahead(state, wanted).await?;
+    }
+    get(state, caller, &guard.user_id).await
 }
 
 /// R8: names by the user themself or by admins/superadmins of accessible organizations; role only

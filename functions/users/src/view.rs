@@ -5,6 +5,7 @@ use serde::Serialize;
 use shared::model::catalogue::{all_features, FeatureList, PermissionSet};
 use shared::model::org::ParentSummary;
 use shared::model::user::{Role, UserGroupRef, UserItem, UserStatus};
+use shared::store::Store;
 use shared::views::org_summary::{summary, OrgBook};
 use shared::{ApiResult, AppState};
 use std::collections::HashMap;
@@ -67,13 +68,17 @@ pub fn user_response(book: &OrgBook, groups: &HashMap<String, UserGroupRef>, u: 
 /// Renders users with their organizations and groups (one BatchGetItem per 100 organizations
 /// and ancestors, and one per 100 groups when any user is in one).
 pub async fn render(state: &AppState, users: Vec<UserItem>) -> ApiResult<Vec<UserResponse>> {
-    let store = state.store();
+    render_with(&state.store(), users).await
+}
+
+/// [`render`] through `store` (a caller's, answering what was read ahead).
+pub async fn render_with(store: &Store<'_>, users: Vec<UserItem>) -> ApiResult<Vec<UserResponse>> {
     let mut book = OrgBook::default();
     // The path holds the organization and its ancestors: one pass reads them all.
     let orgs: Vec<String> = users.iter().flat_map(|u| u.org_path.iter().cloned()).collect();
     // The organizations and the groups, read concurrently: one round trip.
     let group_ids = users.iter().flat_map(|u| u.group_ids.iter());
-    let ((), found) = tokio::try_join!(book.load(&store, &orgs, &[]), store.groups(group_ids, false))?;
+    let ((), found) = tokio::try_join!(book.load(store, &orgs, &[]), store.groups(group_ids, false))?;
     let mut groups = HashMap::new();
     for g in found.into_values() {
         groups.insert(

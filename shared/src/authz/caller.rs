@@ -72,6 +72,16 @@ impl Caller {
         state.store().reading_ahead(&self.prefetched)
     }
 
+    /// Reads `keys` now, in one consistent BatchGetItem, for the reads of this request that will
+    /// ask for them through [`Caller::store`] (each served once, `crate::store::ahead`): where a
+    /// route learns late what it will read (an email's guard names the user and their
+    /// organizations), those reads cost one round trip instead of a chain of them.
+    pub async fn read_ahead(&self, state: &AppState, keys: Vec<(String, String)>) -> ApiResult<()> {
+        let items = state.store().batch_get_raw(keys.clone(), true).await?;
+        self.prefetched.add(keys, &items);
+        Ok(())
+    }
+
     /// Is an organization with this path (root first) being deleted?
     pub fn hides(&self, path: &[String]) -> bool {
         crate::store::deletions::path_deleting(path, &self.deleting)

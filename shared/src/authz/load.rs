@@ -5,24 +5,34 @@ use crate::error::ApiResult;
 use crate::model::org::OrgItem;
 use crate::policy::reach::Reach;
 use crate::runtime::config::AppState;
-use crate::store::from_item;
 use crate::store::keys::{self, ORG_SK};
 use crate::store::orgs::{org_not_found, EdgeItem};
+use crate::store::{from_item, Store};
 use crate::validate::path_identifier;
 
 /// Resolves an identifier (id or code) and loads the organization if the caller fully reaches it
 /// (R2) and it is not being deleted; anything else is 404 `organization_not_found`, so existence
 /// never leaks.
 /// Calls: one GetItem for a code, then one consistent BatchGetItem (organization + the edges that
-/// decide the caller's reach, grants included); what the identity read fetched ahead for the
-/// route (`crate::store::ahead`) is not read again.
+/// decide the caller's reach, grants included, and by code what showing it reads); what the
+/// identity read fetched ahead for the route (`crate::store::ahead`) is not read again.
 pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str) -> ApiResult<OrgItem> {
     path_identifier(identifier, "organization identifier")?;
     // A code's guard, the organization and its edge may have been read with the identity.
     let store = caller.store(state);
-    let org_id = store.resolve_org_identifier(identifier).await?.ok_or_else(org_not_found)?;
+    let (org_id, guard) = if uuid::Uuid::try_parse(identifier).is_ok() {
+        (identifier.to_string(), None)
+    } else {
+        let guard = store.code_guard(identifier).await?.ok_or_else(org_not_found)?;
+        (guard.organization_id.clone(), Some(guard))
+    };
     let mut wanted = vec![(keys::org_pk(&org_id), ORG_SK.to_string())];
     wanted.extend(caller.reach_keys(&org_id));
+    // By code, the guard names what showing the organization reads (its path, its template):
+    // read with it, in one round trip, for the reads that follow (`Caller::read_ahead`).
+    if let Some(view) = guard.map(|g| Store::org_view_keys(&g)).filter(|v| !v.is_empty()) {
+        caller.read_ahead(state, wanted.iter().cloned().chain(view).collect()).await?;
+    }
     let mut org = None;
     let mut edges = Vec::new();
     for item in store.batch_get_raw(wanted, true).await? {

@@ -17,6 +17,9 @@
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider, SharedHttpClient};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, SharedHttpConnector};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 /// Amazon Trust Services roots (PEM), which sign the certificates of every AWS endpoint.
 pub const AWS_ROOTS: &str = include_str!("tls/aws_roots.pem");
@@ -91,7 +94,35 @@ pub fn build_dynamodb(s: &ClientSettings) -> aws_sdk_dynamodb::Client {
 /// The HTTP client both SDK clients of a function share: the AWS roots, and the system's too with
 /// `TLS_NATIVE_ROOTS`.
 pub fn http_client(s: &ClientSettings) -> SharedHttpClient {
-    sdk_http_client(aws_trust_store(s.native_roots))
+    let client = sdk_http_client(aws_trust_store(s.native_roots));
+    if s.native_roots {
+        // The SDK builds a connector when each client is built so that the system's roots are
+        // parsed at init rather than on the first call: keep that.
+        client
+    } else {
+        SharedHttpClient::new(NoThrowawayConnector(client))
+    }
+}
+
+/// The SDK's HTTP client, less the connector it builds and drops when each SDK client is built.
+///
+/// `aws-smithy-http-client` builds a TLS connector in `validate_base_client_config` and discards
+/// it, so that a store of system roots is parsed at init instead of on the first call; the first
+/// call then builds the connector it keeps (cached per timeout settings) all the same. With the
+/// bundled AWS roots there is nothing to load early, and the throwaway build is init time for
+/// nothing: a third of an SDK client's construction (docs/PERFORMANCE.md, "Init time"). Every
+/// call goes to the SDK's client unchanged.
+#[derive(Debug)]
+struct NoThrowawayConnector(SharedHttpClient);
+
+impl HttpClient for NoThrowawayConnector {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 /// The bundled AWS roots, plus the system's when `native_roots`.

@@ -94,6 +94,19 @@ impl Prefetched {
         Self(Arc::new(Mutex::new(Ahead { items, asked })))
     }
 
+    /// Adds what a later read ahead fetched for `asked` (`crate::authz::caller::Caller::read_ahead`).
+    pub fn add(&self, asked: Vec<Key>, read: &[Item]) {
+        if let Ok(mut a) = self.0.lock() {
+            let asked: HashSet<Key> = asked.into_iter().collect();
+            for i in read {
+                if let Some(k) = key_of(i).filter(|k| asked.contains(k)) {
+                    a.items.insert(k, i.clone());
+                }
+            }
+            a.asked.extend(asked);
+        }
+    }
+
     /// Takes `key` if it was read ahead and not served yet: `Some(None)` when it names nothing.
     pub fn take(&self, key: &Key) -> Option<Option<Item>> {
         let mut a = self.0.lock().ok()?;

@@ -30,7 +30,11 @@ pub struct EdgeItem {
     pub template_id: String,
 }
 
-/// A code guard (`PK = ORGCODE#<code lower>`, `SK = GUARD`): codes are unique.
+/// A code guard (`PK = ORGCODE#<code lower>`, `SK = GUARD`): codes are unique. It names what
+/// showing the organization reads, so that a lookup by code reads it all in one round trip
+/// (`crate::authz::load`): the organization's path (root first, itself last), which never
+/// changes, and its template, kept in step by [`Store::template_move_actions`]. Only a hint:
+/// what decides is the organization item read with it. Guards written before have neither.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeGuard {
     #[serde(rename = "PK")]
@@ -38,6 +42,10 @@ pub struct CodeGuard {
     #[serde(rename = "SK")]
     pub sk: String,
     pub organization_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_id: Option<String>,
 }
 
 /// A domain guard (`PK = DOMAIN#<domain lower>`, `SK = GUARD`): a domain has one owner.
@@ -68,7 +76,20 @@ impl Store<'_> {
 
     /// The organization id for a code (one GetItem of the guard).
     pub async fn org_id_by_code(&self, code: &str) -> ApiResult<Option<String>> {
-        Ok(self.get::<CodeGuard>(&keys::org_code_pk(code), GUARD_SK, false).await?.map(|g| g.organization_id))
+        Ok(self.code_guard(code).await?.map(|g| g.organization_id))
+    }
+
+    /// The guard of a code (one GetItem): the organization's id, path and template.
+    pub async fn code_guard(&self, code: &str) -> ApiResult<Option<CodeGuard>> {
+        self.get::<CodeGuard>(&keys::org_code_pk(code), GUARD_SK, false).await
+    }
+
+    /// The keys of what showing the organization of `guard` reads: the organizations of its path
+    /// and its template (none for a guard written before guards named them).
+    pub fn org_view_keys(guard: &CodeGuard) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = guard.path.iter().map(|o| (keys::org_pk(o), ORG_SK.to_string())).collect();
+        out.extend(guard.template_id.iter().map(|t| (keys::template_pk(t), keys::TEMPLATE_SK.to_string())));
+        out
     }
 
     /// The organization owning an email domain (one GetItem of the guard).
@@ -206,6 +227,8 @@ impl Store<'_> {
                 pk: keys::org_code_pk(code),
                 sk: GUARD_SK.to_string(),
                 organization_id: org.organization_id.clone(),
+                path: org.path(),
+                template_id: Some(org.rbac_template_id.clone()),
             };
             actions.push(tx::put_new(
                 t,
@@ -265,6 +288,22 @@ impl Store<'_> {
             super::templates::template_ref_action(self.table, from, -1)?,
         ];
         actions.extend(self.edge_template_actions(org, to)?);
+        // The code's guard names the template too (a hint for reads by code).
+        if let Some(code) = &org.code {
+            let values = [
+                (":t".to_string(), AttributeValue::S(to.to_string())),
+                (":me".to_string(), AttributeValue::S(org.organization_id.clone())),
+            ];
+            actions.push(tx::update_if(
+                self.table,
+                &keys::org_code_pk(code),
+                GUARD_SK,
+                "SET template_id = :t",
+                "organization_id = :me",
+                Some(values.into_iter().collect()),
+                ApiError::conflict(ErrorCode::ConcurrentModification, "The organization changed meanwhile; retry."),
+            )?);
+        }
         Ok(actions)
     }
 

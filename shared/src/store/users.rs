@@ -23,6 +23,10 @@ pub struct OrgUserEntry {
 }
 
 /// An email guard (`PK = EMAIL#<email lower>`, `SK = GUARD`): emails are unique case-insensitively.
+/// It carries the user's organization path (root first), which never changes (neither users nor
+/// organizations move): a lookup by email reads the user, their organizations and the caller's
+/// edges to them in one round trip (`crate::authz::caller::Caller::read_ahead`). Guards written
+/// before it have none, and cost that lookup one more round trip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailGuard {
     #[serde(rename = "PK")]
@@ -30,6 +34,8 @@ pub struct EmailGuard {
     #[serde(rename = "SK")]
     pub sk: String,
     pub user_id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub org_path: Vec<String>,
 }
 
 pub fn user_not_found() -> ApiError {
@@ -43,7 +49,19 @@ impl Store<'_> {
     }
 
     pub async fn user_id_by_email(&self, email: &str) -> ApiResult<Option<String>> {
-        Ok(self.get::<EmailGuard>(&keys::email_pk(email), GUARD_SK, true).await?.map(|g| g.user_id))
+        Ok(self.email_guard(email).await?.map(|g| g.user_id))
+    }
+
+    /// The keys of what showing the user of `guard` reads: the user and their organizations.
+    pub fn user_view_keys(guard: &EmailGuard) -> Vec<(String, String)> {
+        let mut out = vec![(keys::user_pk(&guard.user_id), USER_SK.to_string())];
+        out.extend(guard.org_path.iter().map(|o| (keys::org_pk(o), keys::ORG_SK.to_string())));
+        out
+    }
+
+    /// The guard of `email` (consistent): the user's id and organization path.
+    pub async fn email_guard(&self, email: &str) -> ApiResult<Option<EmailGuard>> {
+        self.get::<EmailGuard>(&keys::email_pk(email), GUARD_SK, true).await
     }
 
     /// Actions that create `user`: the item, its email guard and its entry in its organization.
@@ -65,7 +83,12 @@ impl Store<'_> {
             tx::put_new(t, user, ApiError::conflict(ErrorCode::UserExists, "The user already exists."))?,
             tx::put_new(
                 t,
-                &EmailGuard { pk: keys::email_pk(&user.email), sk: GUARD_SK.into(), user_id: user.user_id.clone() },
+                &EmailGuard {
+                    pk: keys::email_pk(&user.email),
+                    sk: GUARD_SK.into(),
+                    user_id: user.user_id.clone(),
+                    org_path: user.org_path.clone(),
+                },
                 ApiError::conflict(ErrorCode::EmailTaken, "A user with that email already exists."),
             )?,
         ])

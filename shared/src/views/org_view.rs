@@ -41,7 +41,8 @@ pub async fn render(
         reaches.push(reach);
         book.insert(o);
     }
-    book.load(&state.store(), &ids, &templates).await?;
+    // Through the caller's store: what a lookup by code read ahead is not read again.
+    book.load(&caller.store(state), &ids, &templates).await?;
     // First what each organization shows from the book (parents, ancestors, templates) ...
     let derived: Vec<Derived> = ids
         .iter()

@@ -1,6 +1,7 @@
 //! The permissions catalogue and RBAC templates: who manages templates, their value set, allowed
 //! movements, and that a template in use cannot be deleted.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use orgs_tests::TestApi;
 use serde_json::{json, Value};
 use shared::model::user::Role;
@@ -103,4 +104,47 @@ async fn a_template_in_use_cannot_be_deleted() {
     r.expect_error(400, "validation_failed");
     let d = api.state.store().get_template("default").await.unwrap().unwrap();
     assert_eq!(d.refs, 2, "root and the moved organization");
+}
+
+/// The code's guard stored for `code`.
+async fn code_guard(api: &TestApi, code: &str) -> std::collections::HashMap<String, AttributeValue> {
+    let key = [
+        ("PK".to_string(), AttributeValue::S(format!("ORGCODE#{code}"))),
+        ("SK".to_string(), AttributeValue::S("GUARD".into())),
+    ];
+    let got = api.state.dynamo.get_item().table_name(&api.state.config.table_name).set_key(Some(key.into())).send();
+    got.await.expect("get guard").item.expect("the code's guard")
+}
+
+#[tokio::test]
+async fn a_codes_guard_names_the_path_and_follows_the_template() {
+    let api = TestApi::new().await;
+    api.post("/rbac-templates", tpl("t2", &["default"])).send().await.expect(201);
+    let parent =
+        api.create_org(&api.root_org, json!({"code": "guard-parent", "can_have_child_organizations": true})).await;
+    let org = api.create_org(&parent, json!({"code": "guard-child"})).await;
+    let guard = code_guard(&api, "guard-child").await;
+    let path: Vec<&str> = guard["path"].as_l().unwrap().iter().map(|v| v.as_s().unwrap().as_str()).collect();
+    assert_eq!(path, [api.root_org.as_str(), parent.as_str(), org.as_str()]);
+    assert_eq!(guard["template_id"].as_s().unwrap(), "default");
+    // A template move keeps the hint in step, in the organization's transaction.
+    api.patch(&format!("/organizations/{org}"), json!({"rbac_template_id": "t2"})).send().await.expect(200);
+    assert_eq!(code_guard(&api, "guard-child").await["template_id"].as_s().unwrap(), "t2");
+    let by_id = api.get(&format!("/organizations/{org}")).send().await;
+    let by_code = api.get("/organizations/guard-child").send().await;
+    by_code.expect(200);
+    assert_eq!(by_id.data(), by_code.data());
+    // A stale hint, or a guard written before guards named anything, answers the same.
+    let mut legacy = code_guard(&api, "guard-child").await;
+    legacy.insert("template_id".into(), AttributeValue::S("default".into()));
+    let table = &api.state.config.table_name;
+    api.state.dynamo.put_item().table_name(table).set_item(Some(legacy.clone())).send().await.unwrap();
+    assert_eq!(api.get("/organizations/guard-child").send().await.data(), by_id.data());
+    legacy.remove("template_id");
+    legacy.remove("path");
+    api.state.dynamo.put_item().table_name(table).set_item(Some(legacy)).send().await.unwrap();
+    assert_eq!(api.get("/organizations/guard-child").send().await.data(), by_id.data());
+    api.patch(&format!("/organizations/{org}"), json!({"rbac_template_id": "default"})).send().await.expect(200);
+    let by_id = api.get(&format!("/organizations/{org}")).send().await;
+    assert_eq!(api.get("/organizations/guard-child").send().await.data(), by_id.data());
 }

@@ -1,5 +1,6 @@
 //! The users routes: R1, R6–R9, R14, email uniqueness, by-email, verify, domains.
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use orgs_tests::TestApi;
 use serde_json::json;
 use shared::model::user::Role;
@@ -309,6 +310,34 @@ async fn by_email_and_verify_respect_tenants() {
         .await
         .expect_error(404, "user_not_found");
     api.get("/users/by-email/not-an-email").send().await.expect_error(400, "invalid_identifier");
+    // A guard written before guards carried the user's organization path answers the same,
+    // with the same access decision (the path only chooses what is read ahead).
+    let table = &api.state.config.table_name;
+    let key = |email: &str| {
+        [
+            ("PK".to_string(), AttributeValue::S(format!("EMAIL#{email}"))),
+            ("SK".to_string(), AttributeValue::S("GUARD".into())),
+        ]
+        .into_iter()
+        .collect::<std::collections::HashMap<_, _>>()
+    };
+    for (email, id) in [("ada@acme.io", &ada), ("hank@globex.com", &hank)] {
+        let guard = api.state.dynamo.get_item().table_name(table).set_key(Some(key(email))).send().await.unwrap();
+        let mut guard = guard.item.expect("the email's guard");
+        assert!(guard.remove("org_path").is_some(), "new guards carry the user's organization path");
+        api.state.dynamo.put_item().table_name(table).set_item(Some(guard)).send().await.unwrap();
+        let r = api.get(&format!("/users/by-email/{email}")).send().await;
+        r.expect(200);
+        assert_eq!(r.data()["user_id"], id.as_str());
+    }
+    let r = api.get("/users/by-email/ada%40acme.io").as_user(&acme_admin, &acme).send().await;
+    r.expect(200);
+    assert_eq!(r.data()["user_id"], ada.as_str());
+    api.get("/users/by-email/hank%40globex.com")
+        .as_user(&acme_admin, &acme)
+        .send()
+        .await
+        .expect_error(404, "user_not_found");
     // verify: the root superadmin sees both; acme's admin sees only acme
     let r = api
         .post("/users/verify", json!({"email_ids": ["Ada@acme.io", "hank@globex.com", "new@acme.io", "x@nowhere.io"]}))
