@@ -296,7 +296,7 @@ pub async fn user_roles(
     utoipa::path(
         post, path = "/organizations/{organization_identifier}/users/{user_id}/roles",
         params(("organization_identifier" = String, Path, description = "The organization id or code."), ("user_id" = String, Path, description = "The user id.")),
-        request_body = Vec<String>,
+        request_body = crate::input::RoleIdList,
         responses((status = 200, description = "Roles added to the user (seed 001: a list of role ids; R19).", body = Envelope<Vec<RoleResponse>>))
     )
 )]

@@ -104,6 +104,21 @@ pub struct BulkMembersRequest {
     pub members: Option<Vec<String>>,
 }
 
+/// Seed 001's body of `POST .../users/{user_id}/roles`: 1 to [`MAX_BULK`] role ids (a bare
+/// array; repeats are one assignment).
+#[cfg(feature = "openapi")]
+pub struct RoleIdList;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RoleIdList {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Array(shared::openapi_fields::id_list_100()))
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RoleIdList {}
+
 /// `?page=&size=&query=` (page from 0, size 1 to 100, default 100; `query` matches names).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
