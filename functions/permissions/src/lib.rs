@@ -10,8 +10,10 @@ use shared::model::catalogue::{all_permission_ids, permission, Permission};
 use shared::policy::route::{Needs, Route};
 use shared::{ApiResult, AppState, Caller, Envelope};
 
-pub const ROUTES: &[Route] =
-    &[Route::new("GET", "/permissions", Needs::SignedIn), Route::new("GET", "/permissions/disabled", Needs::SignedIn)];
+pub const ROUTES: &[Route] = &[
+    Route::new("GET", "/permissions", Needs::SignedIn),
+    Route::new("GET", "/permissions/disabled", Needs::SignedIn).reading_whole_tree(),
+];
 
 /// Every permission of the catalogue (any authenticated caller).
 #[cfg_attr(

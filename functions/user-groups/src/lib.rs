@@ -17,7 +17,7 @@ use shared::AppState;
 /// Every `(method, path)` this function serves; the infra template lists exactly these.
 pub const ROUTES: &[Route] = &[
     Route::new("POST", "/user-groups", perm::<UserGroupsCreate>(Body("parent_organization_id"))),
-    Route::new("POST", "/user-groups/filter", perm::<UserGroupsRead>(Each)),
+    Route::new("POST", "/user-groups/filter", perm::<UserGroupsRead>(Each)).reading_whole_tree(),
     Route::new("GET", "/user-groups/{user_group_id}", perm::<UserGroupsRead>(Path("user_group_id"))),
     Route::new("PATCH", "/user-groups/{user_group_id}", perm::<UserGroupsUpdate>(Path("user_group_id"))),
     Route::new("DELETE", "/user-groups/{user_group_id}", perm::<UserGroupsDelete>(Path("user_group_id"))),

@@ -17,8 +17,8 @@ use shared::AppState;
 /// Every `(method, path)` this function serves; the infra template lists exactly these.
 pub const ROUTES: &[Route] = &[
     Route::new("POST", "/users", perm::<UsersCreate>(Body("organization_id"))),
-    Route::new("POST", "/users/filter", Needs::SignedIn),
-    Route::new("POST", "/users/logged-in/filter", Needs::SignedIn),
+    Route::new("POST", "/users/filter", Needs::SignedIn).reading_whole_tree(),
+    Route::new("POST", "/users/logged-in/filter", Needs::SignedIn).reading_whole_tree(),
     Route::new("POST", "/users/bulk-delete", perm::<UsersDelete>(Each)),
     Route::new("POST", "/users/verify", Needs::SignedIn),
     Route::new("GET", "/users/by-email/{email_id}", perm::<UsersRead>(Path("email_id"))),

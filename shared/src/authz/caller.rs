@@ -206,7 +206,9 @@ impl Caller {
     /// included, plus their grants), by id, with its template. Linear in the accessible set:
     /// for whole-set routes.
     pub async fn accessible_orgs(&self, state: &AppState) -> ApiResult<BTreeMap<String, Access>> {
-        let store = state.store();
+        // The caller's store: a route reading the whole tree had the edges below the caller's
+        // organization queried with the identity (`crate::authz::resolve`).
+        let store = self.store(state);
         let mut out: BTreeMap<String, Access> = BTreeMap::new();
         // Every organization below the caller's (granted ones included) has an edge from it.
         let mut templates: HashMap<String, String> = HashMap::new();

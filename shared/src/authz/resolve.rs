@@ -136,21 +136,36 @@ async fn load_grants(state: &AppState, user: &UserItem, deleting: &[String]) -> 
 /// Checks the claimed identity: one BatchGetItem (user + deletions registry), +1 for the user's
 /// groups when they have any, +1 for the context when it is not the caller's own organization.
 pub async fn resolve(state: &AppState, identity: Identity) -> ApiResult<Caller> {
-    resolve_ahead(state, identity, None, &[]).await
+    resolve_ahead(state, identity, None, &[], false).await
 }
 
 /// [`resolve`], reading ahead what decides the route's `target` path parameter
-/// (`crate::store::ahead`).
+/// (`crate::store::ahead`), and for a route reading the `whole_tree` every closure edge below the
+/// claimed organization, queried while the identity is read and kept only if it is the caller's
+/// own (deployed it always is: the authorizer names it).
 pub async fn resolve_ahead(
     state: &AppState,
     identity: Identity,
     target: Option<&str>,
     params: &[(String, String)],
+    whole_tree: bool,
 ) -> ApiResult<Caller> {
     let user_id = identity.user_id.filter(|u| is_identifier(u)).ok_or_else(ApiError::unauthenticated)?;
     let claimed_org = identity.organization_id.as_deref().filter(|o| is_identifier(o));
     let ahead = keys_for(target, params, claimed_org);
-    let read = identity_read(state, &user_id, claimed_org, ahead).await?;
+    let store = state.store();
+    let tree = async {
+        match claimed_org.filter(|_| whole_tree) {
+            Some(org) => store.all_edges(org).await.map(|edges| Some((org, edges))),
+            None => Ok(None),
+        }
+    };
+    let (read, tree) = tokio::try_join!(identity_read(state, &user_id, claimed_org, ahead), tree)?;
+    if let (Some((org, edges)), Some(user)) = (tree, read.user.as_ref()) {
+        if user.organization_id == org {
+            read.prefetched.set_edges(org, edges);
+        }
+    }
     let (user, deleting) = (read.user.ok_or_else(ApiError::unauthenticated)?, read.deleting);
     // Users of a subtree being deleted are gone from the moment the deletion starts.
     if user.status != UserStatus::Active || path_deleting(&user.org_path, &deleting) {
@@ -201,7 +216,9 @@ impl FromRequestParts<AppState> for Caller {
         let identity = identity_from_parts(parts, state.config.local_identity_headers);
         let matched = parts.extensions.get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
         let table = parts.extensions.get::<crate::policy::route::RouteTable>().copied();
-        let declared = table.zip(matched.as_deref()).and_then(|(t, path)| t.needs(parts.method.as_str(), path));
+        let route = table.zip(matched.as_deref()).and_then(|(t, path)| t.route(parts.method.as_str(), path));
+        let declared = route.map(|r| r.needs);
+        let whole_tree = route.is_some_and(|r| r.reads_whole_tree);
         let target = match declared {
             Some(Needs::Perm(_, Target::Path(name))) => Some(name),
             _ => None,
@@ -213,7 +230,7 @@ impl FromRequestParts<AppState> for Caller {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        let mut caller = resolve_ahead(state, identity, target, &params).await?;
+        let mut caller = resolve_ahead(state, identity, target, &params, whole_tree).await?;
         if let Some(table) = table {
             caller.meta.service_id = Some(table.service);
             caller.declared = declared;

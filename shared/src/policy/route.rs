@@ -47,11 +47,20 @@ pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub needs: Needs,
+    /// The route reads every organization the caller reaches (a filter over all of them): the
+    /// closure edges below the claimed organization are queried while the caller is resolved
+    /// (`crate::authz::resolve`), one round trip instead of two.
+    pub reads_whole_tree: bool,
 }
 
 impl Route {
     pub const fn new(method: &'static str, path: &'static str, needs: Needs) -> Route {
-        Route { method, path, needs }
+        Route { method, path, needs, reads_whole_tree: false }
+    }
+
+    /// This route, reading every organization the caller reaches.
+    pub const fn reading_whole_tree(self) -> Route {
+        Route { reads_whole_tree: true, ..self }
     }
 }
 
@@ -66,6 +75,11 @@ pub struct RouteTable {
 impl RouteTable {
     /// What the route `method path` (a pattern, as matched) declares.
     pub fn needs(&self, method: &str, path: &str) -> Option<Needs> {
-        self.routes.iter().find(|r| r.method == method && r.path == path).map(|r| r.needs)
+        self.route(method, path).map(|r| r.needs)
+    }
+
+    /// The route `method path` (a pattern, as matched).
+    pub fn route(&self, method: &str, path: &str) -> Option<&'static Route> {
+        self.routes.iter().find(|r| r.method == method && r.path == path)
     }
 }

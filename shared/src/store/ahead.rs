@@ -15,6 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use crate::store::orgs::EdgeItem;
 use crate::store::{keys, Item, Store};
 
 /// A table key: partition and sort key.
@@ -30,6 +31,9 @@ pub struct Prefetched(Arc<Mutex<Ahead>>);
 struct Ahead {
     items: HashMap<Key, Item>,
     asked: HashSet<Key>,
+    /// Every closure edge below one organization (`Store::all_edges`), queried with the identity
+    /// for routes that read the caller's whole tree.
+    edges: Option<(String, Vec<EdgeItem>)>,
 }
 
 /// The key an item is stored under.
@@ -91,7 +95,7 @@ impl Prefetched {
         let asked: HashSet<Key> = asked.into_iter().collect();
         let items =
             read.iter().filter_map(|i| Some((key_of(i)?, i.clone()))).filter(|(k, _)| asked.contains(k)).collect();
-        Self(Arc::new(Mutex::new(Ahead { items, asked })))
+        Self(Arc::new(Mutex::new(Ahead { items, asked, edges: None })))
     }
 
     /// Adds what a later read ahead fetched for `asked` (`crate::authz::caller::Caller::read_ahead`).
@@ -104,6 +108,25 @@ impl Prefetched {
                 }
             }
             a.asked.extend(asked);
+        }
+    }
+
+    /// Keeps every edge below `ancestor`, for the first `Store::all_edges(ancestor)`.
+    pub fn set_edges(&self, ancestor: &str, edges: Vec<EdgeItem>) {
+        if let Ok(mut a) = self.0.lock() {
+            a.edges = Some((ancestor.to_string(), edges));
+        }
+    }
+
+    /// The edges below `ancestor` if they were queried ahead and not served yet.
+    pub fn take_edges(&self, ancestor: &str) -> Option<Vec<EdgeItem>> {
+        let mut a = self.0.lock().ok()?;
+        match a.edges.take() {
+            Some((a_id, edges)) if a_id == ancestor => Some(edges),
+            other => {
+                a.edges = other;
+                None
+            }
         }
     }
 

@@ -53,6 +53,18 @@ async fn no_filter_means_every_accessible_user_r10() {
     r.expect(200);
     assert_eq!(ids(r.data()), set(&[&w.admin_a, &w.u_a, &w.u_kid]), "not the hidden org's users, not the parent's");
     assert_eq!(r.body["total"], 3);
+    // Acting in a child organization changes nothing: reach is from the caller's own
+    // organization, not from the context (whose edges a filter reads ahead only when it is the
+    // caller's own).
+    for path in ["/users/filter?page=0&size=100", "/users/logged-in/filter?page=0&size=100"] {
+        let r = api.post(path, json!({})).as_user(&w.admin_a, &w.a_kid).send().await;
+        r.expect(200);
+        assert!(ids(r.data()).is_subset(&set(&[&w.admin_a, &w.u_a, &w.u_kid])), "{path}");
+    }
+    let r = api.post("/users/filter?page=0&size=100", json!({})).as_user(&w.admin_a, &w.a_kid).send().await;
+    assert_eq!(ids(r.data()), set(&[&w.admin_a, &w.u_a, &w.u_kid]));
+    let r = api.post("/user-groups/filter?page=0&size=100", json!({})).as_user(&w.admin_a, &w.a_kid).send().await;
+    r.expect(200);
     // from the root: everything but the hidden subtree
     let r = api.post("/users/filter?page=0&size=100", json!({})).send().await;
     assert_eq!(ids(r.data()), set(&[&api.superadmin, &w.admin_a, &w.u_a, &w.u_kid, &w.u_root]));
