@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use shared::edge::extract::{JsonBody, JsonListBody, OptionalJsonBody, QueryParams};
 
+use shared::authz::resolve::PendingCaller;
 use shared::error::ErrorCode;
 use shared::{ApiError, ApiResult, AppState, Caller, Envelope};
 
@@ -189,8 +190,8 @@ pub async fn patch(
         responses((status = 200, description = "Role deleted, with its members' assignments (R19).", body = shared::edge::openapi::MessageResponse))
     )
 )]
-pub async fn delete(State(state): State<AppState>, caller: Caller, p: Params) -> ApiResult<Envelope<()>> {
-    service::delete(&state, &caller, p.org(), p.role_id()).await?;
+pub async fn delete(State(state): State<AppState>, caller: PendingCaller, p: Params) -> ApiResult<Envelope<()>> {
+    service::delete(&state, caller, p.org(), p.role_id()).await?;
     Ok(Envelope::message("Role deleted."))
 }
 

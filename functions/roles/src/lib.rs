@@ -2,6 +2,7 @@
 //! for roles, [`members`] for who holds them), request shapes and checks in [`input`], responses
 //! in [`view`].
 
+pub mod delete;
 pub mod handlers;
 pub mod input;
 pub mod members;

@@ -14,9 +14,9 @@ use shared::model::now_ms;
 use shared::model::org::OrgItem;
 use shared::model::role::RoleItem;
 use shared::model::user::UserItem;
-use shared::policy::permit::{RolesDelete, RolesRead, RolesUpdate};
+use shared::policy::permit::{RolesRead, RolesUpdate};
 use shared::policy::{Permit, RewritesRoleMembers};
-use shared::store::roles::{new_assignment, role_not_found};
+use shared::store::roles::new_assignment;
 use shared::store::TxAction;
 use shared::validate::path_identifier;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
@@ -27,9 +27,6 @@ use crate::view::{self, AssignmentResponse, MemberResponse, RoleResponse};
 
 /// Actions per transaction, under DynamoDB's 100.
 const MAX_ACTIONS: usize = 96;
-/// Members removed with their role in its own transaction; a role with more is marked, then
-/// emptied in steps, then deleted (a retried DELETE resumes it).
-const DIRECT_DELETE_MEMBERS: usize = 30;
 
 /// The users `ids` (consistent), each required to be a user of `org` (R19); `field[i]` names
 /// those that are not.
@@ -70,7 +67,7 @@ pub(crate) fn check_users(
 /// Adds (`adding`) or removes each `(role, user)` of `pairs`, in as few transactions as fit:
 /// per pair the assignment item, per user their item, per role its count and an activity item.
 /// Returns how many pairs changed.
-async fn write_pairs(
+pub(crate) async fn write_pairs(
     state: &AppState,
     permit: &impl RewritesRoleMembers,
     roles: &HashMap<String, RoleItem>,
@@ -153,54 +150,6 @@ async fn write_pairs(
         start = end;
     }
     Ok(todo.len())
-}
-
-/// Deletes `role` with its members (R19: nothing dangling): one transaction for a role with
-/// few members; else marked (it grants nothing and takes no new member), emptied in steps, then
-/// deleted. A DELETE retried after a failure resumes from the mark.
-pub async fn delete_role(state: &AppState, permit: &Permit<RolesDelete>, mut role: RoleItem) -> ApiResult<()> {
-    let store = state.store();
-    let members = store.role_members(&role.organization_id, &role.role_id).await?;
-    let ids: Vec<String> = members.iter().map(|a| a.user_id.clone()).collect();
-    let mut users = store.users(&ids, true).await?;
-    let mut changes = Map::new();
-    changes.insert("name".into(), json!({"from": role.name}));
-    if !role.deleting && members.len() <= DIRECT_DELETE_MEMBERS {
-        let mut actions = store.delete_role_actions(permit, &role)?;
-        for u in users.values_mut() {
-            let before = u.version;
-            u.role_ids.retain(|r| *r != role.role_id);
-            u.version += 1;
-            u.modified_at = now_ms();
-            actions.extend(store.unassign_actions(permit, &role.role_id, u, before)?);
-        }
-        changes.insert("user_ids".into(), json!(ids));
-        actions.push(activity(state, permit, ActivityKind::RoleDeleted, &role, changes)?);
-        return store.transact(actions).await;
-    }
-    if !role.deleting {
-        let before = role.version;
-        role.deleting = true;
-        role.version += 1;
-        role.updated_at = now_ms();
-        store.transact(store.mark_role_deleting_actions(permit, &role, before)?).await?;
-    }
-    let roles = HashMap::from([(role.role_id.clone(), role.clone())]);
-    // Users deleted meanwhile took their assignments with them.
-    let pairs: Vec<(String, String)> =
-        ids.iter().filter(|u| users.contains_key(*u)).map(|u| (role.role_id.clone(), u.clone())).collect();
-    for u in users.values_mut() {
-        // An assignment item whose user lost the id already is still removed.
-        if !u.role_ids.contains(&role.role_id) {
-            u.role_ids.push(role.role_id.clone());
-        }
-    }
-    write_pairs(state, permit, &roles, users, &pairs, false).await?;
-    let role = store.get_role(&role.organization_id, &role.role_id).await?.ok_or_else(role_not_found)?;
-    let mut actions = store.delete_role_actions(permit, &role)?;
-    changes.insert("user_ids".into(), json!(ids));
-    actions.push(activity(state, permit, ActivityKind::RoleDeleted, &role, changes)?);
-    store.transact(actions).await
 }
 
 /// The organization, the permit to change its roles' members, and the caller's effective

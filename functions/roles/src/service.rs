@@ -2,6 +2,7 @@
 //! Every change writes its activity item in the same transaction.
 
 use serde_json::{json, Map, Value};
+use shared::authz::resolve::PendingCaller;
 use shared::authz::rules::r19_holds_all;
 use shared::authz::{holds, org_permit_effective};
 use shared::error::ErrorCode;
@@ -16,11 +17,10 @@ use shared::store::activity::Change;
 use shared::store::deletions::not_deleting_check;
 use shared::store::roles::{new_role, role_not_found};
 use shared::store::TxAction;
-use shared::validate::path_identifier;
+use shared::validate::{is_identifier, path_identifier};
 use shared::{ApiResult, AppState, Caller};
 
 use crate::input::{self, CheckedRole, GenerateRequest, PatchRoleRequest, RoleRequest};
-use crate::members;
 use crate::view::{self, PermissionRoles, RoleResponse};
 
 /// The organization `ident` names, the permit for `N` there and the caller's effective
@@ -219,12 +219,24 @@ pub async fn update(
     Ok(view::role(&role))
 }
 
-pub async fn delete(state: &AppState, caller: &Caller, ident: &str, role_id: &str) -> ApiResult<()> {
+pub async fn delete(state: &AppState, pending: PendingCaller, ident: &str, role_id: &str) -> ApiResult<()> {
+    // With the organization named by id, the role's members are queried while the caller is
+    // resolved; nothing of them is used before the permit below.
+    let store = state.store();
+    let by_id = uuid::Uuid::try_parse(ident).is_ok() && is_identifier(role_id);
+    let members = async {
+        match by_id {
+            true => store.role_members(ident, role_id).await.map(Some),
+            false => Ok(None),
+        }
+    };
+    let (caller, members) = tokio::try_join!(pending.resolve(state), members)?;
+    let caller = &caller;
     let (org, permit, _) = in_org::<RolesDelete>(state, caller, ident).await?;
     path_identifier(role_id, "role id")?;
     // A role being deleted is found too: a DELETE retried resumes its deletion.
     let role = caller.store(state).get_role(&org.organization_id, role_id).await?.ok_or_else(role_not_found)?;
-    members::delete_role(state, &permit, role).await
+    crate::delete::delete_role_with(state, &permit, role, members).await
 }
 
 /// DELETE on `roles`: every custom role of the organization, each with its members.
@@ -233,7 +245,7 @@ pub async fn delete_all(state: &AppState, caller: &Caller, ident: &str) -> ApiRe
     let roles = state.store().roles_of_org(&org.organization_id, true).await?;
     let n = roles.len();
     for role in roles {
-        members::delete_role(state, &permit, role).await?;
+        crate::delete::delete_role(state, &permit, role).await?;
     }
     Ok(n)
 }

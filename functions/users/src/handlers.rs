@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde::Serialize;
+use shared::authz::resolve::PendingCaller;
 use shared::edge::extract::{JsonBody, OptionalJsonBody, PathId, QueryParams};
 use shared::error::ErrorCode;
 use shared::{ApiError, ApiResult, AppState, Caller, Envelope};
@@ -93,10 +94,10 @@ pub struct BulkDeleted {
 )]
 pub async fn bulk_delete(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     JsonBody(body): JsonBody<BulkDeleteRequest>,
 ) -> ApiResult<Envelope<BulkDeleted>> {
-    let ids = service::bulk_delete(&state, &caller, body.user_id_list).await?;
+    let ids = service::bulk_delete(&state, caller, body.user_id_list).await?;
     Ok(Envelope::ok("Users deleted.", BulkDeleted { user_id_list: ids }))
 }
 
@@ -110,10 +111,10 @@ pub async fn bulk_delete(
 )]
 pub async fn verify(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: PendingCaller,
     JsonBody(body): JsonBody<VerifyRequest>,
 ) -> ApiResult<Envelope<Vec<VerifyEntry>>> {
-    Ok(Envelope::ok("Verification results.", verify::verify(&state, &caller, body.email_ids).await?))
+    Ok(Envelope::ok("Verification results.", verify::verify(&state, caller, body.email_ids).await?))
 }
 
 #[cfg_attr(

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{json, Map};
 use shared::authz::decide::{own_record, permit_at};
+use shared::authz::resolve::PendingCaller;
 use shared::authz::rules::{r6_may_create_with_role, r8_may_change_role, r9_may_delete_user};
 use shared::authz::{holds, org_permit};
 use shared::error::ErrorCode;
@@ -316,12 +317,23 @@ pub async fn delete(state: &AppState, caller: &Caller, user_id: &str) -> ApiResu
 }
 
 /// R9 for many users: every user is checked first; all are deleted in one transaction, or none.
-pub async fn bulk_delete(state: &AppState, caller: &Caller, ids: Option<Vec<String>>) -> ApiResult<Vec<String>> {
-    let held = holds::<UsersDelete>(caller)?;
-    let ids = input::check_id_list("user_id_list", &ids, MAX_BULK_DELETE)?;
+pub async fn bulk_delete(state: &AppState, pending: PendingCaller, ids: Option<Vec<String>>) -> ApiResult<Vec<String>> {
+    let ids = match input::check_id_list("user_id_list", &ids, MAX_BULK_DELETE) {
+        Ok(ids) => ids,
+        // Refused input is answered once the caller is known (401) and allowed (403).
+        Err(e) => {
+            holds::<UsersDelete>(&pending.resolve(state).await?)?;
+            return Err(e);
+        }
+    };
     let store = state.store();
-    // The users and their tokens together, then their organizations' levels and their groups.
-    let (found, mut tokens) = tokio::try_join!(store.users(&ids, true), tokens_of(state, &ids))?;
+    // The caller, the users the body names and their tokens together (none of it is used unless
+    // the caller resolves and holds the permission), then the users' organizations' levels and
+    // their groups.
+    let (caller, found, mut tokens) =
+        tokio::try_join!(pending.resolve(state), store.users(&ids, true), tokens_of(state, &ids))?;
+    let caller = &caller;
+    let held = holds::<UsersDelete>(caller)?;
     let found: HashMap<String, UserItem> = found;
     let orgs: Vec<String> =
         found.values().map(|u| u.organization_id.clone()).collect::<HashSet<_>>().into_iter().collect();

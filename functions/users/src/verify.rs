@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use shared::authz::also_holds;
+use shared::authz::resolve::PendingCaller;
 use shared::authz::templates::{Aspect, TemplateBook};
 use shared::model::org::OrgItem;
 use shared::model::template::Visibility;
@@ -12,7 +13,7 @@ use shared::policy::permit::{OrganizationsRead, UsersRead};
 use shared::policy::reach::Reach;
 use shared::validate::Validator;
 use shared::views::org_view::render as render_orgs;
-use shared::{ApiResult, AppState, Caller};
+use shared::{ApiResult, AppState};
 
 use crate::input::MAX_VERIFY;
 use crate::view::{render, UserResponse};
@@ -28,7 +29,11 @@ pub struct VerifyEntry {
 
 /// For each email: the user with that email and the organization owning its domain, each only
 /// if the caller may read it (otherwise null: existence never leaks across tenants).
-pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String>>) -> ApiResult<Vec<VerifyEntry>> {
+pub async fn verify(
+    state: &AppState,
+    pending: PendingCaller,
+    emails: Option<Vec<String>>,
+) -> ApiResult<Vec<VerifyEntry>> {
     let mut v = Validator::new();
     let emails = match v.required("email_ids", &emails) {
         Some(l) if l.is_empty() || l.len() > MAX_VERIFY => {
@@ -41,13 +46,21 @@ pub async fn verify(state: &AppState, caller: &Caller, emails: Option<Vec<String
     for (i, e) in emails.iter().enumerate() {
         v.email(&format!("email_ids[{i}]"), e.trim());
     }
-    v.finish()?;
+    if let Err(e) = v.finish() {
+        // Refused input is answered once the caller is known (401).
+        pending.resolve(state).await?;
+        return Err(e);
+    }
     let store = state.store();
     let norm: Vec<String> = emails.iter().map(|e| e.trim().to_lowercase()).collect();
     let domains: Vec<String> = norm.iter().filter_map(|e| e.rsplit_once('@').map(|(_, d)| d.to_string())).collect();
-    // One BatchGet for every email guard and domain guard.
+    // One BatchGet for every email guard and domain guard, while the caller is resolved (nothing
+    // of it is answered but what the caller may read, below).
+    let (caller, (user_of_email, org_of_domain)) =
+        tokio::try_join!(pending.resolve(state), store.owners_of_emails_and_domains(&norm, &domains))?;
+    let caller = &caller;
     let (user_of_email, org_of_domain): (HashMap<String, String>, HashMap<String, String>) =
-        store.owners_of_emails_and_domains(&norm, &domains).await?;
+        (user_of_email, org_of_domain);
     // Users and organizations, then what the caller reaches of them.
     let (users, orgs): (HashMap<String, UserItem>, HashMap<String, OrgItem>) =
         store.users_and_orgs(user_of_email.values(), org_of_domain.values(), true).await?;

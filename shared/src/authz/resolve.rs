@@ -15,7 +15,7 @@ use crate::model::catalogue::PermissionSet;
 use crate::model::group::{Grant, GroupItem};
 use crate::model::user::{UserItem, UserStatus};
 use crate::policy::reach::Reach;
-use crate::policy::route::{Needs, Target};
+use crate::policy::route::{Needs, RouteTable, Target};
 use crate::runtime::config::AppState;
 use crate::store::ahead::{key_of, keys_for, Key, Prefetched};
 use crate::store::deletions::{path_deleting, roots_in};
@@ -209,13 +209,43 @@ pub async fn resolve_ahead(
     Ok(caller)
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// The caller as claimed, not checked yet: for a route that reads what its path or body names
+/// while the caller is resolved, one round trip instead of two. Nothing read that way may be
+/// answered or written before [`PendingCaller::resolve`] has succeeded and the route's permit is
+/// decided; a route that refuses its input still resolves the caller first, so that an unknown
+/// caller is 401 whatever they sent.
+pub struct PendingCaller {
+    identity: Identity,
+    table: Option<RouteTable>,
+    declared: Option<Needs>,
+    target: Option<&'static str>,
+    params: Vec<(String, String)>,
+    whole_tree: bool,
+}
+
+impl PendingCaller {
+    /// Resolves the caller (`Caller`'s extractor is this, at once).
+    pub async fn resolve(self, state: &AppState) -> ApiResult<Caller> {
+        let mut caller = resolve_ahead(state, self.identity, self.target, &self.params, self.whole_tree).await?;
+        if let Some(table) = self.table {
+            caller.meta.service_id = Some(table.service);
+            caller.declared = self.declared;
+        }
+        tracing::Span::current().record("user_id", caller.user.user_id.as_str());
+        Ok(caller)
+    }
+}
+
+impl FromRequestParts<AppState> for PendingCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let identity = identity_from_parts(parts, state.config.local_identity_headers);
+        if !identity.user_id.as_deref().is_some_and(is_identifier) {
+            return Err(ApiError::unauthenticated());
+        }
         let matched = parts.extensions.get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_string());
-        let table = parts.extensions.get::<crate::policy::route::RouteTable>().copied();
+        let table = parts.extensions.get::<RouteTable>().copied();
         let route = table.zip(matched.as_deref()).and_then(|(t, path)| t.route(parts.method.as_str(), path));
         let declared = route.map(|r| r.needs);
         let whole_tree = route.is_some_and(|r| r.reads_whole_tree);
@@ -230,12 +260,14 @@ impl FromRequestParts<AppState> for Caller {
                 .unwrap_or_default(),
             None => Vec::new(),
         };
-        let mut caller = resolve_ahead(state, identity, target, &params, whole_tree).await?;
-        if let Some(table) = table {
-            caller.meta.service_id = Some(table.service);
-            caller.declared = declared;
-        }
-        tracing::Span::current().record("user_id", caller.user.user_id.as_str());
-        Ok(caller)
+        Ok(PendingCaller { identity, table, declared, target, params, whole_tree })
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        PendingCaller::from_request_parts(parts, state).await?.resolve(state).await
     }
 }

@@ -390,3 +390,38 @@ async fn domains_are_unique_and_move_with_updates() {
         .await
         .expect_error(409, "domain_taken");
 }
+
+/// Routes that read what their body or path names while the caller is resolved
+/// (`PendingCaller`) answer an unknown caller 401 and a caller without the permission 403,
+/// whatever they sent, and write nothing.
+#[tokio::test]
+async fn reading_alongside_the_caller_answers_nobody_else() {
+    let api = TestApi::new().await;
+    let org = api.create_org(&api.root_org, json!({})).await;
+    let victim = api.create_user(&org, Role::User).await;
+    let plain = api.create_user(&org, Role::User).await;
+    let ghost = uuid::Uuid::new_v4().to_string();
+    let role = api
+        .post(&format!("/organizations/{org}/roles"), json!({"name": "r", "permissions": ["users:read"]}))
+        .send()
+        .await;
+    let role = role.data()["role_id"].as_str().unwrap().to_string();
+    api.post(&format!("/organizations/{org}/roles/{role}/members/bulk"), json!({"members": [victim]}))
+        .send()
+        .await
+        .expect(200);
+    let before = api.item_count().await;
+    for body in [json!({"user_id_list": [victim]}), json!({"user_id_list": ["not an id"]})] {
+        let r = api.post("/users/bulk-delete", body.clone()).as_user(&ghost, &org).send().await;
+        r.expect_error(401, "unauthenticated");
+        api.post("/users/bulk-delete", body).as_user(&plain, &org).send().await.expect_error(403, "forbidden");
+    }
+    for body in [json!({"email_ids": ["a@b.io"]}), json!({"email_ids": ["bad"]})] {
+        api.post("/users/verify", body).as_user(&ghost, &org).send().await.expect_error(401, "unauthenticated");
+    }
+    let path = format!("/organizations/{org}/roles/{role}");
+    api.req("DELETE", &path).as_user(&ghost, &org).send().await.expect_error(401, "unauthenticated");
+    api.req("DELETE", &path).as_user(&plain, &org).send().await.expect_error(403, "forbidden");
+    assert_eq!(api.item_count().await, before, "nothing written");
+    api.get(&format!("/users/{victim}")).send().await.expect(200);
+}
