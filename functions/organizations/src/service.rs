@@ -35,12 +35,8 @@ async fn render_one(state: &AppState, caller: &Caller, org: OrgItem) -> ApiResul
 pub async fn create(state: &AppState, caller: &Caller, body: CreateOrgRequest) -> ApiResult<OrgResponse> {
     let held = holds::<OrganizationsCreate>(caller)?;
     let (org, _, actions) = prepare_create(state, caller, held, body).await?;
-    // The answer reads only what existed before the write (the ancestors, the template), so it
-    // is read while the transaction runs; it is sent only if the transaction succeeded.
-    let store = state.store();
-    let (written, rendered) = tokio::join!(store.transact(actions), render_one(state, caller, org));
-    written?;
-    rendered
+    // The answer reads only what existed before the write (the ancestors, the template).
+    state.store().transact_alongside(actions, render_one(state, caller, org)).await
 }
 
 /// Everything of R3 but the write: the checks, the new organization, the permit in its parent

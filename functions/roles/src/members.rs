@@ -42,7 +42,7 @@ async fn users_of(
 }
 
 /// Checks that `found` holds each of `ids` as a user of `org` the caller sees (R19).
-pub(crate) fn check_users(
+fn check_users(
     caller: &Caller,
     org: &OrgItem,
     ids: &[String],
@@ -175,16 +175,31 @@ pub(crate) async fn add(
     add_users(state, scope, roles, users).await
 }
 
-/// [`add`] for users already read and checked ([`check_users`]).
-pub(crate) async fn add_users(
+/// [`add`] for one user already read (`user_id` names them in refusals).
+pub(crate) async fn add_to_user(
     state: &AppState,
-    (_, permit, effective): &InOrg,
+    caller: &Caller,
+    scope: &InOrg,
+    roles: Vec<RoleItem>,
+    user: UserItem,
+) -> ApiResult<Written> {
+    for r in &roles {
+        r19_holds_all(scope.2, r.permission_set())?;
+    }
+    let id = user.user_id.clone();
+    let users =
+        check_users(caller, &scope.0, std::slice::from_ref(&id), HashMap::from([(id.clone(), user)]), "user_id")?;
+    add_users(state, scope, roles, users).await
+}
+
+/// Writes the assignments of `users` (read and checked, [`check_users`]) to `roles`, whose
+/// R19 check the callers made.
+async fn add_users(
+    state: &AppState,
+    (_, permit, _): &InOrg,
     roles: Vec<RoleItem>,
     users: HashMap<String, UserItem>,
 ) -> ApiResult<Written> {
-    for r in &roles {
-        r19_holds_all(*effective, r.permission_set())?;
-    }
     let pairs: Vec<(String, String)> =
         roles.iter().flat_map(|r| users.keys().map(|u| (r.role_id.clone(), u.clone()))).collect();
     // The pairs that change anything (adding twice is one assignment), for the answer.

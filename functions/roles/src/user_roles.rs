@@ -1,8 +1,6 @@
 //! A user's roles in an organization (seed 001: GET, POST of several, PUT and DELETE of one),
 //! and the caller's own (`/user/roles`), over the assignments of [`crate::members`].
 
-use std::collections::HashMap;
-
 use shared::model::org::OrgItem;
 use shared::model::user::UserItem;
 use shared::policy::permit::{RolesRead, RolesUpdate};
@@ -11,7 +9,7 @@ use shared::validate::path_identifier;
 use shared::{ApiError, ApiResult, AppState, Caller, ErrorDetail};
 
 use crate::input;
-use crate::members::{add_users, check_users, remove};
+use crate::members::{add_to_user, remove};
 use crate::service::{in_org, load_role};
 use crate::view::{self, RoleResponse};
 
@@ -63,8 +61,7 @@ pub async fn add_user_roles(
         return Err(ApiError::validation(bad));
     }
     let id = user.user_id.clone();
-    let checked = check_users(caller, org, std::slice::from_ref(&id), HashMap::from([(id.clone(), user)]), "user_id")?;
-    let written = add_users(state, &scope, roles, checked).await?;
+    let written = add_to_user(state, caller, &scope, roles, user).await?;
     let user = written.users.get(&id).ok_or_else(|| ApiError::internal("user vanished"))?;
     // The roles as written: those just added carry their new member counts.
     Ok(all
@@ -86,9 +83,7 @@ pub async fn put_user_role(
     let org = &scope.0;
     let role = load_role(state, caller, org, role_id).await?;
     let user = user_in(state, caller, org, user_id).await?;
-    let id = user.user_id.clone();
-    let checked = check_users(caller, org, std::slice::from_ref(&id), HashMap::from([(id.clone(), user)]), "user_id")?;
-    let written = add_users(state, &scope, vec![role], checked).await?;
+    let written = add_to_user(state, caller, &scope, vec![role], user).await?;
     written.roles.get(role_id).map(view::role).ok_or_else(|| ApiError::internal("role vanished"))
 }
 

@@ -151,11 +151,12 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
             crate::grants::check_create(state, caller, parent_ident, &grants)
         )
     } else {
-        let permitted = org_permit(state, caller, held, parent_ident).await;
-        let parent_id = permitted.as_ref().map(|(p, _)| p.organization_id.clone()).unwrap_or_default();
+        // By code: the parent's id comes from its guard, so the rest waits for the permit.
+        let permitted = org_permit(state, caller, held, parent_ident).await?;
+        let parent_id = permitted.0.organization_id.clone();
         let (found, checked) =
             tokio::join!(store.users(&user_ids, true), crate::grants::check_create(state, caller, &parent_id, &grants));
-        (permitted, found, checked)
+        (Ok(permitted), found, checked)
     };
     let (parent, permit) = permitted?;
     let members = members_of(caller, &parent, &user_ids, found?)?;
@@ -200,14 +201,10 @@ pub async fn create(state: &AppState, caller: &Caller, b: CreateGroupRequest) ->
     write_and_render(state, actions, g).await
 }
 
-/// Writes `actions` and renders `g` as written. The answer reads only users and organizations
-/// that exist before the write, so it is read while the transaction runs and sent only if the
-/// transaction succeeded.
+/// Writes `actions` and renders `g` as written; the answer reads only users and organizations
+/// that exist before the write.
 async fn write_and_render(state: &AppState, actions: Vec<TxAction>, g: GroupItem) -> ApiResult<GroupResponse> {
-    let store = state.store();
-    let (written, rendered) = tokio::join!(store.transact(actions), render_one(state, g));
-    written?;
-    rendered
+    state.store().transact_alongside(actions, render_one(state, g)).await
 }
 
 /// One group: access is decided while the answer is read; a refusal is looked at first.

@@ -102,11 +102,8 @@ pub async fn create(state: &AppState, caller: &Caller, body: CreateUserRequest) 
             changes,
         },
     )?);
-    // The answer reads only the organizations above the user, which exist before the write: read
-    // while the transaction runs, sent only if it succeeded.
-    let (written, rendered) = tokio::join!(store.transact(actions), render_one(state, user));
-    written?;
-    rendered
+    // The answer reads only the organizations above the user, which exist before the write.
+    store.transact_alongside(actions, render_one(state, user)).await
 }
 
 /// One user: the target was read with the caller's identity (`shared::store::ahead`); deciding
@@ -210,9 +207,8 @@ pub async fn update(
             },
         )?);
         // The view needs only organizations, not the write: read them while it commits.
-        let (written, view) = tokio::join!(store.transact(actions), render_one(state, user.clone()));
-        match written {
-            Ok(()) => return view,
+        match store.transact_alongside(actions, render_one(state, user.clone())).await {
+            Ok(view) => return Ok(view),
             Err(e) if e.code == ErrorCode::VersionConflict && expected.is_none() && attempt < UPDATE_ATTEMPTS => {
                 continue
             }

@@ -59,8 +59,6 @@ pub async fn verify(
     let (caller, (user_of_email, org_of_domain)) =
         tokio::try_join!(pending.resolve(state), store.owners_of_emails_and_domains(&norm, &domains))?;
     let caller = &caller;
-    let (user_of_email, org_of_domain): (HashMap<String, String>, HashMap<String, String>) =
-        (user_of_email, org_of_domain);
     // Users and organizations, then what the caller reaches of them.
     let (users, orgs): (HashMap<String, UserItem>, HashMap<String, OrgItem>) =
         store.users_and_orgs(user_of_email.values(), org_of_domain.values(), true).await?;

@@ -20,12 +20,7 @@ pub async fn load_accessible(state: &AppState, caller: &Caller, identifier: &str
     path_identifier(identifier, "organization identifier")?;
     // A code's guard, the organization and its edge may have been read with the identity.
     let store = caller.store(state);
-    let (org_id, guard) = if uuid::Uuid::try_parse(identifier).is_ok() {
-        (identifier.to_string(), None)
-    } else {
-        let guard = store.code_guard(identifier).await?.ok_or_else(org_not_found)?;
-        (guard.organization_id.clone(), Some(guard))
-    };
+    let (org_id, guard) = store.resolve_org_identifier_with_guard(identifier).await?.ok_or_else(org_not_found)?;
     let mut wanted = vec![(keys::org_pk(&org_id), ORG_SK.to_string())];
     wanted.extend(caller.reach_keys(&org_id));
     // By code, the guard names what showing the organization reads (its path, its template):

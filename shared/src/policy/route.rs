@@ -73,11 +73,6 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
-    /// What the route `method path` (a pattern, as matched) declares.
-    pub fn needs(&self, method: &str, path: &str) -> Option<Needs> {
-        self.route(method, path).map(|r| r.needs)
-    }
-
     /// The route `method path` (a pattern, as matched).
     pub fn route(&self, method: &str, path: &str) -> Option<&'static Route> {
         self.routes.iter().find(|r| r.method == method && r.path == path)

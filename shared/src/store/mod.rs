@@ -273,6 +273,19 @@ impl<'a> Store<'a> {
         }
     }
 
+    /// [`Store::transact`], with `answer` computed while the transaction runs: for an answer that
+    /// reads only what existed before the write. The answer is returned only if the write
+    /// succeeded; the write's error comes first.
+    pub async fn transact_alongside<T>(
+        &self,
+        actions: Vec<TxAction>,
+        answer: impl std::future::Future<Output = ApiResult<T>>,
+    ) -> ApiResult<T> {
+        let (written, answer) = tokio::join!(self.transact(actions), answer);
+        written?;
+        answer
+    }
+
     /// TransactWriteItems. A failed condition answers with the labelled error of the first
     /// action whose condition failed; a conflicting concurrent transaction is a 409.
     pub async fn transact(&self, actions: Vec<TxAction>) -> ApiResult<()> {

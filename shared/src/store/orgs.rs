@@ -74,11 +74,6 @@ impl Store<'_> {
         self.get(&keys::org_pk(org_id), ORG_SK, consistent).await
     }
 
-    /// The organization id for a code (one GetItem of the guard).
-    pub async fn org_id_by_code(&self, code: &str) -> ApiResult<Option<String>> {
-        Ok(self.code_guard(code).await?.map(|g| g.organization_id))
-    }
-
     /// The guard of a code (one GetItem): the organization's id, path and template.
     pub async fn code_guard(&self, code: &str) -> ApiResult<Option<CodeGuard>> {
         self.get::<CodeGuard>(&keys::org_code_pk(code), GUARD_SK, false).await
@@ -136,11 +131,18 @@ impl Store<'_> {
     /// Resolves an identifier (id or code) to an organization id. UUIDs are ids; anything else
     /// is a code (codes may not look like UUIDs).
     pub async fn resolve_org_identifier(&self, identifier: &str) -> ApiResult<Option<String>> {
+        Ok(self.resolve_org_identifier_with_guard(identifier).await?.map(|(id, _)| id))
+    }
+
+    /// [`Store::resolve_org_identifier`], with the code's guard when it is a code.
+    pub async fn resolve_org_identifier_with_guard(
+        &self,
+        identifier: &str,
+    ) -> ApiResult<Option<(String, Option<CodeGuard>)>> {
         if uuid::Uuid::try_parse(identifier).is_ok() {
-            Ok(Some(identifier.to_string()))
-        } else {
-            self.org_id_by_code(identifier).await
+            return Ok(Some((identifier.to_string(), None)));
         }
+        Ok(self.code_guard(identifier).await?.map(|g| (g.organization_id.clone(), Some(g))))
     }
 
     /// One page of the closure edges below `ancestor` (itself included), in id order.
