@@ -1,7 +1,10 @@
 //! `init`: cold start of each release binary against a minimal local Lambda Runtime API: the
 //! time from spawning the process to its first `GET /2018-06-01/runtime/invocation/next`, which
 //! is where Lambda's "Init Duration" ends. Rounds alternate every function with the two hello
-//! binaries (same profile, same environment), in a rotating order.
+//! binaries (same profile, same environment), in a new shuffled order each round (seeded, so a
+//! rerun starts them in the same orders). In the rotating order used before, each binary always
+//! followed the same one, and `organizations` always followed `sdk-hello`, the heaviest start and
+//! exit of all: whatever its exit left to the kernel fell on `organizations` alone.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -88,7 +91,8 @@ fn cold_start(
     }
 }
 
-/// Samples (wall ms, CPU ms) over `runs` alternating rounds of `names`, started with `extra_env`.
+/// Samples (wall ms, CPU ms) over `runs` rounds of `names`, each in a shuffled order, started
+/// with `extra_env`.
 fn rounds(
     dir: &Path,
     names: &[&str],
@@ -99,10 +103,12 @@ fn rounds(
 ) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut rng = fastrand::Rng::with_seed(0x01ce_5eed);
+    let mut order: Vec<usize> = (0..names.len()).collect();
     // One untimed round loads every binary into the page cache.
     for round in 0..=runs {
-        for k in 0..names.len() {
-            let i = (k + round) % names.len();
+        rng.shuffle(&mut order);
+        for &i in &order {
             let (ms, c) = cold_start(&dir.join(names[i]), names[i], api, next, extra_env).unwrap_or_else(|e| {
                 eprintln!("init: {e}");
                 std::process::exit(2);
@@ -152,7 +158,7 @@ pub fn run(dir: &Path, runs: usize) -> Section {
         ));
     }
     md.push_str(&format!(
-        "\n{runs} timed rounds (after one untimed round), each starting all {} binaries in a rotating order; \
+        "\n{runs} timed rounds (after one untimed round), each starting all {} binaries in a new shuffled order; \
          spawn → first `/next` against a local Runtime API stub, SDK clients built at init, \
          endpoints at the local stack. CPU ms: what the process had run by then, all threads \
          (`/proc/<pid>/task/*/schedstat`), which other work on the machine disturbs less than wall time.\n",
