@@ -278,10 +278,9 @@ pub async fn run(sizes: &[usize]) -> Section {
         // filtered by both type and actor (GSI3)
         let log = format!("/organizations/{}/activities?limit=20", tree.mids[0].organization_id);
         let filtered = format!("{log}&type={}&actor_id={}", LOG_KINDS[1].as_str(), log_actor(3));
-        let log_cursor = |first: orgs_tests::Resp| first.body["next_cursor"].as_str().unwrap_or("").to_string();
         let log_pages = [
-            format!("{log}&cursor={}", log_cursor(api.get(&log).send().await)),
-            format!("{filtered}&cursor={}", log_cursor(api.get(&filtered).send().await)),
+            format!("{log}&cursor={}", next_cursor(api.get(&log).send().await)),
+            format!("{filtered}&cursor={}", next_cursor(api.get(&filtered).send().await)),
         ];
         for (i, list_cursor) in list_cursors.iter().enumerate() {
             let leaf = pick(&tree.first_mid_leaves, i);
